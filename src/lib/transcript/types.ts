@@ -1,0 +1,39 @@
+/** A recognised word: text as shown to the user, times in seconds from the start of the audio. */
+export interface Word {
+	text: string;
+	start: number;
+	end: number;
+	/** Model confidence in [0, 1]; see src/lib/engine/confidence.ts for how it is aggregated. */
+	confidence: number;
+}
+
+/** A stretch of speech between pauses, as the engine decoded it. */
+export interface Segment {
+	start: number;
+	end: number;
+	text: string;
+	words: Word[];
+	/** Set when the decoder hit a repetition loop or the token cap and the text was cut. */
+	flags?: { repetition?: boolean; truncated?: boolean };
+}
+
+/** The exact model a transcript came from; telemetry carries it so quality is measured per version. */
+export interface ModelRef {
+	id: string;
+	version: string;
+	/** sha256 over the weight files' hashes (see src/lib/engine/manifest.ts). */
+	sha256: string;
+}
+
+export type Backend = 'webgpu' | 'wasm';
+
+/** What the engine returns for one recording (also the CLI's JSON output). */
+export interface TranscriptResult {
+	text: string;
+	model: ModelRef;
+	backend: Backend;
+	durationSec: number;
+	segments: Segment[];
+	/** How word times were obtained; they are estimates inside each segment. */
+	wordTiming: 'interpolated-by-characters';
+}
