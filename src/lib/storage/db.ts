@@ -1,0 +1,233 @@
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { TranscriptDoc } from '../transcript/document';
+
+/** IndexedDB database name. Changing this wipes user data without a migration. */
+export const DB_NAME = 'redline';
+/** Current schema version. Bump it only together with a new step in `upgrade` below. */
+export const DB_VERSION = 2;
+
+/** Object store names, in one table so a typo is a type error. */
+export const Stores = {
+	transcripts: 'transcripts',
+	audio: 'audio',
+	settings: 'settings'
+} as const;
+
+/** Problems a user can tag in a rating. */
+export const ISSUE_TAGS = ['wrong words', 'missing words', 'punctuation', 'speakers', 'timing'] as const;
+/** One issue tag from the rating form. */
+export type IssueTag = (typeof ISSUE_TAGS)[number];
+
+/** The user's verdict on a transcript ("How did we do on this transcript?"). */
+export interface Rating {
+	stars: 1 | 2 | 3 | 4 | 5;
+	tags: IssueTag[];
+	comment: string;
+	ratedAt: string;
+}
+
+/** Where a stored transcript is in its life: fresh from the model, touched by the user, or rated. */
+export type TranscriptStatus = 'transcribed' | 'edited' | 'rated';
+
+/** One row of the transcripts store: the editable document plus library metadata. */
+export interface TranscriptRecord {
+	id: string;
+	doc: TranscriptDoc;
+	status: TranscriptStatus;
+	rating: Rating | null;
+	/** Mirrors doc.updatedAt so the library can sort through an index without loading docs. */
+	updatedAt: string;
+	/** MIME type and original file name of the recording, for the player and exports. */
+	audioType: string;
+	fileName: string;
+}
+
+/** The recording for one transcript, keyed by transcript id. */
+export interface AudioRecord {
+	id: string;
+	blob: Blob;
+}
+
+/** A settings value (JSON-serialisable) under a string key. */
+export interface SettingRecord {
+	key: string;
+	value: unknown;
+}
+
+/** Current schema. */
+export interface RedlineSchema extends DBSchema {
+	transcripts: { key: string; value: TranscriptRecord; indexes: { updatedAt: string } };
+	audio: { key: string; value: AudioRecord };
+	settings: { key: string; value: SettingRecord };
+}
+
+/**
+ * The v1 layout, kept only so the migration is typed: one `transcripts` store whose rows held the
+ * recording inline as `audio`, no settings store, no index.
+ */
+export interface V1TranscriptRow extends Omit<TranscriptRecord, 'audioType' | 'fileName'> {
+	audio: Blob;
+	fileName?: string;
+}
+
+/** The upgrade transaction type `upgradeSchema` works in. */
+export type AnyTx = IDBPTransaction<RedlineSchema, StoreNames<RedlineSchema>[], 'versionchange'>;
+
+/**
+ * Brings any older layout to the current one. Each step checks what exists before creating it, so
+ * running it twice (e.g. after an interrupted upgrade) is harmless.
+ */
+export async function upgradeSchema(
+	db: IDBPDatabase<RedlineSchema>,
+	oldVersion: number,
+	tx: AnyTx
+): Promise<void> {
+	if (!db.objectStoreNames.contains(Stores.transcripts)) {
+		db.createObjectStore(Stores.transcripts, { keyPath: 'id' });
+	}
+	if (!db.objectStoreNames.contains(Stores.audio)) {
+		db.createObjectStore(Stores.audio, { keyPath: 'id' });
+	}
+	if (!db.objectStoreNames.contains(Stores.settings)) {
+		db.createObjectStore(Stores.settings, { keyPath: 'key' });
+	}
+	const transcripts = tx.objectStore(Stores.transcripts);
+	if (!transcripts.indexNames.contains('updatedAt')) {
+		transcripts.createIndex('updatedAt', 'updatedAt');
+	}
+	if (oldVersion >= 1 && oldVersion < 2) {
+		// v1 kept the audio inline; v2 moves it to its own store so listing transcripts stays cheap.
+		const audio = tx.objectStore(Stores.audio);
+		let cursor = await transcripts.openCursor();
+		while (cursor) {
+			const row = cursor.value as unknown as Partial<V1TranscriptRow> & TranscriptRecord;
+			if (row.audio instanceof Blob) {
+				await audio.put({ id: row.id, blob: row.audio });
+			}
+			const { audio: inline, ...rest } = row;
+			const migrated: TranscriptRecord = {
+				...rest,
+				audioType: rest.audioType ?? (inline instanceof Blob ? inline.type : ''),
+				fileName: rest.fileName ?? rest.doc.title
+			};
+			await cursor.update(migrated);
+			cursor = await cursor.continue();
+		}
+	}
+}
+
+/** Library-level data access: every read and write goes through `tx()`. */
+export class RedlineDb {
+	private dbPromise: Promise<IDBPDatabase<RedlineSchema>> | null = null;
+	private inFlight = new Set<Promise<unknown>>();
+
+	constructor(private readonly name: string = DB_NAME) {}
+
+	private open(): Promise<IDBPDatabase<RedlineSchema>> {
+		this.dbPromise ??= openDB<RedlineSchema>(this.name, DB_VERSION, {
+			upgrade: (db, oldVersion, _newVersion, tx) => {
+				// idb does not await the callback; the transaction stays open while requests are queued.
+				upgradeSchema(db, oldVersion, tx as unknown as AnyTx).catch(() => tx.abort());
+			},
+			blocking: () => {
+				// Another tab wants a newer version: let it have the database instead of blocking it.
+				void this.close();
+			}
+		});
+		return this.dbPromise;
+	}
+
+	/** Runs `fn` in one transaction over `stores` and resolves when the transaction has committed. */
+	async tx<const S extends StoreNames<RedlineSchema>[], M extends IDBTransactionMode, T>(
+		stores: S,
+		mode: M,
+		fn: (tx: IDBPTransaction<RedlineSchema, S, M>) => Promise<T> | T
+	): Promise<T> {
+		const run = (async () => {
+			const db = await this.open();
+			const tx = db.transaction(stores, mode);
+			const result = await fn(tx);
+			await tx.done;
+			return result;
+		})();
+		this.inFlight.add(run);
+		try {
+			return await run;
+		} finally {
+			this.inFlight.delete(run);
+		}
+	}
+
+	/** Library rows, newest first. */
+	listTranscripts(): Promise<TranscriptRecord[]> {
+		return this.tx([Stores.transcripts], 'readonly', async (tx) => {
+			const rows = await tx.objectStore(Stores.transcripts).index('updatedAt').getAll();
+			return rows.reverse();
+		});
+	}
+
+	/** One transcript row, or undefined when it does not exist (deleted, wrong link). */
+	getTranscript(id: string): Promise<TranscriptRecord | undefined> {
+		return this.tx([Stores.transcripts], 'readonly', (tx) => tx.objectStore(Stores.transcripts).get(id));
+	}
+
+	/** Writes a transcript row (insert or replace). */
+	putTranscript(record: TranscriptRecord): Promise<void> {
+		return this.tx([Stores.transcripts], 'readwrite', async (tx) => {
+			await tx.objectStore(Stores.transcripts).put(record);
+		});
+	}
+
+	/** Stores a new transcript and its recording atomically: either both land or neither. */
+	addTranscript(record: TranscriptRecord, audio: Blob): Promise<void> {
+		return this.tx([Stores.transcripts, Stores.audio], 'readwrite', async (tx) => {
+			await tx.objectStore(Stores.transcripts).put(record);
+			await tx.objectStore(Stores.audio).put({ id: record.id, blob: audio });
+		});
+	}
+
+	/** The recording of a transcript, or undefined. */
+	async getAudio(id: string): Promise<Blob | undefined> {
+		const row = await this.tx([Stores.audio], 'readonly', (tx) => tx.objectStore(Stores.audio).get(id));
+		return row?.blob;
+	}
+
+	/** Removes a transcript and its recording; returns what was removed so the caller can undo. */
+	deleteTranscript(id: string): Promise<{ record: TranscriptRecord; audio: Blob | undefined } | undefined> {
+		return this.tx([Stores.transcripts, Stores.audio], 'readwrite', async (tx) => {
+			const record = await tx.objectStore(Stores.transcripts).get(id);
+			if (!record) return undefined;
+			const audio = await tx.objectStore(Stores.audio).get(id);
+			await tx.objectStore(Stores.transcripts).delete(id);
+			await tx.objectStore(Stores.audio).delete(id);
+			return { record, audio: audio?.blob };
+		});
+	}
+
+	/** A setting, or `fallback` when unset. */
+	async getSetting<T>(key: string, fallback: T): Promise<T> {
+		const row = await this.tx([Stores.settings], 'readonly', (tx) =>
+			tx.objectStore(Stores.settings).get(key)
+		);
+		return row ? (row.value as T) : fallback;
+	}
+
+	/** Stores a setting. */
+	setSetting(key: string, value: unknown): Promise<void> {
+		return this.tx([Stores.settings], 'readwrite', async (tx) => {
+			await tx.objectStore(Stores.settings).put({ key, value });
+		});
+	}
+
+	/** Resolves when every transaction started so far has finished (tests, page hide). */
+	async pending(): Promise<void> {
+		await Promise.allSettled([...this.inFlight]);
+	}
+
+	/** Closes the connection; the next call reopens it. */
+	async close(): Promise<void> {
+		const db = this.dbPromise;
+		this.dbPromise = null;
+		if (db) (await db).close();
+	}
+}
