@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import {
+	BATCH_LIMITS,
+	EVENT_TYPES,
+	correctedWords,
+	eventBatchSchema,
+	telemetryEventSchema,
+	type TelemetryEvent
+} from './schema';
+
+const common = {
+	id: '3f0c8a52-8d2e-4c1b-9a57-1f6a2b7c9d10',
+	schemaVersion: 1 as const,
+	occurredAt: '2025-11-27T05:30:00.000Z',
+	installationId: '0b7e2c4d-5a61-4f38-8e92-6d1c3b4a5f70',
+	appVersion: '0.1.0'
+};
+const transcript = {
+	...common,
+	transcriptId: 'tr-1',
+	model: { id: 'moonshine-tiny', version: '1.0', sha256: 'a'.repeat(64) },
+	backend: 'wasm' as const,
+	decodeSettings: { maxTokensPerSecond: 6, language: 'en', greedy: true, seed: null }
+};
+
+const events: TelemetryEvent[] = [
+	{
+		...transcript,
+		type: 'correction',
+		segmentId: 's1',
+		revision: 2,
+		originalWords: [
+			{ text: 'the', confidence: 0.9, start: 0, end: 0.2 },
+			{ text: 'cat', confidence: 0.3, start: 0.2, end: 0.5 },
+			{ text: 'uh', confidence: 0.2, start: 0.5, end: 0.6 }
+		],
+		correctedText: 'the hat sat',
+		alignment: [
+			{ op: 'correct', original: 'the', corrected: 'the', confidence: 0.9 },
+			{ op: 'substitution', original: 'cat', corrected: 'hat', confidence: 0.3 },
+			{ op: 'insertion', original: 'uh', corrected: null, confidence: 0.2 },
+			{ op: 'deletion', original: null, corrected: 'sat', confidence: null }
+		]
+	},
+	{
+		...transcript,
+		type: 'review',
+		segmentId: 's2',
+		confirmedWords: [{ text: 'Zürich', confidence: 0.4, start: 1, end: 1.5 }]
+	},
+	{ ...transcript, type: 'rating', stars: 4, tags: ['punctuation', 'timing'], comment: 'ok 👍' },
+	{ ...transcript, type: 'rating', stars: 1, tags: [] },
+	{ ...transcript, type: 'outcome', outcome: 'exported', format: 'docx' },
+	{ ...common, type: 'client_report', dropped: { 'queue-full': 3, 'http-400': 0 } }
+];
+
+describe('telemetry schema round trip', () => {
+	it.each(events.map((e) => [e.type, e] as const))('%s survives JSON and parse unchanged', (_t, e) => {
+		const back = telemetryEventSchema.parse(JSON.parse(JSON.stringify(e)));
+		expect(back).toEqual(e);
+	});
+
+	it('covers every event type', () => {
+		expect(new Set(events.map((e) => e.type))).toEqual(new Set(EVENT_TYPES));
+	});
+
+	it('parses a batch and strips unknown fields such as audio', () => {
+		const withAudio = { ...events[4], audio: 'AAAA' };
+		const parsed = eventBatchSchema.parse({ events: [withAudio] });
+		expect(parsed.events[0]).not.toHaveProperty('audio');
+		expect(parsed.events[0]).toEqual(events[4]);
+	});
+});
+
+const correction = events[0] as Extract<TelemetryEvent, { type: 'correction' }>;
+const bad: [string, unknown, string][] = [
+	['unknown type', { ...common, type: 'click' }, 'type'],
+	['schema version 2', { ...events[4], schemaVersion: 2 }, 'schemaVersion'],
+	['id not a uuid', { ...events[4], id: 'abc' }, 'id'],
+	['occurredAt not ISO', { ...events[4], occurredAt: 'yesterday' }, 'occurredAt'],
+	[
+		'sha256 upper case',
+		{ ...events[4], model: { ...transcript.model, sha256: 'A'.repeat(64) } },
+		'model.sha256'
+	],
+	['backend webgl', { ...events[4], backend: 'webgl' }, 'backend'],
+	['stars 0', { ...events[2], stars: 0 }, 'stars'],
+	['stars 6', { ...events[2], stars: 6 }, 'stars'],
+	['stars 3.5', { ...events[2], stars: 3.5 }, 'stars'],
+	['unknown tag', { ...events[2], tags: ['spelling'] }, 'tags.0'],
+	['duplicate tags', { ...events[2], tags: ['timing', 'timing'] }, 'tags'],
+	['comment 2001 chars', { ...events[2], comment: 'x'.repeat(2001) }, 'comment'],
+	['format pdf', { ...events[4], format: 'pdf' }, 'format'],
+	['negative drop count', { ...events[5], dropped: { x: -1 } }, 'dropped.x'],
+	[
+		'confidence 1.5',
+		{ ...events[1], confirmedWords: [{ text: 'a', confidence: 1.5, start: 0, end: 1 }] },
+		'confirmedWords.0.confidence'
+	],
+	['empty review', { ...events[1], confirmedWords: [] }, 'confirmedWords'],
+	[
+		'insertion with a corrected word',
+		{
+			...correction,
+			alignment: correction.alignment.map((a, i) => (i === 2 ? { ...a, corrected: 'uh' } : a))
+		},
+		'alignment.2.corrected'
+	],
+	[
+		'deletion with confidence',
+		{
+			...correction,
+			alignment: correction.alignment.map((a, i) => (i === 3 ? { ...a, confidence: 0.5 } : a))
+		},
+		'alignment.3.confidence'
+	],
+	['alignment disagrees with corrected text', { ...correction, correctedText: 'the hat' }, 'alignment'],
+	[
+		'alignment disagrees with original words',
+		{ ...correction, originalWords: correction.originalWords.slice(1) },
+		'alignment'
+	],
+	['negative revision', { ...correction, revision: -1 }, 'revision'],
+	[
+		'too many words',
+		{ ...correction, originalWords: Array(501).fill(correction.originalWords[0]) },
+		'originalWords'
+	]
+];
+
+describe('telemetry schema rejects', () => {
+	it.each(bad)('%s', (_name, value, path) => {
+		const r = telemetryEventSchema.safeParse(value);
+		expect(r.success).toBe(false);
+		expect(r.error!.issues.map((i) => i.path.join('.'))).toContain(path);
+	});
+
+	it('a batch over the event limit', () => {
+		const r = eventBatchSchema.safeParse({ events: Array(BATCH_LIMITS.maxEvents + 1).fill(events[4]) });
+		expect(r.success).toBe(false);
+	});
+
+	it('an empty batch', () => {
+		expect(eventBatchSchema.safeParse({ events: [] }).success).toBe(false);
+	});
+});
+
+describe('correctedWords', () => {
+	it.each([
+		['', []],
+		['  ', []],
+		['a  b\tc\nd', ['a', 'b', 'c', 'd']],
+		[' Grüße, Welt! ', ['Grüße,', 'Welt!']]
+	])('%j', (text, words) => {
+		expect(correctedWords(text)).toEqual(words);
+	});
+});

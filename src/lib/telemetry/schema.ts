@@ -1,0 +1,259 @@
+/**
+ * Telemetry events: the one definition shared by the browser sender, the server endpoint and the CLI.
+ *
+ * Versioning: every event carries `schemaVersion: 1`. A change that old servers could not read gets a new
+ * literal and a new member of the union; the server keeps accepting the old versions it knows.
+ *
+ * Privacy: no event has a field for audio, and objects are parsed strictly enough that nothing unlisted is
+ * stored (unknown keys are stripped by zod's default object parsing).
+ *
+ * Size: every string and array is bounded, so one event stays well under the batch limit of 1 MiB.
+ */
+import { z } from 'zod';
+
+/** The schema version this module produces and the server accepts. */
+export const SCHEMA_VERSION = 1;
+
+/** Batch limits the endpoint enforces (413 beyond them); the browser outbox batches below them. */
+export const BATCH_LIMITS = { maxEvents: 500, maxBytes: 1024 * 1024 } as const;
+
+/** Per-event bounds; exported so the client can truncate before it builds an event. */
+export const EVENT_LIMITS = {
+	maxWordsPerSegment: 500,
+	maxWordChars: 100,
+	maxCorrectedTextChars: 10_000,
+	maxAlignmentOps: 1000,
+	maxCommentChars: 2000,
+	maxIdChars: 100,
+	maxDecodeSettings: 32,
+	maxDropReasons: 32
+} as const;
+
+const boundedId = z.string().min(1).max(EVENT_LIMITS.maxIdChars);
+const seconds = z
+	.number()
+	.finite()
+	.min(0)
+	.max(7 * 24 * 3600);
+const confidence = z.number().min(0).max(1);
+const count = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** One word as the model produced it. */
+export const wordSchema = z.object({
+	text: z.string().min(1).max(EVENT_LIMITS.maxWordChars),
+	confidence,
+	start: seconds,
+	end: seconds
+});
+
+/** The exact model version an event judges. */
+export const modelRefSchema = z.object({
+	id: boundedId,
+	version: z.string().min(1).max(100),
+	sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits')
+});
+
+/** Decode settings as flat key/value pairs (e.g. { maxTokensPerSecond: 6, language: 'en' }). */
+export const decodeSettingsSchema = z
+	.record(
+		z.string().min(1).max(64),
+		z.union([z.string().max(200), z.number().finite(), z.boolean(), z.null()])
+	)
+	.refine((o) => Object.keys(o).length <= EVENT_LIMITS.maxDecodeSettings, {
+		message: `at most ${EVENT_LIMITS.maxDecodeSettings} settings`
+	});
+
+/** Fields every event has. `id` is generated once per event and is the idempotency key. */
+const baseFields = {
+	id: z.uuid(),
+	schemaVersion: z.literal(SCHEMA_VERSION),
+	occurredAt: z.iso.datetime({ offset: true }),
+	/** Pseudonymous, random, resettable; also what a deletion request names. */
+	installationId: z.uuid(),
+	appVersion: z.string().min(1).max(50)
+};
+
+/** Fields of every event about one transcript made by one model. */
+const transcriptFields = {
+	...baseFields,
+	transcriptId: boundedId,
+	model: modelRefSchema,
+	backend: z.enum(['webgpu', 'wasm']),
+	decodeSettings: decodeSettingsSchema
+};
+
+/**
+ * One step of the word alignment between the model's words and the user's corrected words.
+ *
+ * Which side is which: the user's corrected text is the REFERENCE, the model's original words are the
+ * HYPOTHESIS, as in the usual WER definition (see src/lib/transcript/align.ts). So:
+ * - `correct`: model word kept as is (both words set);
+ * - `substitution`: model word replaced by a different user word (both set);
+ * - `insertion`: the model produced a word the user DELETED (`original` set, `corrected` null);
+ * - `deletion`: the model missed a word the user ADDED (`original` null, `corrected` set).
+ * `confidence` is the model word's confidence, so it is null exactly when `original` is null.
+ * The schema rejects ops whose null sides do not match these rules.
+ */
+export const alignmentOpSchema = z
+	.object({
+		op: z.enum(['correct', 'substitution', 'insertion', 'deletion']),
+		original: z.string().min(1).max(EVENT_LIMITS.maxWordChars).nullable(),
+		corrected: z.string().min(1).max(EVENT_LIMITS.maxWordChars).nullable(),
+		confidence: confidence.nullable()
+	})
+	.superRefine((a, ctx) => {
+		const wantOriginal = a.op !== 'deletion';
+		const wantCorrected = a.op !== 'insertion';
+		if ((a.original !== null) !== wantOriginal)
+			ctx.addIssue({
+				code: 'custom',
+				path: ['original'],
+				message: wantOriginal ? `${a.op} needs the model's word` : 'a deletion has no model word'
+			});
+		if ((a.corrected !== null) !== wantCorrected)
+			ctx.addIssue({
+				code: 'custom',
+				path: ['corrected'],
+				message: wantCorrected ? `${a.op} needs the user's word` : 'an insertion has no corrected word'
+			});
+		if ((a.confidence !== null) !== (a.original !== null))
+			ctx.addIssue({
+				code: 'custom',
+				path: ['confidence'],
+				message: 'confidence is the model word’s: set exactly when original is set'
+			});
+	});
+
+/** Splits corrected text into words the way the editor does (whitespace). */
+export function correctedWords(text: string): string[] {
+	return text.split(/\s+/).filter((w) => w.length > 0);
+}
+
+/**
+ * A segment the user edited: the model's words, the user's text and their alignment.
+ *
+ * Supersession: the browser sends one event per segment per editing pause, with `revision` increasing
+ * each time (0, 1, 2, …). For one (installationId, transcriptId, segmentId) the event with the highest
+ * `revision` wins (ties: later `occurredAt`, then greater `id`); earlier ones are kept but ignored by the
+ * quality numbers. The event describes the segment's whole current state, never a delta, so the latest
+ * one alone is enough. A segment edited back to the model's text is sent as all-`correct` ops.
+ */
+export const correctionEventSchema = z
+	.object({
+		...transcriptFields,
+		type: z.literal('correction'),
+		segmentId: boundedId,
+		revision: z.int().min(0).max(1_000_000),
+		originalWords: z.array(wordSchema).max(EVENT_LIMITS.maxWordsPerSegment),
+		correctedText: z.string().max(EVENT_LIMITS.maxCorrectedTextChars),
+		alignment: z.array(alignmentOpSchema).max(EVENT_LIMITS.maxAlignmentOps)
+	})
+	.superRefine((e, ctx) => {
+		// The alignment must read back as exactly both sides, so the server can trust its counts.
+		const hyp = e.alignment.flatMap((a) => (a.original === null ? [] : [a.original]));
+		const ref = e.alignment.flatMap((a) => (a.corrected === null ? [] : [a.corrected]));
+		const original = e.originalWords.map((w) => w.text);
+		if (hyp.length !== original.length || hyp.some((w, i) => w !== original[i]))
+			ctx.addIssue({
+				code: 'custom',
+				path: ['alignment'],
+				message: 'the alignment’s original words differ from originalWords'
+			});
+		const corrected = correctedWords(e.correctedText);
+		if (ref.length !== corrected.length || ref.some((w, i) => w !== corrected[i]))
+			ctx.addIssue({
+				code: 'custom',
+				path: ['alignment'],
+				message: 'the alignment’s corrected words differ from correctedText'
+			});
+	});
+
+/** Words the user confirmed as correct (e.g. a low-confidence word marked right): positive labels. */
+export const reviewEventSchema = z.object({
+	...transcriptFields,
+	type: z.literal('review'),
+	segmentId: boundedId,
+	confirmedWords: z.array(wordSchema).min(1).max(EVENT_LIMITS.maxWordsPerSegment)
+});
+
+/** The issue tags a rating may carry. */
+export const RATING_TAGS = ['wrong-words', 'missing-words', 'punctuation', 'speakers', 'timing'] as const;
+
+/** The user's judgement of one transcript. */
+export const ratingEventSchema = z.object({
+	...transcriptFields,
+	type: z.literal('rating'),
+	stars: z.int().min(1).max(5),
+	tags: z
+		.array(z.enum(RATING_TAGS))
+		.max(RATING_TAGS.length)
+		.refine((t) => new Set(t).size === t.length, { message: 'tags must be unique' }),
+	comment: z.string().max(EVENT_LIMITS.maxCommentChars).optional()
+});
+
+/** Export formats an outcome can name. */
+export const EXPORT_FORMATS = ['txt', 'srt', 'vtt', 'json', 'docx'] as const;
+
+/** The transcript reached its goal: it was exported. */
+export const outcomeEventSchema = z.object({
+	...transcriptFields,
+	type: z.literal('outcome'),
+	outcome: z.literal('exported'),
+	format: z.enum(EXPORT_FORMATS)
+});
+
+/**
+ * The client's own losses: events it dropped, counted by reason (e.g. { 'queue-full': 3, 'http-400': 1 }).
+ * It is about the installation, not a transcript, so it has no transcript, model or backend fields.
+ */
+export const clientReportEventSchema = z.object({
+	...baseFields,
+	type: z.literal('client_report'),
+	dropped: z
+		.record(z.string().regex(/^[a-z0-9_.:-]{1,64}$/), count)
+		.refine((o) => Object.keys(o).length <= EVENT_LIMITS.maxDropReasons, {
+			message: `at most ${EVENT_LIMITS.maxDropReasons} reasons`
+		})
+});
+
+/** Any telemetry event, discriminated by `type`. */
+export const telemetryEventSchema = z.discriminatedUnion('type', [
+	correctionEventSchema,
+	reviewEventSchema,
+	ratingEventSchema,
+	outcomeEventSchema,
+	clientReportEventSchema
+]);
+
+/** The event types, in union order. */
+export const EVENT_TYPES = ['correction', 'review', 'rating', 'outcome', 'client_report'] as const;
+
+/** A complete, valid batch as the browser and CLI send it. */
+export const eventBatchSchema = z.object({
+	events: z.array(telemetryEventSchema).min(1).max(BATCH_LIMITS.maxEvents)
+});
+
+/**
+ * The batch envelope alone: the server checks it first, then each event on its own, so one bad event
+ * never costs the good ones.
+ */
+export const batchEnvelopeSchema = z.object({ events: z.array(z.unknown()) });
+
+/** Any telemetry event. */
+export type TelemetryEvent = z.infer<typeof telemetryEventSchema>;
+/** A segment correction event. */
+export type CorrectionEvent = z.infer<typeof correctionEventSchema>;
+/** A confirmed-words event. */
+export type ReviewEvent = z.infer<typeof reviewEventSchema>;
+/** A star rating event. */
+export type RatingEvent = z.infer<typeof ratingEventSchema>;
+/** An export event. */
+export type OutcomeEvent = z.infer<typeof outcomeEventSchema>;
+/** The client's dropped-event counts. */
+export type ClientReportEvent = z.infer<typeof clientReportEventSchema>;
+/** One alignment step (reference = user's text, hypothesis = model's words). */
+export type AlignmentOp = z.infer<typeof alignmentOpSchema>;
+/** A batch of events as posted to /api/v1/events. */
+export type EventBatch = z.infer<typeof eventBatchSchema>;
+/** An event type name. */
+export type EventType = TelemetryEvent['type'];
