@@ -1,0 +1,144 @@
+/**
+ * Browser audio decoding for the engine: any file the browser can play becomes 16 kHz mono PCM.
+ *
+ * Limits (shown to the user, enforced here): files up to MAX_FILE_BYTES (300 MB) and recordings up to
+ * MAX_DURATION_SEC (2 hours). Why: decodeAudioData holds the whole decoded recording in memory, at
+ * 16 kHz mono that is 230 MB of Float32 for 1 hour, and the worker needs its own copy while it runs.
+ */
+
+/** Sample rate the engine expects. */
+export const TARGET_SAMPLE_RATE = 16_000;
+/** Largest accepted file, in bytes (300 MB). */
+export const MAX_FILE_BYTES = 300 * 1024 * 1024;
+/** Longest accepted recording, in seconds (2 hours). */
+export const MAX_DURATION_SEC = 2 * 60 * 60;
+/** RMS under which a recording counts as silent (about -80 dBFS). */
+export const SILENCE_RMS = 1e-4;
+
+/** Why a file could not be turned into audio for the engine. */
+export type DecodeErrorCode =
+	'empty' | 'too-large' | 'not-audio' | 'undecodable' | 'too-long' | 'silent' | 'timeout';
+
+/** A decode failure with a message meant for the user. */
+export class AudioDecodeError extends Error {
+	constructor(
+		readonly code: DecodeErrorCode,
+		message: string
+	) {
+		super(message);
+		this.name = 'AudioDecodeError';
+	}
+}
+
+/** What the engine needs from a recording. */
+export interface DecodedAudio {
+	/** 16 kHz mono samples in [-1, 1]. */
+	samples: Float32Array;
+	durationSec: number;
+}
+
+const NOT_AUDIO_PREFIXES = ['text/', 'image/', 'application/pdf', 'application/json', 'application/zip'];
+
+function formatMb(bytes: number): string {
+	return `${Math.round(bytes / (1024 * 1024))} MB`;
+}
+
+/** Cheap checks before reading the file: size and an obviously non-audio type. */
+export function precheckFile(file: { name: string; size: number; type: string }): AudioDecodeError | null {
+	if (file.size === 0) return new AudioDecodeError('empty', `“${file.name}” is empty (0 bytes).`);
+	if (file.size > MAX_FILE_BYTES) {
+		return new AudioDecodeError(
+			'too-large',
+			`“${file.name}” is ${formatMb(file.size)}; the limit is ${formatMb(MAX_FILE_BYTES)}. Split it or compress it first.`
+		);
+	}
+	if (NOT_AUDIO_PREFIXES.some((p) => file.type.startsWith(p))) {
+		return new AudioDecodeError('not-audio', `“${file.name}” is not an audio file (${file.type}).`);
+	}
+	return null;
+}
+
+/** Averages channels into a new array (never the input: its buffer gets transferred to the worker). */
+export function mixToMono(channels: Float32Array[]): Float32Array {
+	if (channels.length === 0) return new Float32Array(0);
+	if (channels.length === 1) return channels[0].slice();
+	const out = new Float32Array(channels[0].length);
+	for (const ch of channels) {
+		for (let i = 0; i < out.length; i++) out[i] += ch[i];
+	}
+	const scale = 1 / channels.length;
+	for (let i = 0; i < out.length; i++) out[i] *= scale;
+	return out;
+}
+
+/** Root mean square of the samples; 0 for none. */
+export function rms(samples: Float32Array): number {
+	if (samples.length === 0) return 0;
+	let sum = 0;
+	for (let i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
+	return Math.sqrt(sum / samples.length);
+}
+
+/** Checks decoded audio against the duration limit and for silence. */
+export function checkDecoded(
+	name: string,
+	samples: Float32Array,
+	sampleRate: number
+): AudioDecodeError | null {
+	const durationSec = samples.length / sampleRate;
+	if (samples.length === 0) return new AudioDecodeError('empty', `“${name}” contains no audio.`);
+	if (durationSec > MAX_DURATION_SEC) {
+		return new AudioDecodeError(
+			'too-long',
+			`“${name}” is ${(durationSec / 3600).toFixed(1)} hours long; the limit is ${MAX_DURATION_SEC / 3600} hours.`
+		);
+	}
+	if (rms(samples) < SILENCE_RMS) {
+		return new AudioDecodeError('silent', `“${name}” is silent: there is nothing to transcribe.`);
+	}
+	return null;
+}
+
+/** How long decoding may take before we give up: generous, but never forever. */
+export function decodeTimeoutMs(bytes: number): number {
+	return 20_000 + (bytes / (1024 * 1024)) * 500;
+}
+
+/**
+ * Decodes a recording to 16 kHz mono with Web Audio. decodeAudioData resamples to its context's rate,
+ * so an OfflineAudioContext at 16 kHz does the resampling in the browser's native code.
+ */
+export async function decodeToMono16k(
+	file: Blob,
+	name = (file as File).name ?? 'recording'
+): Promise<DecodedAudio> {
+	const early = precheckFile({ name, size: file.size, type: file.type });
+	if (early) throw early;
+	const bytes = await file.arrayBuffer();
+	const ctx = new OfflineAudioContext(1, 1, TARGET_SAMPLE_RATE);
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(
+			() =>
+				reject(new AudioDecodeError('timeout', `Decoding “${name}” took too long; the file may be damaged.`)),
+			decodeTimeoutMs(file.size)
+		);
+	});
+	let buffer: AudioBuffer;
+	try {
+		buffer = await Promise.race([ctx.decodeAudioData(bytes), timeout]);
+	} catch (e) {
+		if (e instanceof AudioDecodeError) throw e;
+		throw new AudioDecodeError(
+			'undecodable',
+			`“${name}” could not be decoded as audio: it is not an audio format this browser reads, or it is damaged.`
+		);
+	} finally {
+		clearTimeout(timer);
+	}
+	const channels = Array.from({ length: buffer.numberOfChannels }, (_, i) => buffer.getChannelData(i));
+	const samples = mixToMono(channels);
+	const problem = checkDecoded(name, samples, buffer.sampleRate);
+	if (problem) throw problem;
+	return { samples, durationSec: samples.length / buffer.sampleRate };
+}
