@@ -1,0 +1,205 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { WorkerRequest, WorkerResponse } from '../engine/protocol';
+import type { Segment, TranscriptResult } from '../transcript/types';
+import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
+import { AudioDecodeError } from '../audio/decode';
+
+/** A worker that follows the protocol; `script` decides what each transcribe request produces. */
+class FakeWorker implements WorkerLike {
+	onmessage: ((event: MessageEvent<WorkerResponse>) => void) | null = null;
+	onerror: ((event: ErrorEvent) => void) | null = null;
+	received: WorkerRequest[] = [];
+	terminated = false;
+	constructor(private readonly behaviour: 'ok' | 'load-fails' | 'hangs' | 'job-error') {}
+	emit(msg: WorkerResponse) {
+		queueMicrotask(() => this.onmessage?.({ data: msg } as MessageEvent<WorkerResponse>));
+	}
+	postMessage(msg: WorkerRequest): void {
+		this.received.push(msg);
+		if (msg.type === 'load') {
+			if (this.behaviour === 'load-fails')
+				return this.emit({ type: 'error', jobId: null, message: 'no model files' });
+			this.emit({ type: 'load-progress', stage: 'encoder.onnx', loadedBytes: 5, totalBytes: 10 });
+			this.emit({ type: 'ready', model: result('').model, backend: 'wasm', reason: 'test', loadMs: 1 });
+		} else if (msg.type === 'transcribe') {
+			if (this.behaviour === 'hangs') return;
+			if (this.behaviour === 'job-error')
+				return this.emit({ type: 'error', jobId: msg.jobId, message: 'boom' });
+			const n = msg.audio.length;
+			const segs = [seg('hello there', 0, 1), seg('general kenobi', 1, 2)];
+			segs.forEach((s, i) =>
+				this.emit({ type: 'progress', jobId: msg.jobId, fraction: (i + 1) / 2, etaSec: 1 - i, segment: s })
+			);
+			this.emit({ type: 'done', jobId: msg.jobId, result: { ...result(`len ${n}`), segments: segs } });
+		} else if (msg.type === 'cancel') {
+			this.emit({ type: 'cancelled', jobId: msg.jobId });
+		}
+	}
+	terminate() {
+		this.terminated = true;
+	}
+}
+
+function seg(text: string, start: number, end: number): Segment {
+	return { start, end, text, words: [] };
+}
+function result(text: string): TranscriptResult {
+	return {
+		text,
+		model: { id: 'moonshine-tiny-en', version: '1', sha256: 'abc' },
+		backend: 'wasm',
+		durationSec: 2,
+		segments: [],
+		wordTiming: 'interpolated-by-characters'
+	};
+}
+
+const okDecode = async (file: Blob) => ({ samples: new Float32Array(file.size), durationSec: 1 });
+
+async function settle(q: TranscriptionQueue) {
+	await vi.waitFor(() => expect(q.jobs.every((j) => !j.active && j.status !== 'saving')).toBe(true));
+}
+
+let queue: TranscriptionQueue | null = null;
+afterEach(() => queue?.dispose());
+
+describe('TranscriptionQueue', () => {
+	it('loads the model once, runs jobs in order, shows partial text and stores results', async () => {
+		const workers: FakeWorker[] = [];
+		const stored: { name: string; text: string; segments: number }[] = [];
+		queue = new TranscriptionQueue({
+			createWorker: () => (workers.push(new FakeWorker('ok')), workers.at(-1)!),
+			decode: okDecode,
+			store: async (job, r) => (
+				stored.push({ name: job.name, text: r.text, segments: r.segments.length }),
+				't-' + job.name
+			)
+		});
+		const a = queue.add(new Blob(['abc']), 'a.wav');
+		const b = queue.add(new Blob(['abcdef']), 'b.wav');
+		await settle(queue);
+		expect(workers).toHaveLength(1);
+		expect(workers[0].received.filter((m) => m.type === 'load')).toHaveLength(1);
+		expect(stored).toEqual([
+			{ name: 'a.wav', text: 'len 3', segments: 2 },
+			{ name: 'b.wav', text: 'len 6', segments: 2 }
+		]);
+		expect([a.status, b.status]).toEqual(['done', 'done']);
+		expect(a.partialText).toBe('hello there general kenobi');
+		expect(a.transcriptId).toBe('t-a.wav');
+		expect(queue.model.status).toBe('ready');
+	});
+
+	it('a bad file fails alone with its message; the next one still runs', async () => {
+		queue = new TranscriptionQueue({
+			createWorker: () => new FakeWorker('ok'),
+			decode: async (file, name) => {
+				if (name === 'bad.txt') throw new AudioDecodeError('not-audio', '“bad.txt” is not an audio file');
+				return okDecode(file);
+			},
+			store: async (job) => job.id
+		});
+		const bad = queue.add(new Blob(['x']), 'bad.txt');
+		const good = queue.add(new Blob(['xy']), 'good.wav');
+		await settle(queue);
+		expect(bad.status).toBe('error');
+		expect(bad.error).toContain('not an audio file');
+		expect(good.status).toBe('done');
+	});
+
+	it('a model load failure errors the job with a clear prefix, and the next add retries the load', async () => {
+		let n = 0;
+		queue = new TranscriptionQueue({
+			createWorker: () => new FakeWorker(n++ === 0 ? 'load-fails' : 'ok'),
+			decode: okDecode,
+			store: async (job) => job.id
+		});
+		const first = queue.add(new Blob(['x']), 'a.wav');
+		await settle(queue);
+		expect(first.status).toBe('error');
+		expect(first.error).toBe('The speech model could not be loaded: no model files');
+		expect(queue.model.status).toBe('error');
+		const second = queue.add(new Blob(['x']), 'b.wav');
+		await settle(queue);
+		expect(second.status).toBe('done');
+		expect(n).toBe(2);
+	});
+
+	it('a job error from the worker fails only that job', async () => {
+		queue = new TranscriptionQueue({
+			createWorker: () => new FakeWorker('job-error'),
+			decode: okDecode,
+			store: async (job) => job.id
+		});
+		const j = queue.add(new Blob(['x']), 'a.wav');
+		await settle(queue);
+		expect(j.status).toBe('error');
+		expect(j.error).toBe('boom');
+	});
+
+	it('cancel before the worker sees the job is immediate; cancel during a job asks the worker', async () => {
+		const workers: FakeWorker[] = [];
+		queue = new TranscriptionQueue({
+			createWorker: () => (workers.push(new FakeWorker('hangs')), workers.at(-1)!),
+			decode: okDecode,
+			store: async (job) => job.id,
+			cancelGraceMs: 50
+		});
+		const running = queue.add(new Blob(['x']), 'a.wav');
+		const waiting = queue.add(new Blob(['x']), 'b.wav');
+		queue.cancel(waiting.id);
+		expect(waiting.status).toBe('cancelled');
+		await vi.waitFor(() => expect(running.status).toBe('transcribing'));
+		queue.cancel(running.id);
+		expect(running.status).toBe('cancelling');
+		// The 'hangs' worker never answers transcribe, but does answer cancel.
+		await vi.waitFor(() => expect(running.status).toBe('cancelled'));
+		expect(workers[0].received.map((m) => m.type)).toEqual(['load', 'transcribe', 'cancel']);
+		expect(workers[0].terminated).toBe(false);
+	});
+
+	it('a worker that ignores cancel is terminated after the grace period', async () => {
+		const workers: FakeWorker[] = [];
+		queue = new TranscriptionQueue({
+			createWorker: () => {
+				const w = new FakeWorker('hangs');
+				w.postMessage = (msg) => {
+					w.received.push(msg);
+					if (msg.type === 'load')
+						w.emit({ type: 'ready', model: result('').model, backend: 'wasm', reason: '', loadMs: 0 });
+				};
+				workers.push(w);
+				return w;
+			},
+			decode: okDecode,
+			store: async (job) => job.id,
+			cancelGraceMs: 30
+		});
+		const j = queue.add(new Blob(['x']), 'a.wav');
+		await vi.waitFor(() => expect(j.status).toBe('transcribing'));
+		queue.cancel(j.id);
+		await vi.waitFor(() => expect(j.status).toBe('cancelled'));
+		expect(workers[0].terminated).toBe(true);
+	});
+
+	it('a crashed worker fails the running job and is replaced for the next', async () => {
+		const workers: FakeWorker[] = [];
+		queue = new TranscriptionQueue({
+			createWorker: () => (
+				workers.push(new FakeWorker(workers.length === 0 ? 'hangs' : 'ok')),
+				workers.at(-1)!
+			),
+			decode: okDecode,
+			store: async (job) => job.id
+		});
+		const j = queue.add(new Blob(['x']), 'a.wav');
+		await vi.waitFor(() => expect(j.status).toBe('transcribing'));
+		workers[0].onerror?.({ message: 'out of memory', preventDefault() {} } as ErrorEvent);
+		await vi.waitFor(() => expect(j.status).toBe('error'));
+		expect(j.error).toContain('out of memory');
+		const k = queue.add(new Blob(['x']), 'b.wav');
+		await settle(queue);
+		expect(k.status).toBe('done');
+		expect(workers).toHaveLength(2);
+	});
+});

@@ -1,0 +1,273 @@
+import type { WorkerRequest, WorkerResponse } from '../engine/protocol';
+import type { Backend, Segment, TranscriptResult } from '../transcript/types';
+import type { DecodedAudio } from '../audio/decode';
+
+/** The part of a Worker the queue uses, so tests can pass a fake. */
+export interface WorkerLike {
+	postMessage(message: WorkerRequest, transfer?: Transferable[]): void;
+	onmessage: ((event: MessageEvent<WorkerResponse>) => void) | null;
+	onerror: ((event: ErrorEvent) => void) | null;
+	terminate(): void;
+}
+
+/** Where a job is. */
+export type JobStatus =
+	| 'waiting'
+	| 'decoding'
+	| 'loading-model'
+	| 'transcribing'
+	| 'cancelling'
+	| 'saving'
+	| 'done'
+	| 'error'
+	| 'cancelled';
+
+/** What the queue needs from the outside world. */
+export interface QueueDeps {
+	createWorker: () => WorkerLike;
+	decode: (file: Blob, name: string) => Promise<DecodedAudio>;
+	/** Persists a finished transcript and its recording; returns the transcript id. */
+	store: (job: { id: string; name: string; file: Blob }, result: TranscriptResult) => Promise<string>;
+	modelId?: string;
+	/** After this long without an answer to `cancel`, the worker is killed (ms). */
+	cancelGraceMs?: number;
+}
+
+/** The model the worker loads; one for the whole app. */
+export const DEFAULT_MODEL_ID = 'moonshine-tiny-en';
+
+/** One file on its way to a transcript. */
+export class Job {
+	status = $state<JobStatus>('waiting');
+	fraction = $state(0);
+	etaSec = $state<number | null>(null);
+	segments = $state.raw<Segment[]>([]);
+	error = $state<string | null>(null);
+	transcriptId = $state<string | null>(null);
+	/** Text of the segments finished so far, shown live. */
+	partialText = $derived(this.segments.map((s) => s.text.trim()).join(' '));
+	/** Active = the user can still cancel it. */
+	active = $derived(['waiting', 'decoding', 'loading-model', 'transcribing'].includes(this.status));
+
+	constructor(
+		readonly id: string,
+		readonly name: string,
+		readonly file: Blob
+	) {}
+}
+
+/** Model loading state, for the progress line above the queue. */
+export interface ModelState {
+	status: 'idle' | 'loading' | 'ready' | 'error';
+	stage: string;
+	fraction: number;
+	backend: Backend | null;
+	reason: string;
+	error: string | null;
+}
+
+type Terminal = Extract<WorkerResponse, { type: 'done' | 'error' | 'cancelled' }>;
+
+/**
+ * The transcription queue: one worker for the whole app, jobs run one at a time in order. Lives in
+ * the root layout so it keeps running while the user moves between pages.
+ */
+export class TranscriptionQueue {
+	jobs = $state<Job[]>([]);
+	model = $state<ModelState>({
+		status: 'idle',
+		stage: '',
+		fraction: 0,
+		backend: null,
+		reason: '',
+		error: null
+	});
+
+	private worker: WorkerLike | null = null;
+	private ready: Promise<void> | null = null;
+	private readyResolve: (() => void) | null = null;
+	private readyReject: ((e: Error) => void) | null = null;
+	private running = false;
+	private current: { job: Job; finish: (msg: Terminal) => void } | null = null;
+	private cancelTimer: ReturnType<typeof setTimeout> | undefined;
+
+	constructor(private readonly deps: QueueDeps) {}
+
+	/** Queues a file; returns its job. */
+	add(file: Blob, name: string): Job {
+		const job = new Job(crypto.randomUUID(), name, file);
+		this.jobs.push(job);
+		void this.pump();
+		return job;
+	}
+
+	/** Cancels a job: at once if it has not reached the worker, else asks the worker and waits a bit. */
+	cancel(id: string): void {
+		const job = this.jobs.find((j) => j.id === id);
+		if (!job || !job.active) return;
+		if (this.current?.job === job && job.status === 'transcribing') {
+			job.status = 'cancelling';
+			this.worker?.postMessage({ type: 'cancel', jobId: id });
+			this.cancelTimer = setTimeout(() => {
+				// The worker did not answer (stuck in a long inference): kill it; the next job gets a fresh one.
+				this.resetWorker('stuck');
+				this.current?.finish({ type: 'cancelled', jobId: id });
+			}, this.deps.cancelGraceMs ?? 5000);
+			return;
+		}
+		job.status = 'cancelled';
+	}
+
+	/** Removes a finished, failed or cancelled job from the list. */
+	dismiss(id: string): void {
+		const i = this.jobs.findIndex((j) => j.id === id);
+		if (i >= 0 && !this.jobs[i].active && this.jobs[i].status !== 'cancelling') this.jobs.splice(i, 1);
+	}
+
+	/** Stops the worker (tests, page teardown). */
+	dispose(): void {
+		this.resetWorker('disposed');
+	}
+
+	private ensureWorker(): WorkerLike {
+		if (this.worker) return this.worker;
+		const w = this.deps.createWorker();
+		w.onmessage = (e) => this.onMessage(e.data);
+		w.onerror = (e) => {
+			e.preventDefault?.();
+			const message = `The transcription engine crashed: ${e.message || 'unknown error'}`;
+			this.resetWorker(message);
+			this.current?.finish({ type: 'error', jobId: this.current.job.id, message });
+		};
+		this.worker = w;
+		return w;
+	}
+
+	private resetWorker(reason: string): void {
+		this.worker?.terminate();
+		this.worker = null;
+		this.readyReject?.(new Error(reason));
+		this.ready = null;
+		this.readyResolve = this.readyReject = null;
+		if (this.model.status !== 'error') this.model.status = 'idle';
+	}
+
+	private loadModel(): Promise<void> {
+		if (this.ready) return this.ready;
+		const w = this.ensureWorker();
+		this.model = { status: 'loading', stage: '', fraction: 0, backend: null, reason: '', error: null };
+		this.ready = new Promise<void>((resolve, reject) => {
+			this.readyResolve = resolve;
+			this.readyReject = reject;
+		});
+		// Avoid an unhandled rejection when nobody awaits a failed load.
+		this.ready.catch(() => {});
+		w.postMessage({ type: 'load', modelId: this.deps.modelId ?? DEFAULT_MODEL_ID, backend: 'auto' });
+		return this.ready;
+	}
+
+	private onMessage(msg: WorkerResponse): void {
+		switch (msg.type) {
+			case 'load-progress':
+				this.model.stage = msg.stage;
+				this.model.fraction = msg.totalBytes > 0 ? msg.loadedBytes / msg.totalBytes : 0;
+				return;
+			case 'ready':
+				this.model = {
+					status: 'ready',
+					stage: '',
+					fraction: 1,
+					backend: msg.backend,
+					reason: msg.reason,
+					error: null
+				};
+				this.readyResolve?.();
+				return;
+			case 'progress': {
+				const job = this.current?.job;
+				if (!job || job.id !== msg.jobId) return;
+				job.fraction = msg.fraction;
+				job.etaSec = msg.etaSec;
+				job.segments = [...job.segments, msg.segment];
+				return;
+			}
+			case 'error':
+				if (msg.jobId === null) {
+					// A load failure (or a failure outside any job): no job can run on this worker.
+					this.model.status = 'error';
+					this.model.error = msg.message;
+					this.resetWorker(msg.message);
+					this.current?.finish({ ...msg, jobId: this.current.job.id });
+					return;
+				}
+				if (this.current?.job.id === msg.jobId) this.current.finish(msg);
+				return;
+			case 'done':
+			case 'cancelled':
+				if (this.current?.job.id === msg.jobId) this.current.finish(msg);
+				return;
+		}
+	}
+
+	private async pump(): Promise<void> {
+		if (this.running) return;
+		this.running = true;
+		try {
+			for (;;) {
+				const job = this.jobs.find((j) => j.status === 'waiting');
+				if (!job) break;
+				await this.run(job);
+			}
+		} finally {
+			this.running = false;
+		}
+	}
+
+	private async run(job: Job): Promise<void> {
+		job.status = 'decoding';
+		let audio: DecodedAudio;
+		try {
+			audio = await this.deps.decode(job.file, job.name);
+		} catch (e) {
+			if (job.status === 'decoding') this.fail(job, e);
+			return;
+		}
+		if (job.status !== 'decoding') return;
+		job.status = 'loading-model';
+		try {
+			await this.loadModel();
+		} catch (e) {
+			if (job.status === 'loading-model') this.fail(job, e, 'The speech model could not be loaded: ');
+			return;
+		}
+		if (job.status !== 'loading-model') return;
+		job.status = 'transcribing';
+		const outcome = await new Promise<Terminal>((resolve) => {
+			this.current = { job, finish: resolve };
+			this.ensureWorker().postMessage({ type: 'transcribe', jobId: job.id, audio: audio.samples }, [
+				audio.samples.buffer as ArrayBuffer
+			]);
+		});
+		clearTimeout(this.cancelTimer);
+		this.current = null;
+		if (outcome.type === 'cancelled') {
+			job.status = 'cancelled';
+		} else if (outcome.type === 'error') {
+			this.fail(job, new Error(outcome.message));
+		} else {
+			job.status = 'saving';
+			job.fraction = 1;
+			try {
+				job.transcriptId = await this.deps.store(job, outcome.result);
+				job.status = 'done';
+			} catch (e) {
+				this.fail(job, e, 'The transcript could not be saved: ');
+			}
+		}
+	}
+
+	private fail(job: Job, e: unknown, prefix = ''): void {
+		job.status = 'error';
+		job.error = prefix + (e instanceof Error ? e.message : String(e));
+	}
+}
