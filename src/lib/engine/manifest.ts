@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { ModelRef } from '../transcript/types';
+
+const fileSpec = z.object({
+	name: z.string().regex(/^[\w.-]+$/, 'a plain file name'),
+	bytes: z.number().int().positive(),
+	sha256: z.string().regex(/^[0-9a-f]{64}$/)
+});
+
+/** models/<id>/manifest.json: everything the engine needs to know about a model, read instead of guessed. */
+export const manifestSchema = z.object({
+	id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+	version: z.string().min(1),
+	kind: z.enum(['asr', 'vad']),
+	displayName: z.string(),
+	languages: z.array(z.string()),
+	license: z.string(),
+	source: z.object({ npm: z.string(), version: z.string(), dir: z.string() }),
+	files: z.record(z.string(), fileSpec),
+	sampleRate: z.number().int().positive(),
+	tokenizer: z
+		.object({ type: z.literal('llama-tokenizer-js'), vocabSize: z.number().int().positive() })
+		.optional(),
+	architecture: z.record(z.string(), z.union([z.number(), z.array(z.number())]))
+});
+export type ModelManifest = z.infer<typeof manifestSchema>;
+
+const asrArchitecture = z.object({
+	decoderLayers: z.number().int().positive(),
+	kvHeads: z.number().int().positive(),
+	headDim: z.number().int().positive(),
+	vocabSize: z.number().int().positive(),
+	startTokenId: z.number().int().nonnegative(),
+	eosTokenId: z.number().int().nonnegative(),
+	maxTokensPerSecond: z.number().positive(),
+	maxSegmentSeconds: z.number().positive()
+});
+/** The decoder numbers of a speech model; a manifest missing one is rejected up front, not mid-decode. */
+export type AsrArchitecture = z.infer<typeof asrArchitecture>;
+
+/** Parses a manifest, throwing an error that names the bad field. */
+export function parseManifest(json: unknown): ModelManifest {
+	const result = manifestSchema.safeParse(json);
+	if (!result.success) {
+		const first = result.error.issues[0];
+		throw new Error(`invalid model manifest: ${first.path.join('.') || '(root)'}: ${first.message}`);
+	}
+	return result.data;
+}
+
+/** The decoder numbers of an ASR manifest, validated. */
+export function asrArchitectureOf(manifest: ModelManifest): AsrArchitecture {
+	if (manifest.kind !== 'asr') throw new Error(`model ${manifest.id} is not a speech recognition model`);
+	const result = asrArchitecture.safeParse(manifest.architecture);
+	if (!result.success) {
+		const first = result.error.issues[0];
+		throw new Error(`model ${manifest.id}: architecture.${first.path.join('.')}: ${first.message}`);
+	}
+	return result.data;
+}
+
+/** Lowercase hex sha256 of bytes, via Web Crypto (present in browsers, workers and Node). */
+export async function sha256Hex(data: BufferSource | string): Promise<string> {
+	const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+	const digest = await crypto.subtle.digest('SHA-256', bytes);
+	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The model version telemetry carries: id, version, and a sha256 over the weights. The weight hash is
+ * the sha256 of the lines `<role> <file sha256>` sorted by role, so it changes when any file changes
+ * and can be computed from the manifest alone (install verified every file against it).
+ */
+export async function modelRef(manifest: ModelManifest): Promise<ModelRef> {
+	const lines = Object.entries(manifest.files)
+		.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+		.map(([role, f]) => `${role} ${f.sha256}\n`)
+		.join('');
+	return { id: manifest.id, version: manifest.version, sha256: await sha256Hex(lines) };
+}

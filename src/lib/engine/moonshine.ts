@@ -1,0 +1,156 @@
+import type { AsrArchitecture } from './manifest';
+import type { InferenceSession, OrtModule, Tensor } from './ort';
+import { repetitionCut } from './repetition';
+
+/** One decoded segment: token ids (without start/end tokens) and each token's probability. */
+export interface DecodedTokens {
+	tokens: number[];
+	probs: number[];
+	/** Why decoding stopped: end token, token cap, or a repetition loop (then the loop was cut). */
+	stop: 'eos' | 'cap' | 'repetition';
+}
+
+/**
+ * Moonshine: an encoder over raw 16 kHz audio and a merged decoder (with and without KV cache in one
+ * graph, chosen by `use_cache_branch`). Greedy decoding, one token per step.
+ */
+export class MoonshineModel {
+	private constructor(
+		private readonly ort: OrtModule,
+		private readonly encoder: InferenceSession,
+		private readonly decoder: InferenceSession,
+		private readonly arch: AsrArchitecture,
+		/** Only ids the tokenizer can turn into text are eligible: the logits are padded past its vocabulary. */
+		private readonly tokenizerVocab: number
+	) {}
+
+	/** Creates both ONNX sessions from the weight bytes. */
+	static async create(
+		ort: OrtModule,
+		encoderBytes: Uint8Array,
+		decoderBytes: Uint8Array,
+		arch: AsrArchitecture,
+		tokenizerVocab: number,
+		options: InferenceSession.SessionOptions
+	): Promise<MoonshineModel> {
+		const encoder = await ort.InferenceSession.create(encoderBytes, options);
+		try {
+			const decoder = await ort.InferenceSession.create(decoderBytes, options);
+			return new MoonshineModel(ort, encoder, decoder, arch, tokenizerVocab);
+		} catch (err) {
+			await encoder.release();
+			throw err;
+		}
+	}
+
+	/** Decodes one segment of 16 kHz mono audio. `shouldStop` is polled between steps (cancellation). */
+	async decode(audio: Float32Array, shouldStop: () => boolean = () => false): Promise<DecodedTokens> {
+		const { ort, arch } = this;
+		const seconds = audio.length / 16000;
+		const maxTokens = Math.max(4, Math.ceil(seconds * arch.maxTokensPerSecond));
+
+		const input = new ort.Tensor('float32', audio, [1, audio.length]);
+		const encoded = await this.encoder.run({ input_values: input });
+		input.dispose();
+		const hidden = encoded.last_hidden_state;
+
+		const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, arch.kvHeads, 0, arch.headDim]);
+		let past: Record<string, Tensor> = {};
+		for (let layer = 0; layer < arch.decoderLayers; layer++) {
+			for (const kind of ['decoder', 'encoder'])
+				for (const kv of ['key', 'value']) past[`past_key_values.${layer}.${kind}.${kv}`] = empty();
+		}
+
+		const tokens: number[] = [];
+		const probs: number[] = [];
+		let stop: DecodedTokens['stop'] = 'cap';
+		let next = arch.startTokenId;
+		try {
+			for (let step = 0; step < maxTokens; step++) {
+				if (shouldStop()) throw new CancelledError();
+				const ids = new ort.Tensor('int64', BigInt64Array.from([BigInt(next)]), [1, 1]);
+				const useCache = new ort.Tensor('bool', new Uint8Array([step > 0 ? 1 : 0]), [1]);
+				const out = await this.decoder.run({
+					input_ids: ids,
+					encoder_hidden_states: hidden,
+					use_cache_branch: useCache,
+					...past
+				});
+				ids.dispose();
+				useCache.dispose();
+
+				const { id, prob } = pickToken(out.logits.data as Float32Array, this.tokenizerVocab);
+				out.logits.dispose();
+
+				// present.N.* becomes past_key_values.N.*, matched by name. The cross-attention (encoder)
+				// entries are computed on the first step only; later steps pass them through unchanged.
+				const nextPast: Record<string, Tensor> = {};
+				for (const [name, tensor] of Object.entries(out)) {
+					if (!name.startsWith('present.')) continue;
+					const pastName = `past_key_values.${name.slice('present.'.length)}`;
+					if (step > 0 && name.includes('.encoder.')) {
+						nextPast[pastName] = past[pastName];
+						if (tensor !== past[pastName]) tensor.dispose();
+					} else {
+						nextPast[pastName] = tensor;
+					}
+				}
+				for (const [name, tensor] of Object.entries(past)) if (nextPast[name] !== tensor) tensor.dispose();
+				past = nextPast;
+
+				if (id === arch.eosTokenId) {
+					stop = 'eos';
+					break;
+				}
+				tokens.push(id);
+				probs.push(prob);
+				const cut = repetitionCut(tokens);
+				if (cut >= 0) {
+					tokens.length = cut;
+					probs.length = cut;
+					stop = 'repetition';
+					break;
+				}
+				next = id;
+			}
+		} finally {
+			for (const tensor of Object.values(past)) tensor.dispose();
+			hidden.dispose();
+		}
+		return { tokens, probs, stop };
+	}
+
+	/** Frees both sessions (and their GPU buffers, on WebGPU). */
+	async release(): Promise<void> {
+		await Promise.all([this.encoder.release(), this.decoder.release()]);
+	}
+}
+
+/** Thrown when decoding is cancelled between steps. */
+export class CancelledError extends Error {
+	constructor() {
+		super('cancelled');
+		this.name = 'CancelledError';
+	}
+}
+
+/**
+ * Greedy choice among the first `vocab` logits, with its softmax probability over all logits
+ * (computed stably: subtract the maximum before exponentiating).
+ */
+export function pickToken(logits: Float32Array, vocab: number): { id: number; prob: number } {
+	let id = 0;
+	let best = -Infinity;
+	const limit = Math.min(vocab, logits.length);
+	for (let i = 0; i < limit; i++) {
+		if (logits[i] > best) {
+			best = logits[i];
+			id = i;
+		}
+	}
+	let max = best;
+	for (let i = limit; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+	let sum = 0;
+	for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+	return { id, prob: Math.exp(best - max) / sum };
+}

@@ -1,0 +1,155 @@
+import type { Backend, ModelRef, Segment, TranscriptResult } from '../transcript/types';
+import { asrArchitectureOf, modelRef, type ModelManifest } from './manifest';
+import { CancelledError, MoonshineModel } from './moonshine';
+import { sessionOptions, type OrtModule } from './ort';
+import { segmentSpeech, type SegmentOptions } from './segment';
+import { moonshineTokenizer } from './tokenizer';
+import { SileroVad } from './vad';
+import { interpolateWordTimes, speechClock, tokensToWords } from './words';
+
+export { CancelledError };
+
+/** The weights an engine is built from; the caller fetched and verified them. */
+export interface EngineAssets {
+	manifest: ModelManifest;
+	encoder: Uint8Array;
+	decoder: Uint8Array;
+	vad: Uint8Array;
+}
+
+/** Audio the engine refuses, with a message fit for the user. */
+export class AudioInputError extends Error {
+	constructor(
+		message: string,
+		readonly reason: 'empty' | 'invalid' | 'silent' | 'no-speech' | 'too-long'
+	) {
+		super(message);
+		this.name = 'AudioInputError';
+	}
+}
+
+/** Progress after each segment: the segment, the fraction of audio done, and an ETA in seconds. */
+export type SegmentCallback = (segment: Segment, fraction: number, etaSec: number | null) => void;
+
+const SAMPLE_RATE = 16000;
+const FRAME_SAMPLES = 512;
+/** Four hours: beyond this the PCM alone is ~1 GB of memory in a browser tab. */
+export const MAX_AUDIO_SECONDS = 4 * 3600;
+
+/**
+ * The speech engine: VAD segmentation, Moonshine greedy decoding, word confidences and times.
+ * Runs unchanged in a Web Worker and in Node; the caller supplies the onnxruntime-web module.
+ */
+export class Engine {
+	private constructor(
+		readonly model: ModelRef,
+		readonly backend: Backend,
+		private readonly asr: MoonshineModel,
+		private readonly vad: SileroVad
+	) {}
+
+	/** Creates the recogniser and VAD sessions for a backend. */
+	static async create(ort: OrtModule, assets: EngineAssets, backend: Backend): Promise<Engine> {
+		const arch = asrArchitectureOf(assets.manifest);
+		const vocab = assets.manifest.tokenizer?.vocabSize ?? arch.vocabSize;
+		const [asr, vad, ref] = await Promise.all([
+			MoonshineModel.create(ort, assets.encoder, assets.decoder, arch, vocab, sessionOptions(backend)),
+			SileroVad.create(ort, assets.vad),
+			modelRef(assets.manifest)
+		]);
+		return new Engine(ref, backend, asr, vad);
+	}
+
+	/** Decodes one span of audio to token ids; exposed for backend checks and benchmarks. */
+	decodeTokens(audio: Float32Array) {
+		return this.asr.decode(audio);
+	}
+
+	/** Transcribes 16 kHz mono audio. Throws AudioInputError for unusable audio, CancelledError on stop. */
+	async transcribe(
+		audio: Float32Array,
+		{
+			onSegment,
+			shouldStop = () => false,
+			segmentOptions
+		}: {
+			onSegment?: SegmentCallback;
+			shouldStop?: () => boolean;
+			segmentOptions?: Partial<SegmentOptions>;
+		} = {}
+	): Promise<TranscriptResult> {
+		checkAudio(audio);
+		const durationSec = audio.length / SAMPLE_RATE;
+		const probs = await this.vad.probabilities(audio, shouldStop);
+		if (shouldStop()) throw new CancelledError();
+		const spans = segmentSpeech(probs, audio.length, segmentOptions);
+		if (spans.length === 0) {
+			throw new AudioInputError('No speech was detected in this recording.', 'no-speech');
+		}
+
+		const segments: Segment[] = [];
+		const started = performance.now();
+		const speechSamples = spans.reduce((n, s) => n + s.end - s.start, 0);
+		let doneSamples = 0;
+		for (const span of spans) {
+			const decoded = await this.asr.decode(audio.subarray(span.start, span.end), shouldStop);
+			const start = span.start / SAMPLE_RATE;
+			const end = span.end / SAMPLE_RATE;
+			const words = interpolateWordTimes(
+				tokensToWords(decoded.tokens, decoded.probs, moonshineTokenizer),
+				start,
+				end,
+				speechClock(probs, FRAME_SAMPLES / SAMPLE_RATE, start, end)
+			);
+			doneSamples += span.end - span.start;
+			if (words.length > 0) {
+				const segment: Segment = {
+					start,
+					end,
+					text: moonshineTokenizer.text(decoded.tokens),
+					words
+				};
+				if (decoded.stop === 'repetition') segment.flags = { repetition: true };
+				else if (decoded.stop === 'cap') segment.flags = { truncated: true };
+				segments.push(segment);
+				const elapsed = (performance.now() - started) / 1000;
+				const eta = (elapsed / doneSamples) * (speechSamples - doneSamples);
+				onSegment?.(segment, span.end / audio.length, eta);
+			}
+		}
+		return {
+			text: segments.map((s) => s.text).join(' '),
+			model: this.model,
+			backend: this.backend,
+			durationSec,
+			segments,
+			wordTiming: 'interpolated-by-characters'
+		};
+	}
+
+	/** Frees every session. */
+	async release(): Promise<void> {
+		await Promise.all([this.asr.release(), this.vad.release()]);
+	}
+}
+
+/** Rejects audio that cannot hold speech, before any model runs. */
+export function checkAudio(audio: Float32Array): void {
+	if (audio.length === 0) throw new AudioInputError('The recording is empty (no audio samples).', 'empty');
+	if (audio.length > MAX_AUDIO_SECONDS * SAMPLE_RATE) {
+		throw new AudioInputError(
+			`The recording is longer than ${MAX_AUDIO_SECONDS / 3600} hours; split it into parts.`,
+			'too-long'
+		);
+	}
+	let peak = 0;
+	for (let i = 0; i < audio.length; i++) {
+		const v = audio[i];
+		if (!Number.isFinite(v))
+			throw new AudioInputError('The audio data is corrupt (invalid samples).', 'invalid');
+		const a = v < 0 ? -v : v;
+		if (a > peak) peak = a;
+	}
+	// -80 dBFS: below any microphone's noise floor, so this is digital silence.
+	if (peak < 1e-4) throw new AudioInputError('The recording is silent.', 'silent');
+}

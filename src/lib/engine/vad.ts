@@ -1,0 +1,59 @@
+import type { InferenceSession, OrtModule, Tensor } from './ort';
+
+/** Samples of left context silero v5 expects before each 512-sample frame at 16 kHz. */
+const CONTEXT = 64;
+const FRAME = 512;
+
+/**
+ * Silero VAD v5: speech probability for each 32 ms frame of 16 kHz audio. Stateful (an LSTM), so
+ * frames run in order; like the reference implementation, each frame carries the last 64 samples of
+ * the previous one as context, without which pauses between sentences are missed.
+ */
+export class SileroVad {
+	private constructor(
+		private readonly ort: OrtModule,
+		private readonly session: InferenceSession
+	) {}
+
+	/** Creates the session from the model bytes. VAD always runs on WASM: it is tiny and sequential. */
+	static async create(ort: OrtModule, bytes: Uint8Array): Promise<SileroVad> {
+		const session = await ort.InferenceSession.create(bytes, {
+			executionProviders: ['wasm'],
+			graphOptimizationLevel: 'all'
+		});
+		return new SileroVad(ort, session);
+	}
+
+	/** One probability per full or partial frame of `audio`. */
+	async probabilities(audio: Float32Array, shouldStop: () => boolean = () => false): Promise<Float32Array> {
+		const { ort } = this;
+		const frames = Math.ceil(audio.length / FRAME);
+		const probs = new Float32Array(frames);
+		let state: Tensor = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
+		const sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
+		const window = new Float32Array(CONTEXT + FRAME);
+		try {
+			for (let f = 0; f < frames; f++) {
+				if ((f & 255) === 0 && shouldStop()) break;
+				const start = f * FRAME;
+				window.copyWithin(0, FRAME, FRAME + CONTEXT);
+				window.fill(0, CONTEXT);
+				window.set(audio.subarray(start, Math.min(audio.length, start + FRAME)), CONTEXT);
+				const input = new ort.Tensor('float32', window, [1, CONTEXT + FRAME]);
+				const out = await this.session.run({ input, state, sr });
+				state.dispose();
+				state = out.stateN;
+				probs[f] = (out.output.data as Float32Array)[0];
+				out.output.dispose();
+			}
+		} finally {
+			state.dispose();
+		}
+		return probs;
+	}
+
+	/** Frees the session. */
+	async release(): Promise<void> {
+		await this.session.release();
+	}
+}

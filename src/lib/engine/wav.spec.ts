@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { parseWav, WavError } from './wav';
+
+/** Builds a WAV file with the given format and raw sample bytes. */
+function wav(
+	tag: number,
+	channels: number,
+	rate: number,
+	bits: number,
+	data: Uint8Array,
+	declaredData?: number
+) {
+	const fmtSize = 16;
+	const buf = new Uint8Array(12 + 8 + fmtSize + 8 + data.length);
+	const v = new DataView(buf.buffer);
+	const put = (at: number, s: string) => [...s].forEach((c, i) => (buf[at + i] = c.charCodeAt(0)));
+	put(0, 'RIFF');
+	v.setUint32(4, buf.length - 8, true);
+	put(8, 'WAVE');
+	put(12, 'fmt ');
+	v.setUint32(16, fmtSize, true);
+	v.setUint16(20, tag, true);
+	v.setUint16(22, channels, true);
+	v.setUint32(24, rate, true);
+	v.setUint32(28, (rate * channels * bits) / 8, true);
+	v.setUint16(32, (channels * bits) / 8, true);
+	v.setUint16(34, bits, true);
+	put(36, 'data');
+	v.setUint32(40, declaredData ?? data.length, true);
+	buf.set(data, 44);
+	return buf;
+}
+const bytes = (...b: number[]) => new Uint8Array(b);
+
+describe('parseWav', () => {
+	const cases: [string, Uint8Array, number[][]][] = [
+		['16-bit mono', wav(1, 1, 16000, 16, bytes(0x00, 0x40, 0x00, 0xc0)), [[0.5, -0.5]]],
+		['8-bit unsigned', wav(1, 1, 8000, 8, bytes(128, 192, 64)), [[0, 0.5, -0.5]]],
+		['24-bit', wav(1, 1, 44100, 24, bytes(0, 0, 0x40, 0, 0, 0xc0)), [[0.5, -0.5]]],
+		['32-bit int', wav(1, 1, 48000, 32, bytes(0, 0, 0, 0x40)), [[0.5]]],
+		[
+			'float32 stereo',
+			wav(3, 2, 48000, 32, new Uint8Array(new Float32Array([0.25, -1]).buffer)),
+			[[0.25], [-1]]
+		]
+	];
+	it.each(cases)('%s', (_n, file, expected) => {
+		const pcm = parseWav(file);
+		expect(pcm.channels.map((c) => Array.from(c))).toEqual(expected);
+		expect(pcm.truncated).toBe(false);
+	});
+
+	it('reads a truncated data chunk up to the last whole frame and says so', () => {
+		const pcm = parseWav(wav(1, 1, 16000, 16, bytes(0, 0x40, 0, 0xc0, 7), 1000));
+		expect(Array.from(pcm.channels[0])).toEqual([0.5, -0.5]);
+		expect(pcm.truncated).toBe(true);
+	});
+
+	const bad: [string, Uint8Array, RegExp][] = [
+		['not a wav', new TextEncoder().encode('hello world, not audio'), /not a WAV/],
+		['header only', wav(1, 1, 16000, 16, bytes()).subarray(0, 20), /format chunk/],
+		['ADPCM', wav(2, 1, 16000, 4, bytes(1, 2)), /unsupported WAV encoding/],
+		['12-bit', wav(1, 1, 16000, 12, bytes(1, 2)), /sample size/],
+		['no channels', wav(1, 0, 16000, 16, bytes(1, 2)), /no channels/],
+		['absurd rate', wav(1, 1, 12, 16, bytes(1, 2)), /sample rate/]
+	];
+	it.each(bad)('rejects %s', (_n, file, message) => {
+		expect(() => parseWav(file)).toThrow(WavError);
+		expect(() => parseWav(file)).toThrow(message);
+	});
+});

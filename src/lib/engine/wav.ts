@@ -1,0 +1,92 @@
+/** Decoded PCM: one Float32Array per channel, samples in [-1, 1]. */
+export interface Pcm {
+	sampleRate: number;
+	channels: Float32Array[];
+}
+
+/** A WAV file the parser cannot read, with a message fit for the user. */
+export class WavError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'WavError';
+	}
+}
+
+/** True when the bytes start like a RIFF/WAVE file. */
+export function isWav(bytes: Uint8Array): boolean {
+	return bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WAVE';
+}
+
+/**
+ * Parses a RIFF WAVE file: PCM 8/16/24/32-bit integer and 32/64-bit float, plain or
+ * WAVE_FORMAT_EXTENSIBLE, any rate and channel count. A data chunk cut short (a truncated
+ * download) is read up to the last whole frame and reported as `truncated`, not rejected:
+ * the audio that is there is still worth transcribing.
+ */
+export function parseWav(bytes: Uint8Array): Pcm & { truncated: boolean } {
+	if (!isWav(bytes)) throw new WavError('not a WAV file (no RIFF/WAVE header)');
+	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+	let format: { tag: number; channels: number; rate: number; bits: number; blockAlign: number } | null = null;
+	let offset = 12;
+	while (offset + 8 <= bytes.length) {
+		const id = ascii(bytes, offset, 4);
+		const size = view.getUint32(offset + 4, true);
+		const body = offset + 8;
+		if (id === 'fmt ') {
+			if (size < 16 || body + 16 > bytes.length) throw new WavError('WAV format chunk is too short');
+			let tag = view.getUint16(body, true);
+			const channels = view.getUint16(body + 2, true);
+			const rate = view.getUint32(body + 4, true);
+			const blockAlign = view.getUint16(body + 12, true);
+			const bits = view.getUint16(body + 14, true);
+			if (tag === 0xfffe && size >= 40 && body + 26 <= bytes.length) tag = view.getUint16(body + 24, true);
+			format = { tag, channels, rate, bits, blockAlign };
+		} else if (id === 'data') {
+			if (!format) throw new WavError('WAV data comes before its format chunk');
+			return decodeData(view, body, Math.min(size, bytes.length - body), size > bytes.length - body, format);
+		}
+		offset = body + size + (size & 1);
+	}
+	throw new WavError(format ? 'WAV file has no audio data chunk' : 'WAV file has no format chunk');
+}
+
+function decodeData(
+	view: DataView,
+	start: number,
+	length: number,
+	truncated: boolean,
+	f: { tag: number; channels: number; rate: number; bits: number; blockAlign: number }
+): Pcm & { truncated: boolean } {
+	const { tag, channels, rate, bits } = f;
+	if (channels < 1) throw new WavError('WAV file declares no channels');
+	if (rate < 1000 || rate > 768000) throw new WavError(`unsupported WAV sample rate ${rate} Hz`);
+	const isFloat = tag === 3;
+	if (!(tag === 1 || isFloat))
+		throw new WavError(`unsupported WAV encoding (format tag ${tag}); use PCM or float`);
+	if (isFloat ? bits !== 32 && bits !== 64 : ![8, 16, 24, 32].includes(bits)) {
+		throw new WavError(`unsupported WAV sample size ${bits} bits`);
+	}
+	const bytesPer = bits / 8;
+	const frameBytes = bytesPer * channels;
+	const frames = Math.floor(length / frameBytes);
+	const out = Array.from({ length: channels }, () => new Float32Array(frames));
+	for (let i = 0; i < frames; i++) {
+		for (let c = 0; c < channels; c++) {
+			const p = start + i * frameBytes + c * bytesPer;
+			let v: number;
+			if (isFloat) v = bits === 32 ? view.getFloat32(p, true) : view.getFloat64(p, true);
+			else if (bits === 8) v = (view.getUint8(p) - 128) / 128;
+			else if (bits === 16) v = view.getInt16(p, true) / 32768;
+			else if (bits === 24) {
+				const x = view.getUint8(p) | (view.getUint8(p + 1) << 8) | (view.getInt8(p + 2) << 16);
+				v = x / 8388608;
+			} else v = view.getInt32(p, true) / 2147483648;
+			out[c][i] = v;
+		}
+	}
+	return { sampleRate: rate, channels: out, truncated: truncated || length % frameBytes !== 0 };
+}
+
+function ascii(bytes: Uint8Array, at: number, len: number): string {
+	return String.fromCharCode(...bytes.subarray(at, at + len));
+}
