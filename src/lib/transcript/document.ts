@@ -1,0 +1,465 @@
+/**
+ * The transcript document: the model's output plus the user's corrections, as plain immutable data
+ * (JSON-serialisable, structured-cloneable, safe to keep in IndexedDB).
+ *
+ * Invariants every edit keeps:
+ * - a word with `originalIndex !== null` is unchanged model output: its text, times and confidence are
+ *   those of `segment.original.words[originalIndex]`, and these indices increase along the segment;
+ * - a word with `originalIndex === null` was typed by the user (`edited: true`, confidence 1).
+ *
+ * Timing of edited words (documented method): each maximal run of edited words lies between the
+ * previous unchanged word's end (or the segment start) and the next unchanged word's start (or the
+ * segment end), clamped to the segment. The run's span is shared out in proportion to the words'
+ * lengths in characters (code points), with no gaps, rounded to milliseconds. If the span is empty or
+ * negative, the words get zero length at its start.
+ *
+ * `replaceWords` first aligns the replaced words with the new ones (./align.ts), so words the user
+ * retyped unchanged keep their identity and times. Then, in each gap between unchanged words, edited
+ * words are aligned with the model words of that gap that have no unchanged counterpart; an exact
+ * text match restores the model word (its `originalIndex`, times and confidence).
+ */
+import { alignWords } from './align';
+import type { Backend, ModelRef, Segment, TranscriptResult, Word } from './types';
+
+/** A word as the user sees it, with its link to the model's output. */
+export interface DocWord {
+	id: string;
+	text: string;
+	start: number;
+	end: number;
+	confidence: number;
+	/** index into the segment's `original.words` when this word is unchanged model output, else null (inserted/edited) */
+	originalIndex: number | null;
+	/** true when the user changed or inserted it; its times are interpolated from neighbours */
+	edited: boolean;
+	/** true when the user marked a low-confidence word as correct */
+	confirmed: boolean;
+}
+
+/** A segment as edited, beside the model output for its span. */
+export interface DocSegment {
+	id: string;
+	start: number;
+	end: number;
+	speaker: string;
+	words: DocWord[];
+	/** the model's output for the audio span this segment came from (kept forever beside the edit; telemetry needs both).
+	    After split/merge, each segment keeps the original words that fall in its span. */
+	original: Segment;
+}
+
+/** One transcript with its corrections and metadata. */
+export interface TranscriptDoc {
+	id: string;
+	title: string;
+	createdAt: string;
+	updatedAt: string;
+	durationSec: number;
+	model: ModelRef;
+	backend: Backend;
+	segments: DocSegment[];
+	notes: string;
+}
+
+/** An edit the user can make; `applyEdit` applies one. */
+export type Edit =
+	| { type: 'replaceWords'; segmentId: string; from: number; to: number; text: string }
+	| { type: 'splitSegment'; segmentId: string; atWord: number }
+	| { type: 'mergeWithNext'; segmentId: string }
+	| { type: 'setSpeaker'; segmentId: string; speaker: string }
+	| { type: 'confirmWord'; segmentId: string; wordIndex: number; confirmed: boolean }
+	| { type: 'setTitle'; title: string }
+	| { type: 'setNotes'; notes: string };
+
+/** Options for `applyEdit`: an id source and a clock, both injectable for deterministic tests. */
+export interface EditOptions {
+	/** New ids for inserted words and split-off segments; defaults to `randomId`. */
+	newId?: () => string;
+	/** ISO time for `updatedAt`; defaults to the current time. */
+	now?: string;
+}
+
+/** A random v4 UUID; uses crypto.randomUUID where available (secure contexts, Node) and getRandomValues otherwise. */
+export function randomId(): string {
+	const c = globalThis.crypto;
+	if (typeof c.randomUUID === 'function') return c.randomUUID();
+	// randomUUID is missing on plain-http origins other than localhost; getRandomValues is not.
+	const b = c.getRandomValues(new Uint8Array(16));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+	return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function copySegment(seg: Segment): Segment {
+	const copy: Segment = {
+		start: seg.start,
+		end: seg.end,
+		text: seg.text,
+		words: seg.words.map((w) => ({ ...w }))
+	};
+	if (seg.flags) copy.flags = { ...seg.flags };
+	return copy;
+}
+
+function fromOriginal(w: Word, index: number, id: string): DocWord {
+	return {
+		id,
+		text: w.text,
+		start: w.start,
+		end: w.end,
+		confidence: w.confidence,
+		originalIndex: index,
+		edited: false,
+		confirmed: false
+	};
+}
+
+/** Builds a document from the engine's result; segments get an empty speaker label. */
+export function createDoc(init: {
+	id: string;
+	title: string;
+	result: TranscriptResult;
+	now: string;
+	newId?: () => string;
+}): TranscriptDoc {
+	const newId = init.newId ?? randomId;
+	const { result } = init;
+	return {
+		id: init.id,
+		title: init.title,
+		createdAt: init.now,
+		updatedAt: init.now,
+		durationSec: result.durationSec,
+		model: { ...result.model },
+		backend: result.backend,
+		notes: '',
+		segments: result.segments.map((seg) => {
+			const original = copySegment(seg);
+			return {
+				id: newId(),
+				start: seg.start,
+				end: seg.end,
+				speaker: '',
+				words: original.words.map((w, i) => fromOriginal(w, i, newId())),
+				original
+			};
+		})
+	};
+}
+
+/** Plain text of a segment as edited. */
+export function segmentText(seg: DocSegment): string {
+	return seg.words.map((w) => w.text).join(' ');
+}
+
+/** Plain text of the whole document as edited: one line per non-empty segment. */
+export function docText(doc: TranscriptDoc): string {
+	return doc.segments
+		.map(segmentText)
+		.filter((t) => t !== '')
+		.join('\n');
+}
+
+/** Plain text of the model's output for the whole document, in the same layout as `docText`. */
+export function originalDocText(doc: TranscriptDoc): string {
+	return doc.segments
+		.map((s) => s.original.words.map((w) => w.text).join(' '))
+		.filter((t) => t !== '')
+		.join('\n');
+}
+
+const roundMs = (x: number) => Math.round(x * 1000) / 1000;
+const charCount = (s: string) => Math.max(1, Array.from(s).length);
+
+/** Restores model words in gaps and re-times every run of edited words (see the file header). */
+function settle(seg: DocSegment, words: DocWord[]): DocWord[] {
+	const orig = seg.original.words;
+	const out = words.slice();
+	let runStart = 0;
+	for (let i = 0; i <= out.length; i++) {
+		if (i < out.length && out[i].originalIndex === null) continue;
+		if (i > runStart) {
+			const prev = runStart > 0 ? (out[runStart - 1].originalIndex as number) : -1;
+			const next = i < out.length ? (out[i].originalIndex as number) : orig.length;
+			if (next - prev > 1) {
+				const gap = orig.slice(prev + 1, next).map((w) => w.text);
+				const run = out.slice(runStart, i).map((w) => w.text);
+				for (const op of alignWords(gap, run)) {
+					if (op.op !== 'correct') continue;
+					const k = runStart + (op.hyp as number);
+					const oi = prev + 1 + (op.ref as number);
+					out[k] = fromOriginal(orig[oi], oi, out[k].id);
+				}
+			}
+		}
+		runStart = i + 1;
+	}
+	// Second pass: the restorations above may have split runs, so time the final runs.
+	runStart = 0;
+	for (let i = 0; i <= out.length; i++) {
+		if (i < out.length && out[i].originalIndex === null) continue;
+		if (i > runStart) {
+			let lo = runStart > 0 ? out[runStart - 1].end : seg.start;
+			let hi = i < out.length ? out[i].start : seg.end;
+			lo = Math.min(Math.max(lo, seg.start), seg.end);
+			hi = Math.min(Math.max(hi, seg.start), seg.end);
+			if (hi < lo) hi = lo;
+			const lengths = out.slice(runStart, i).map((w) => charCount(w.text));
+			const total = lengths.reduce((a, b) => a + b, 0);
+			let acc = 0;
+			for (let k = runStart; k < i; k++) {
+				const len = lengths[k - runStart];
+				const start = roundMs(lo + ((hi - lo) * acc) / total);
+				acc += len;
+				const end = roundMs(lo + ((hi - lo) * acc) / total);
+				const w = out[k];
+				if (w.start !== start || w.end !== end) out[k] = { ...w, start, end };
+			}
+		}
+		runStart = i + 1;
+	}
+	return out;
+}
+
+function findSegment(doc: TranscriptDoc, segmentId: string): number {
+	const index = doc.segments.findIndex((s) => s.id === segmentId);
+	if (index < 0) throw new Error(`Unknown segment: ${JSON.stringify(segmentId)}`);
+	return index;
+}
+
+function checkIndex(name: string, value: number, min: number, max: number) {
+	if (!Number.isInteger(value) || value < min || value > max) {
+		throw new Error(`${name} out of range: ${value} (expected an integer from ${min} to ${max})`);
+	}
+}
+
+function withSegments(doc: TranscriptDoc, segments: DocSegment[], now: string): TranscriptDoc {
+	return { ...doc, segments, updatedAt: now };
+}
+
+function replaceWords(
+	doc: TranscriptDoc,
+	edit: Extract<Edit, { type: 'replaceWords' }>,
+	newId: () => string,
+	now: string
+): TranscriptDoc {
+	const si = findSegment(doc, edit.segmentId);
+	const seg = doc.segments[si];
+	checkIndex('from', edit.from, 0, seg.words.length);
+	checkIndex('to', edit.to, edit.from, seg.words.length);
+	const tokens = edit.text.split(/\s+/).filter((t) => t !== '');
+	const old = seg.words.slice(edit.from, edit.to);
+	if (tokens.length === old.length && tokens.every((t, i) => t === old[i].text)) return doc;
+	const replacement: DocWord[] = [];
+	for (const op of alignWords(
+		old.map((w) => w.text),
+		tokens
+	)) {
+		if (op.hyp === null) continue;
+		if (op.op === 'correct') replacement.push(old[op.ref as number]);
+		else {
+			replacement.push({
+				id: newId(),
+				text: tokens[op.hyp],
+				start: 0,
+				end: 0,
+				confidence: 1,
+				originalIndex: null,
+				edited: true,
+				confirmed: false
+			});
+		}
+	}
+	const words = [...seg.words.slice(0, edit.from), ...replacement, ...seg.words.slice(edit.to)];
+	const segments = doc.segments.slice();
+	segments[si] = { ...seg, words: settle(seg, words) };
+	return withSegments(doc, segments, now);
+}
+
+function splitSegment(
+	doc: TranscriptDoc,
+	edit: Extract<Edit, { type: 'splitSegment' }>,
+	newId: () => string,
+	now: string
+): TranscriptDoc {
+	const si = findSegment(doc, edit.segmentId);
+	const seg = doc.segments[si];
+	if (seg.words.length < 2) throw new Error(`Cannot split a segment of ${seg.words.length} word(s)`);
+	checkIndex('atWord', edit.atWord, 1, seg.words.length - 1);
+	const first = seg.words.slice(0, edit.atWord);
+	const second = seg.words.slice(edit.atWord);
+	const at = Math.min(Math.max(second[0].start, seg.start), seg.end);
+	// Model words go by the midpoint of their time, but never against the unchanged words' own links.
+	const orig = seg.original.words;
+	let k = orig.findIndex((w) => (w.start + w.end) / 2 >= at);
+	if (k < 0) k = orig.length;
+	const lastFirst = first.reduce((m, w) => (w.originalIndex === null ? m : w.originalIndex), -1);
+	const firstSecond = second.find((w) => w.originalIndex !== null)?.originalIndex ?? orig.length;
+	k = Math.min(Math.max(k, lastFirst + 1), firstSecond);
+	const part = (words: Word[], start: number, end: number): Segment => {
+		const s: Segment = { start, end, text: words.map((w) => w.text).join(' '), words };
+		if (seg.original.flags) s.flags = { ...seg.original.flags };
+		return s;
+	};
+	const a: DocSegment = {
+		...seg,
+		end: at,
+		words: first,
+		original: part(orig.slice(0, k), seg.original.start, Math.max(seg.original.start, at))
+	};
+	const b: DocSegment = {
+		id: newId(),
+		start: at,
+		end: seg.end,
+		speaker: seg.speaker,
+		words: second.map((w) => (w.originalIndex === null ? w : { ...w, originalIndex: w.originalIndex - k })),
+		original: part(orig.slice(k), Math.min(at, seg.original.end), seg.original.end)
+	};
+	const segments = doc.segments.slice();
+	segments.splice(si, 1, a, b);
+	return withSegments(doc, segments, now);
+}
+
+function mergeWithNext(doc: TranscriptDoc, segmentId: string, now: string): TranscriptDoc {
+	const si = findSegment(doc, segmentId);
+	if (si === doc.segments.length - 1) throw new Error('Cannot merge the last segment with a next one');
+	const a = doc.segments[si];
+	const b = doc.segments[si + 1];
+	const offset = a.original.words.length;
+	const original: Segment = {
+		start: Math.min(a.original.start, b.original.start),
+		end: Math.max(a.original.end, b.original.end),
+		text: [a.original.text, b.original.text]
+			.map((t) => t.trim())
+			.filter((t) => t !== '')
+			.join(' '),
+		words: [...a.original.words, ...b.original.words]
+	};
+	if (a.original.flags || b.original.flags) original.flags = { ...a.original.flags, ...b.original.flags };
+	const merged: DocSegment = {
+		...a,
+		start: Math.min(a.start, b.start),
+		end: Math.max(a.end, b.end),
+		words: [
+			...a.words,
+			...b.words.map((w) =>
+				w.originalIndex === null ? w : { ...w, originalIndex: w.originalIndex + offset }
+			)
+		],
+		original
+	};
+	const segments = doc.segments.slice();
+	segments.splice(si, 2, merged);
+	return withSegments(doc, segments, now);
+}
+
+/**
+ * Applies one edit and returns a new document (unchanged parts are shared). Returns `doc` itself when
+ * the edit changes nothing. Throws an Error naming the problem for an unknown segment or an index out
+ * of range.
+ */
+export function applyEdit(doc: TranscriptDoc, edit: Edit, opts: EditOptions = {}): TranscriptDoc {
+	const newId = opts.newId ?? randomId;
+	const now = opts.now ?? new Date().toISOString();
+	switch (edit.type) {
+		case 'replaceWords':
+			return replaceWords(doc, edit, newId, now);
+		case 'splitSegment':
+			return splitSegment(doc, edit, newId, now);
+		case 'mergeWithNext':
+			return mergeWithNext(doc, edit.segmentId, now);
+		case 'setSpeaker': {
+			const si = findSegment(doc, edit.segmentId);
+			if (doc.segments[si].speaker === edit.speaker) return doc;
+			const segments = doc.segments.slice();
+			segments[si] = { ...segments[si], speaker: edit.speaker };
+			return withSegments(doc, segments, now);
+		}
+		case 'confirmWord': {
+			const si = findSegment(doc, edit.segmentId);
+			const seg = doc.segments[si];
+			checkIndex('wordIndex', edit.wordIndex, 0, seg.words.length - 1);
+			if (seg.words[edit.wordIndex].confirmed === edit.confirmed) return doc;
+			const words = seg.words.slice();
+			words[edit.wordIndex] = { ...words[edit.wordIndex], confirmed: edit.confirmed };
+			const segments = doc.segments.slice();
+			segments[si] = { ...seg, words };
+			return withSegments(doc, segments, now);
+		}
+		case 'setTitle':
+			return doc.title === edit.title ? doc : { ...doc, title: edit.title, updatedAt: now };
+		case 'setNotes':
+			return doc.notes === edit.notes ? doc : { ...doc, notes: edit.notes, updatedAt: now };
+		default: {
+			const unknown: never = edit;
+			throw new Error(`Unknown edit type: ${JSON.stringify((unknown as { type?: unknown }).type)}`);
+		}
+	}
+}
+
+/** Position of a word in a document. */
+export interface WordPosition {
+	segmentIndex: number;
+	wordIndex: number;
+}
+
+/**
+ * The word being spoken at `time` (seconds): the last word starting at or before it, if that word has
+ * not ended more than `tolerance` seconds earlier. Binary search, so it suits a playback loop on long
+ * transcripts.
+ */
+export function wordAtTime(doc: TranscriptDoc, time: number, tolerance = 0.5): WordPosition | null {
+	const segs = doc.segments;
+	let lo = 0;
+	let hi = segs.length - 1;
+	let si = -1;
+	while (lo <= hi) {
+		const mid = (lo + hi) >> 1;
+		if (segs[mid].start <= time) {
+			si = mid;
+			lo = mid + 1;
+		} else hi = mid - 1;
+	}
+	for (; si >= 0; si--) {
+		const words = segs[si].words;
+		if (words.length === 0) continue;
+		let l = 0;
+		let h = words.length - 1;
+		let wi = -1;
+		while (l <= h) {
+			const mid = (l + h) >> 1;
+			if (words[mid].start <= time) {
+				wi = mid;
+				l = mid + 1;
+			} else h = mid - 1;
+		}
+		if (wi < 0) return null;
+		return time - words[wi].end <= tolerance ? { segmentIndex: si, wordIndex: wi } : null;
+	}
+	return null;
+}
+
+/**
+ * The next word after `after` (exclusive; null starts at the beginning) whose confidence is below
+ * `threshold` and that the user has neither edited nor confirmed; wraps around once. Null when none.
+ */
+export function nextLowConfidence(
+	doc: TranscriptDoc,
+	threshold: number,
+	after: WordPosition | null
+): WordPosition | null {
+	const flat: WordPosition[] = [];
+	doc.segments.forEach((s, segmentIndex) =>
+		s.words.forEach((_w, wordIndex) => flat.push({ segmentIndex, wordIndex }))
+	);
+	const startAt = after
+		? flat.findIndex((p) => p.segmentIndex === after.segmentIndex && p.wordIndex === after.wordIndex) + 1
+		: 0;
+	for (let n = 0; n < flat.length; n++) {
+		const p = flat[(startAt + n) % flat.length];
+		const w = doc.segments[p.segmentIndex].words[p.wordIndex];
+		if (!w.edited && !w.confirmed && w.confidence < threshold) return p;
+	}
+	return null;
+}
