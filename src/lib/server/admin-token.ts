@@ -1,0 +1,70 @@
+/**
+ * The admin token that guards /api/v1/quality (and the dashboard built on it).
+ *
+ * ADMIN_TOKEN from the environment wins. Without it, the server generates a random token on first start
+ * and keeps it in `<data dir>/admin-token` (mode 0600), reusing it on later starts, and prints one line
+ * saying where to log in, as Jupyter does, so `npm start` alone gives a working admin.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The token and where it came from. */
+export interface AdminToken {
+	token: string;
+	source: 'env' | 'file' | 'generated';
+	/** The token file, when the token lives in one. */
+	file: string | null;
+}
+
+/** File name of the generated token inside the data directory. */
+export const ADMIN_TOKEN_FILE = 'admin-token';
+
+/** Finds, reads or creates the admin token. */
+export function resolveAdminToken(envToken: string | undefined, dataDir: string): AdminToken {
+	if (envToken && envToken.trim()) return { token: envToken.trim(), source: 'env', file: null };
+	const file = join(dataDir, ADMIN_TOKEN_FILE);
+	try {
+		const token = readFileSync(file, 'utf8').trim();
+		if (token) return { token, source: 'file', file };
+	} catch (e) {
+		if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+	}
+	mkdirSync(dataDir, { recursive: true });
+	const token = randomBytes(32).toString('base64url');
+	// 'wx' fails if another process created the file meanwhile; then its token is the one to use,
+	// unless the file is empty (a crash between create and write), which we overwrite.
+	try {
+		writeFileSync(file, token + '\n', { mode: 0o600, flag: 'wx' });
+	} catch (e) {
+		if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+		const existing = readFileSync(file, 'utf8').trim();
+		if (existing) return { token: existing, source: 'file', file };
+		writeFileSync(file, token + '\n', { mode: 0o600 });
+	}
+	chmodSync(file, 0o600);
+	return { token, source: 'generated', file };
+}
+
+/** The one line printed at start-up that says how to log in as admin. */
+export function adminLoginMessage(t: AdminToken, origin: string): string {
+	if (t.source === 'env')
+		return `Redline admin: log in at ${origin}/admin with the ADMIN_TOKEN from the environment`;
+	return `Redline admin: ${origin}/admin?token=${t.token}  (token kept in ${t.file}; set ADMIN_TOKEN to choose your own)`;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(header: string | null): string | null {
+	const m = header?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i);
+	return m ? m[1] : null;
+}
+
+/**
+ * Compares tokens in constant time. Hashing first makes both sides the same length, so neither the
+ * content nor the length of the real token leaks through timing.
+ */
+export function tokensEqual(given: string, expected: string): boolean {
+	const a = createHash('sha256').update(given).digest();
+	const b = createHash('sha256').update(expected).digest();
+	return timingSafeEqual(a, b);
+}

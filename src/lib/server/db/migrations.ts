@@ -1,0 +1,67 @@
+/**
+ * Schema migrations, defined in code so the built server needs no migration files on disk. The same
+ * migrations run on SQLite and PostgreSQL: only portable column types (text, integer, bigint) are used.
+ * Never edit a migration that has shipped; add a new one (names sort in order of application).
+ */
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+
+const migrations: Record<string, Migration> = {
+	'0001_events_and_rejections': {
+		async up(db: Kysely<unknown>) {
+			await db.schema
+				.createTable('events')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('type', 'text', (c) => c.notNull())
+				.addColumn('schema_version', 'integer', (c) => c.notNull())
+				.addColumn('occurred_at', 'text', (c) => c.notNull())
+				.addColumn('received_at', 'text', (c) => c.notNull())
+				.addColumn('installation_id', 'text', (c) => c.notNull())
+				.addColumn('app_version', 'text', (c) => c.notNull())
+				.addColumn('transcript_id', 'text')
+				.addColumn('model_id', 'text')
+				.addColumn('model_version', 'text')
+				.addColumn('model_sha256', 'text')
+				.addColumn('backend', 'text')
+				.addColumn('segment_id', 'text')
+				.addColumn('revision', 'integer')
+				.addColumn('substitutions', 'integer')
+				.addColumn('insertions', 'integer')
+				.addColumn('deletions', 'integer')
+				.addColumn('reference_words', 'integer')
+				.addColumn('confirmed_words', 'integer')
+				.addColumn('stars', 'integer')
+				.addColumn('payload', 'text', (c) => c.notNull())
+				.execute();
+			// Deletion requests remove everything of one installation.
+			await db.schema.createIndex('events_installation').on('events').column('installation_id').execute();
+			// Quality: per model and type, and the latest revision per corrected segment.
+			await db.schema
+				.createIndex('events_model_type')
+				.on('events')
+				.columns(['model_sha256', 'model_id', 'model_version', 'type'])
+				.execute();
+			await db.schema
+				.createIndex('events_segment')
+				.on('events')
+				.columns(['type', 'installation_id', 'transcript_id', 'segment_id', 'revision'])
+				.execute();
+			await db.schema
+				.createTable('rejections')
+				.addColumn('reason', 'text', (c) => c.primaryKey())
+				.addColumn('count', 'bigint', (c) => c.notNull().defaultTo(0))
+				.addColumn('last_at', 'text', (c) => c.notNull())
+				.execute();
+		}
+	}
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the database to the latest schema; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+	const migrator = new Migrator({ db, provider });
+	const { error, results } = await migrator.migrateToLatest();
+	if (error) throw error instanceof Error ? error : new Error(String(error));
+	return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

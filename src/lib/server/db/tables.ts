@@ -1,0 +1,50 @@
+/** Kysely's view of the tables; the migrations in migrations.ts create exactly these. */
+import type { Generated } from 'kysely';
+
+/**
+ * One accepted telemetry event. `payload` is the validated event as JSON; the other columns are copies
+ * of its fields (and counts derived from it) so the quality query needs no JSON functions, which differ
+ * between SQLite and PostgreSQL. Times are ISO 8601 UTC strings, which sort correctly as text.
+ */
+export interface EventsTable {
+	id: string;
+	type: string;
+	schema_version: number;
+	occurred_at: string;
+	received_at: string;
+	installation_id: string;
+	app_version: string;
+	/** Null for client_report events, which are about no transcript or model. */
+	transcript_id: string | null;
+	model_id: string | null;
+	model_version: string | null;
+	model_sha256: string | null;
+	backend: string | null;
+	/** correction and review events. */
+	segment_id: string | null;
+	/** correction events: the highest revision per segment wins. */
+	revision: number | null;
+	/** correction events: WER counts of this revision (reference = user's text, hypothesis = model). */
+	substitutions: number | null;
+	insertions: number | null;
+	deletions: number | null;
+	reference_words: number | null;
+	/** review events: how many words the user confirmed. */
+	confirmed_words: number | null;
+	/** rating events. */
+	stars: number | null;
+	payload: string;
+}
+
+/** Rejected events and batches, counted by reason (shown on the dashboard). */
+export interface RejectionsTable {
+	reason: string;
+	count: Generated<number>;
+	last_at: string;
+}
+
+/** The database as kysely sees it. */
+export interface Database {
+	events: EventsTable;
+	rejections: RejectionsTable;
+}
