@@ -1,0 +1,64 @@
+import { createContext } from 'svelte';
+import { decodeToMono16k } from '../audio/decode';
+import { RedlineDb, type TranscriptRecord } from '../storage/db';
+import { createDoc } from '../transcript/document';
+import type { TranscriptResult } from '../transcript/types';
+import { Library } from './library.svelte';
+import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
+import { Toasts } from './toasts.svelte';
+import { nowIso } from './format';
+
+/** Title for a new transcript from its file name: extension and separators dropped. */
+export function titleFromFileName(name: string): string {
+	const base = name
+		.replace(/\.[a-z0-9]{1,5}$/i, '')
+		.replace(/[_]+/g, ' ')
+		.trim();
+	return base || 'Untitled recording';
+}
+
+/** Builds the stored row for a freshly transcribed file. */
+export function newRecord(
+	id: string,
+	file: { name: string; type: string },
+	result: TranscriptResult,
+	now: string
+): TranscriptRecord {
+	const doc = createDoc({ id, title: titleFromFileName(file.name), result, now });
+	return {
+		id,
+		doc,
+		status: 'transcribed',
+		rating: null,
+		updatedAt: doc.updatedAt,
+		audioType: file.type,
+		fileName: file.name
+	};
+}
+
+/** Everything that lives as long as the tab: storage, the transcription queue, the library, toasts. */
+export class RedlineApp {
+	readonly db: RedlineDb;
+	readonly toasts = new Toasts();
+	readonly library: Library;
+	readonly queue: TranscriptionQueue;
+
+	constructor(createWorker: () => WorkerLike, db = new RedlineDb()) {
+		this.db = db;
+		this.library = new Library(db, this.toasts);
+		this.queue = new TranscriptionQueue({
+			createWorker,
+			decode: decodeToMono16k,
+			store: async (job, result) => {
+				const id = crypto.randomUUID();
+				const type = job.file.type || 'audio/*';
+				await db.addTranscript(newRecord(id, { name: job.name, type }, result, nowIso()), job.file);
+				await this.library.refresh();
+				return id;
+			}
+		});
+	}
+}
+
+/** Context accessors for the app instance created in the root layout. */
+export const [getApp, setApp] = createContext<RedlineApp>();

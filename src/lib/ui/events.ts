@@ -1,0 +1,46 @@
+import type { DocSegment, Edit, TranscriptDoc } from '../transcript/document';
+import type { Rating } from '../storage/db';
+
+/**
+ * What the editor reports as the user works: the one place the telemetry client subscribes to.
+ * Every event carries the document after the change; `before` is the segment before an edit.
+ */
+export interface TranscriptEvents {
+	segmentEdited?(e: {
+		doc: TranscriptDoc;
+		edit: Edit;
+		before: DocSegment | null;
+		after: DocSegment | null;
+	}): void;
+	wordConfirmed?(e: { doc: TranscriptDoc; segmentId: string; wordIndex: number; confirmed: boolean }): void;
+	rated?(e: { doc: TranscriptDoc; rating: Rating }): void;
+	exported?(e: { doc: TranscriptDoc; format: string }): void;
+}
+
+/** Fan-out of editor events to any number of subscribers; a throwing subscriber never breaks the editor. */
+export class TranscriptEventHub {
+	private listeners = new Set<TranscriptEvents>();
+
+	/** Adds a subscriber; returns the function that removes it. */
+	subscribe(listener: TranscriptEvents): () => void {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	/** Calls `name` on every subscriber that has it. */
+	emit<K extends keyof TranscriptEvents>(
+		name: K,
+		event: Parameters<NonNullable<TranscriptEvents[K]>>[0]
+	): void {
+		for (const l of this.listeners) {
+			try {
+				(l[name] as ((e: typeof event) => void) | undefined)?.(event);
+			} catch (e) {
+				console.error(`TranscriptEvents.${name} subscriber failed`, e);
+			}
+		}
+	}
+}
+
+/** The app-wide hub: the telemetry client calls `transcriptEvents.subscribe(...)`. */
+export const transcriptEvents = new TranscriptEventHub();

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { formatAgo, formatDate, formatEta, recordingName } from './format';
+
+describe('formatAgo', () => {
+	it.each([
+		[0, 'just now'],
+		[999, 'just now'],
+		[3000, '3 s ago'],
+		[59_999, '59 s ago'],
+		[60_000, '1 min ago'],
+		[3_600_000, '1 h ago'],
+		[-5000, 'just now']
+	])('%d ms -> %s', (delta, out) => {
+		expect(formatAgo(1_000_000, 1_000_000 + delta)).toBe(out);
+	});
+});
+
+describe('formatEta', () => {
+	it.each([
+		[null, ''],
+		[Infinity, ''],
+		[0.2, 'about 1 s left'],
+		[12.4, 'about 12 s left'],
+		[59, 'about 59 s left'],
+		[181, 'about 3 min left']
+	])('%s -> %s', (eta, out) => {
+		expect(formatEta(eta)).toBe(out);
+	});
+});
+
+describe('formatDate and recordingName', () => {
+	it('rejects garbage dates and names recordings by local time', () => {
+		expect(formatDate('not a date')).toBe('');
+		expect(formatDate('2026-01-02T03:04:05Z', 'en-GB')).toContain('2026');
+		expect(recordingName(new Date(2026, 0, 2, 3, 4, 5), 'webm')).toBe('Recording 2026-01-02 03.04.05.webm');
+	});
+});
