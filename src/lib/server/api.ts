@@ -25,7 +25,14 @@ import { BATCH_LIMITS, batchEnvelopeSchema } from '../telemetry/schema';
 import { bearerToken, tokensEqual } from './admin-token';
 import type { Database } from './db/tables';
 import { BodyTooLargeError, isJsonContentType, json, readBodyLimited } from './http';
-import { countRejections, deleteInstallation, storeBatch, validateEvents, type Issue } from './ingest';
+import {
+	countRejections,
+	deleteInstallation,
+	storeBatch,
+	validateEvents,
+	type Issue,
+	type StoreBatch
+} from './ingest';
 import { qualityReport } from './quality';
 import type { TokenBucketLimiter } from './rate-limit';
 
@@ -35,6 +42,8 @@ export interface ApiDeps {
 	adminToken: string;
 	/** Null disables rate limiting. */
 	limiter: TokenBucketLimiter | null;
+	/** How batches are written; one transaction per request (storeBatch) unless given (see storeFor). */
+	store?: StoreBatch;
 	now?: () => Date;
 	/** Where unexpected errors go; console.error by default. */
 	logError?: (message: string, error: unknown) => void;
@@ -55,6 +64,7 @@ const MAX_BATCH_ISSUES = 50;
 export function createApi(deps: ApiDeps): Api {
 	const now = deps.now ?? (() => new Date());
 	const logError = deps.logError ?? ((m, e) => console.error(m, e));
+	const store: StoreBatch = deps.store ?? ((events, reasons, at) => storeBatch(deps.db, events, reasons, at));
 
 	function limited(client: string): Response | null {
 		const d = deps.limiter?.take(client);
@@ -114,7 +124,7 @@ export function createApi(deps: ApiDeps): Api {
 					.slice(0, MAX_BATCH_ISSUES);
 				return json({ error: 'no valid event in the batch', issues }, 400);
 			}
-			const { accepted, duplicates } = await storeBatch(deps.db, valid, reasons, now());
+			const { accepted, duplicates } = await store(valid, reasons, now());
 			if (rejected.length === 0) return json({ accepted, duplicates }, 202);
 			const report = rejected.map(({ index, id, issues }) => ({ index, id, issues }));
 			return json({ accepted, duplicates, rejected: report }, 207);

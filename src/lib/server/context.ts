@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { adminLoginMessage, resolveAdminToken } from './admin-token';
 import { createApi, type Api } from './api';
 import { DEFAULT_DATABASE_URL, openDatabase, type OpenDatabase } from './db/open';
+import { storeFor } from './ingest';
 import { rateLimiterFromEnv } from './rate-limit';
 
 /** The API plus the database it owns. */
@@ -37,7 +38,12 @@ export async function createServerContext(
 	const dataDir = database.dataDir ?? resolve(env.DATA_DIR || './data');
 	const token = resolveAdminToken(env.ADMIN_TOKEN, dataDir);
 	log(adminLoginMessage(token, env.ORIGIN || `http://localhost:${env.PORT || 3000}`));
-	const api = createApi({ db: database.db, adminToken: token.token, limiter: rateLimiterFromEnv(env) });
+	const api = createApi({
+		db: database.db,
+		adminToken: token.token,
+		limiter: rateLimiterFromEnv(env),
+		store: storeFor(database.db, database.kind)
+	});
 	return { api, database };
 }
 

@@ -157,12 +157,28 @@ export function errorCounts(e: Extract<TelemetryEvent, { type: 'correction' }>):
 /** Rows per INSERT statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const ROWS_PER_INSERT = 200;
 
+/** Stores one request's valid events and rejection reasons; resolves after the commit. */
+export type StoreBatch = (
+	events: TelemetryEvent[],
+	rejectionReasons: string[],
+	now: Date
+) => Promise<{ accepted: number; duplicates: number }>;
+
 /**
  * Stores valid events and counts rejections in one transaction; resolves only after it committed,
  * which is what lets the endpoint answer 202.
  */
 export async function storeBatch(
 	db: Kysely<Database>,
+	events: TelemetryEvent[],
+	rejectionReasons: string[],
+	now: Date
+): Promise<{ accepted: number; duplicates: number }> {
+	return db.transaction().execute((tx) => insertBatch(tx, events, rejectionReasons, now));
+}
+
+async function insertBatch(
+	tx: Kysely<Database>,
 	events: TelemetryEvent[],
 	rejectionReasons: string[],
 	now: Date
@@ -175,19 +191,71 @@ export async function storeBatch(
 		seen.add(e.id);
 		rows.push(eventRow(e, receivedAt));
 	}
-	return db.transaction().execute(async (tx) => {
-		let accepted = 0;
-		for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-			const r = await tx
-				.insertInto('events')
-				.values(rows.slice(i, i + ROWS_PER_INSERT))
-				.onConflict((oc) => oc.column('id').doNothing())
-				.executeTakeFirst();
-			accepted += Number(r.numInsertedOrUpdatedRows ?? 0);
+	let accepted = 0;
+	for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+		const r = await tx
+			.insertInto('events')
+			.values(rows.slice(i, i + ROWS_PER_INSERT))
+			.onConflict((oc) => oc.column('id').doNothing())
+			.executeTakeFirst();
+		accepted += Number(r.numInsertedOrUpdatedRows ?? 0);
+	}
+	await countRejections(tx, rejectionReasons, now);
+	return { accepted, duplicates: events.length - accepted };
+}
+
+interface Pending {
+	events: TelemetryEvent[];
+	reasons: string[];
+	now: Date;
+	resolve: (r: { accepted: number; duplicates: number }) => void;
+	reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit for SQLite: requests that arrive while the database is busy are written together in one
+ * transaction, so they share one commit (and, with synchronous=FULL, one fsync) instead of queueing for
+ * one each. Every request still gets its own counts, and none is answered before the shared commit.
+ * If the shared transaction fails, each request is retried alone so one cannot fail the others.
+ */
+export function groupCommit(db: Kysely<Database>, maxRequests = 32): StoreBatch {
+	const queue: Pending[] = [];
+	let scheduled = false;
+
+	async function flush(): Promise<void> {
+		scheduled = false;
+		const group = queue.splice(0, maxRequests);
+		if (queue.length > 0) schedule();
+		try {
+			const results = await db.transaction().execute(async (tx) => {
+				const out = [];
+				for (const p of group) out.push(await insertBatch(tx, p.events, p.reasons, p.now));
+				return out;
+			});
+			group.forEach((p, i) => p.resolve(results[i]));
+		} catch (e) {
+			if (group.length === 1) return group[0].reject(e);
+			for (const p of group) storeBatch(db, p.events, p.reasons, p.now).then(p.resolve, p.reject);
 		}
-		await countRejections(tx, rejectionReasons, now);
-		return { accepted, duplicates: events.length - accepted };
-	});
+	}
+
+	function schedule() {
+		if (scheduled) return;
+		scheduled = true;
+		// setImmediate runs after pending I/O callbacks, so bodies that finished arriving meanwhile join.
+		setImmediate(() => void flush());
+	}
+
+	return (events, reasons, now) =>
+		new Promise((resolve, reject) => {
+			queue.push({ events, reasons, now, resolve, reject });
+			schedule();
+		});
+}
+
+/** The store to use for a database: group commit on SQLite (one writer), plain transactions on PostgreSQL. */
+export function storeFor(db: Kysely<Database>, kind: 'sqlite' | 'postgres'): StoreBatch {
+	return kind === 'sqlite' ? groupCommit(db) : (events, reasons, now) => storeBatch(db, events, reasons, now);
 }
 
 /** Adds rejections to the per-reason counters. */

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type Api } from '../../../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../../../src/lib/server/db/open';
+import { storeFor } from '../../../src/lib/server/ingest';
 import { TokenBucketLimiter } from '../../../src/lib/server/rate-limit';
 import { backends } from './backends';
 import { clientReport, correction, mixedBatch, model, outcome, rating, review } from './events';
@@ -36,7 +37,10 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 	async function fresh(): Promise<{ database: OpenDatabase; api: Api }> {
 		const d = await openDatabase(await backend.newDatabase());
 		opened.push(d);
-		return { database: d, api: createApi({ db: d.db, adminToken: ADMIN, limiter: null }) };
+		return {
+			database: d,
+			api: createApi({ db: d.db, adminToken: ADMIN, limiter: null, store: storeFor(d.db, d.kind) })
+		};
 	}
 	const countEvents = async (d = database) =>
 		Number(
@@ -85,6 +89,19 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 			expect(again.status).toBe(202);
 			expect(await again.json()).toEqual({ accepted: 0, duplicates: 11 });
 			expect(await countEvents()).toBe(before);
+		});
+
+		it('202: concurrent batches (one group commit on SQLite) each get their own counts', async () => {
+			const before = await countEvents();
+			const [a, b] = [mixedBatch(10), mixedBatch(10)];
+			const responses = await Promise.all(
+				[a, b, [...a, ...b]].map((events) => api.postEvents(post({ events }), CLIENT))
+			);
+			expect(responses.map((r) => r.status)).toEqual([202, 202, 202]);
+			const bodies = await Promise.all(responses.map((r) => r.json()));
+			expect(bodies.reduce((s, x) => s + x.accepted, 0)).toBe(20);
+			expect(bodies.reduce((s, x) => s + x.duplicates, 0)).toBe(20);
+			expect((await countEvents()) - before).toBe(20);
 		});
 
 		it('202: accepts text/plain;charset=UTF-8 as navigator.sendBeacon sends it', async () => {

@@ -35,17 +35,8 @@ const migrations: Record<string, Migration> = {
 				.execute();
 			// Deletion requests remove everything of one installation.
 			await db.schema.createIndex('events_installation').on('events').column('installation_id').execute();
-			// Quality: per model and type, and the latest revision per corrected segment.
-			await db.schema
-				.createIndex('events_model_type')
-				.on('events')
-				.columns(['model_sha256', 'model_id', 'model_version', 'type'])
-				.execute();
-			await db.schema
-				.createIndex('events_segment')
-				.on('events')
-				.columns(['type', 'installation_id', 'transcript_id', 'segment_id', 'revision'])
-				.execute();
+			// No index for the quality query on purpose: it aggregates over all events anyway, and every
+			// index costs each insert a random B-tree write (measured: bench/ingest.ts).
 			await db.schema
 				.createTable('rejections')
 				.addColumn('reason', 'text', (c) => c.primaryKey())
