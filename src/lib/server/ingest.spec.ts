@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import type { AlignmentOp, TelemetryEvent } from '../telemetry/schema';
+import { errorCounts, eventRow, rejectionReason, validateEvents } from './ingest';
+
+const common = {
+	id: '3f0c8a52-8d2e-4c1b-9a57-1f6a2b7c9d10',
+	schemaVersion: 1 as const,
+	occurredAt: '2025-11-27T07:30:00+02:00',
+	installationId: '0B7E2C4D-5A61-4F38-8E92-6D1C3B4A5F70',
+	appVersion: '0.1.0'
+};
+const transcript = {
+	...common,
+	transcriptId: 'tr-1',
+	model: { id: 'tiny', version: '1', sha256: 'c'.repeat(64) },
+	backend: 'webgpu' as const,
+	decodeSettings: {}
+};
+
+function correction(
+	ops: [AlignmentOp['op'], string | null, string | null][]
+): Extract<TelemetryEvent, { type: 'correction' }> {
+	return {
+		...transcript,
+		type: 'correction',
+		segmentId: 's1',
+		revision: 3,
+		originalWords: ops.flatMap(([, o]) =>
+			o === null ? [] : [{ text: o, confidence: 0.5, start: 0, end: 1 }]
+		),
+		correctedText: ops.flatMap(([, , c]) => (c === null ? [] : [c])).join(' '),
+		alignment: ops.map(([op, original, corrected]) => ({
+			op,
+			original,
+			corrected,
+			confidence: original === null ? null : 0.5
+		}))
+	};
+}
+
+describe('errorCounts (reference = user text, hypothesis = model words)', () => {
+	it.each([
+		['nothing', [], { substitutions: 0, insertions: 0, deletions: 0, reference_words: 0 }],
+		[
+			'all correct',
+			[
+				['correct', 'a', 'a'],
+				['correct', 'b', 'b']
+			],
+			{ substitutions: 0, insertions: 0, deletions: 0, reference_words: 2 }
+		],
+		[
+			'model word deleted by the user is an insertion, no reference word',
+			[
+				['correct', 'a', 'a'],
+				['insertion', 'uh', null]
+			],
+			{ substitutions: 0, insertions: 1, deletions: 0, reference_words: 1 }
+		],
+		[
+			'word added by the user is a deletion and a reference word',
+			[
+				['deletion', null, 'really'],
+				['substitution', 'gud', 'good']
+			],
+			{ substitutions: 1, insertions: 0, deletions: 1, reference_words: 2 }
+		],
+		[
+			'user deleted everything',
+			[
+				['insertion', 'x', null],
+				['insertion', 'y', null]
+			],
+			{ substitutions: 0, insertions: 2, deletions: 0, reference_words: 0 }
+		]
+	] as const)('%s', (_name, ops, expected) => {
+		expect(errorCounts(correction(ops as never))).toEqual(expected);
+	});
+});
+
+describe('eventRow', () => {
+	it('copies indexed fields, normalises time and installation id, and keeps the event as JSON', () => {
+		const e = correction([
+			['substitution', 'cat', 'hat'],
+			['deletion', null, 'sat']
+		]);
+		const row = eventRow(e, '2025-11-27T06:00:00.000Z');
+		expect(row).toMatchObject({
+			id: e.id,
+			type: 'correction',
+			occurred_at: '2025-11-27T05:30:00.000Z',
+			installation_id: '0b7e2c4d-5a61-4f38-8e92-6d1c3b4a5f70',
+			transcript_id: 'tr-1',
+			model_sha256: 'c'.repeat(64),
+			backend: 'webgpu',
+			segment_id: 's1',
+			revision: 3,
+			substitutions: 1,
+			deletions: 1,
+			insertions: 0,
+			reference_words: 2,
+			stars: null
+		});
+		expect(JSON.parse(row.payload)).toEqual(e);
+	});
+
+	it.each([
+		[
+			{ ...transcript, type: 'rating', stars: 4, tags: [] },
+			{ stars: 4, confirmed_words: null }
+		],
+		[
+			{
+				...transcript,
+				type: 'review',
+				segmentId: 's2',
+				confirmedWords: [{ text: 'a', confidence: 0.2, start: 0, end: 1 }]
+			},
+			{ confirmed_words: 1, segment_id: 's2' }
+		],
+		[
+			{ ...common, type: 'client_report', dropped: {} },
+			{ transcript_id: null, model_id: null, backend: null }
+		]
+	] as [TelemetryEvent, object][])('%#: per-type columns', (e, expected) => {
+		expect(eventRow(e, 'now')).toMatchObject(expected);
+	});
+});
+
+describe('validateEvents', () => {
+	it('keeps valid events in order and reports each invalid one by index', () => {
+		const ok = { ...transcript, type: 'outcome', outcome: 'exported', format: 'txt' };
+		const { valid, rejected } = validateEvents([ok, 42, { ...ok, format: 'pdf' }, ok]);
+		expect(valid).toHaveLength(2);
+		expect(rejected.map((r) => [r.index, r.id, r.reason])).toEqual([
+			[1, null, 'event:not-an-object'],
+			[2, common.id, 'event:outcome:format']
+		]);
+		expect(rejected[1].issues[0]).toMatchObject({ path: 'format' });
+	});
+});
+
+describe('rejectionReason has bounded cardinality', () => {
+	it.each([
+		[null, undefined, 'event:not-an-object'],
+		[[1], undefined, 'event:not-an-object'],
+		[{ type: 'x'.repeat(500) }, 'type', 'event:unknown-type'],
+		[{ type: 'rating', schemaVersion: 2 }, 'schemaVersion', 'event:unsupported-schema-version'],
+		[{ type: 'rating', schemaVersion: 1 }, 'stars', 'event:rating:stars'],
+		[{ type: 'rating', schemaVersion: 1 }, 'attacker-chosen-key', 'event:rating:other'],
+		[{ type: 'rating', schemaVersion: 1 }, 0, 'event:rating:other']
+	])('%j at %j -> %s', (value, path, reason) => {
+		expect(rejectionReason(value, path)).toBe(reason);
+	});
+});
