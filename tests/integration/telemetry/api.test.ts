@@ -17,10 +17,11 @@ function post(body: unknown, contentType: string | null = 'application/json'): R
 		method: 'POST',
 		headers,
 		// A string body would get text/plain;charset=UTF-8 from fetch's Request; bytes get no type at all.
-		body:
+		body: new Uint8Array(
 			body instanceof Uint8Array
 				? body
 				: new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body))
+		)
 	});
 }
 
