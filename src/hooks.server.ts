@@ -9,5 +9,8 @@ import type { ServerInit } from '@sveltejs/kit';
  */
 export const init: ServerInit = async () => {
 	if (building) return;
-	await getServerContext();
+	const { database } = await getServerContext();
+	// adapter-node emits this after in-flight requests finished on SIGINT/SIGTERM; closing checkpoints
+	// SQLite's WAL into the main file (not needed for durability: committed data is safe either way).
+	(process as NodeJS.EventEmitter).once('sveltekit:shutdown', () => void database.close());
 };

@@ -19,6 +19,12 @@
  *
  * GET /api/v1/quality with `Authorization: Bearer <ADMIN_TOKEN>`: 200 with the report of quality.ts,
  * 401 otherwise.
+ *
+ * Deployment with adapter-node: set BODY_SIZE_LIMIT=1M, or its default of 512K answers 413 before this
+ * code for bodies between 512 KiB and 1 MiB. SvelteKit's CSRF check refuses text/plain POSTs whose
+ * Origin is not the app's own (403), and adapter-node takes the app's origin to be https://<host>
+ * unless ORIGIN is set, so a plain-http deployment (local runs, e2e tests) needs ORIGIN for beacons;
+ * `fetch(…, { keepalive: true })` with application/json is not affected.
  */
 import type { Kysely } from 'kysely';
 import { BATCH_LIMITS, batchEnvelopeSchema } from '../telemetry/schema';

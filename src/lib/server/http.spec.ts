@@ -38,6 +38,15 @@ describe('readBodyLimited', () => {
 		const r = new Request('http://x/', { method: 'POST', body: 'x'.repeat(20) });
 		await expect(readBodyLimited(r, 10)).rejects.toBeInstanceOf(BodyTooLargeError);
 	});
+	it('reports a stream failing with status 413 (adapter-node BODY_SIZE_LIMIT) as too large', async () => {
+		const body = new ReadableStream<Uint8Array>({
+			start(c) {
+				c.error(Object.assign(new Error('request body size exceeded BODY_SIZE_LIMIT'), { status: 413 }));
+			}
+		});
+		const r = new Request('http://x/', { method: 'POST', body, duplex: 'half' } as RequestInit);
+		await expect(readBodyLimited(r, 10)).rejects.toBeInstanceOf(BodyTooLargeError);
+	});
 	it('reads an empty body', async () => {
 		expect((await readBodyLimited(new Request('http://x/', { method: 'POST' }), 10)).byteLength).toBe(0);
 	});

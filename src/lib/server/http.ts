@@ -20,7 +20,16 @@ export async function readBodyLimited(request: Request, limit: number): Promise<
 	const chunks: Uint8Array[] = [];
 	let size = 0;
 	for (;;) {
-		const { done, value } = await reader.read();
+		let chunk: ReadableStreamReadResult<Uint8Array>;
+		try {
+			chunk = await reader.read();
+		} catch (e) {
+			// adapter-node enforces its own BODY_SIZE_LIMIT (default 512K) by erroring the stream with
+			// status 413; that is the same answer, so report it as such rather than as a broken body.
+			if ((e as { status?: unknown })?.status === 413) throw new BodyTooLargeError(limit);
+			throw e;
+		}
+		const { done, value } = chunk;
 		if (done) break;
 		size += value.byteLength;
 		if (size > limit) {
