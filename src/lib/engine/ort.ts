@@ -29,7 +29,10 @@ export async function loadBrowserOrt(backend: 'wasm' | 'webgpu'): Promise<OrtMod
 /** Session options for a backend. */
 export function sessionOptions(backend: 'wasm' | 'webgpu'): OrtTypes.InferenceSession.SessionOptions {
 	return {
-		executionProviders: backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
+		// Not ['webgpu', 'wasm']: the webgpu bundle's own CPU kernels already take the nodes WebGPU has
+		// no kernel for (MatMulInteger, DynamicQuantizeLinear), and naming 'wasm' there initialises its
+		// runtime twice ("multiple calls to initWasm()").
+		executionProviders: backend === 'webgpu' ? ['webgpu'] : ['wasm'],
 		graphOptimizationLevel: 'all'
 	};
 }

@@ -48,21 +48,24 @@ export class Engine {
 		private readonly vad: SileroVad
 	) {}
 
-	/** Creates the recogniser and VAD sessions for a backend. */
-	static async create(ort: OrtModule, assets: EngineAssets, backend: Backend): Promise<Engine> {
+	/**
+	 * Creates the recogniser and VAD sessions for a backend. The VAD is a tiny sequential LSTM that
+	 * always runs on WASM: pass the WASM runtime as `vadOrt` when `ort` is the WebGPU bundle.
+	 */
+	static async create(ort: OrtModule, assets: EngineAssets, backend: Backend, vadOrt = ort): Promise<Engine> {
 		const arch = asrArchitectureOf(assets.manifest);
 		const vocab = assets.manifest.tokenizer?.vocabSize ?? arch.vocabSize;
 		const [asr, vad, ref] = await Promise.all([
 			MoonshineModel.create(ort, assets.encoder, assets.decoder, arch, vocab, sessionOptions(backend)),
-			SileroVad.create(ort, assets.vad),
+			SileroVad.create(vadOrt, assets.vad),
 			modelRef(assets.manifest)
 		]);
 		return new Engine(ref, backend, asr, vad);
 	}
 
 	/** Decodes one span of audio to token ids; exposed for backend checks and benchmarks. */
-	decodeTokens(audio: Float32Array) {
-		return this.asr.decode(audio);
+	decodeTokens(audio: Float32Array, shouldStop?: () => boolean) {
+		return this.asr.decode(audio, shouldStop);
 	}
 
 	/** Transcribes 16 kHz mono audio. Throws AudioInputError for unusable audio, CancelledError on stop. */

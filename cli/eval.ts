@@ -1,0 +1,95 @@
+// npm run eval -- MANIFEST.jsonl [--json]
+// Each manifest line: { "audio": path (relative to the manifest), "text": reference transcript }.
+// Prints per-file and total word error rate (after the normalisation in src/lib/transcript/normalize.ts)
+// with substitutions, deletions and insertions, and the real-time factor of each file.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createNodeEngine, decodeAudioFile, DEFAULT_MODEL_ID } from '../src/lib/engine/node';
+import { totalWer, wer, type WerResult } from '../src/lib/transcript/align';
+import { parseCli } from './args';
+
+const usage = 'usage: npm run eval -- [--model ID] [--json] MANIFEST.jsonl';
+const { values, positionals } = parseCli(usage, {
+	model: { type: 'string', default: DEFAULT_MODEL_ID },
+	json: { type: 'boolean', default: false }
+});
+const manifestPath = positionals[0];
+
+interface Item {
+	audio: string;
+	text: string;
+}
+let items: Item[];
+try {
+	items = readFileSync(manifestPath, 'utf8')
+		.split('\n')
+		.map((line, i) => ({ line: line.trim(), n: i + 1 }))
+		.filter(({ line }) => line !== '')
+		.map(({ line, n }) => {
+			const item = JSON.parse(line) as Partial<Item>;
+			if (typeof item.audio !== 'string' || typeof item.text !== 'string') {
+				throw new Error(`line ${n}: expected {"audio": string, "text": string}`);
+			}
+			return { audio: resolve(dirname(manifestPath), item.audio), text: item.text };
+		});
+} catch (err) {
+	process.stderr.write(`${manifestPath}: ${(err as Error).message}\n`);
+	process.exit(2);
+}
+
+const engine = await createNodeEngine({ modelId: values.model as string });
+const results: (WerResult & { file: string; audioSec: number; seconds: number; hypothesis: string })[] = [];
+let failed = 0;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+for (const item of items) {
+	try {
+		const { audio } = await decodeAudioFile(item.audio);
+		const started = performance.now();
+		const result = await engine.transcribe(audio);
+		const seconds = (performance.now() - started) / 1000;
+		const score = wer(item.text, result.text);
+		results.push({
+			...score,
+			file: item.audio,
+			audioSec: result.durationSec,
+			seconds,
+			hypothesis: result.text
+		});
+		if (!values.json) {
+			process.stdout.write(
+				`${item.audio}\n  WER ${pct(score.wer)} (S ${score.substitutions}, D ${score.deletions}, I ${score.insertions}, N ${score.referenceWords})` +
+					`  RTF ${(seconds / result.durationSec).toFixed(3)}\n  ref: ${item.text}\n  hyp: ${result.text}\n`
+			);
+		}
+	} catch (err) {
+		failed++;
+		process.stderr.write(`${item.audio}: ${(err as Error).message}\n`);
+	}
+}
+await engine.release();
+
+const total = totalWer(results);
+const audioSec = results.reduce((a, r) => a + r.audioSec, 0);
+const seconds = results.reduce((a, r) => a + r.seconds, 0);
+const summary = {
+	model: engine.model,
+	files: results.length,
+	failed,
+	wer: total.wer,
+	substitutions: total.substitutions,
+	deletions: total.deletions,
+	insertions: total.insertions,
+	referenceWords: total.referenceWords,
+	audioSec,
+	rtf: audioSec ? seconds / audioSec : null
+};
+if (values.json) process.stdout.write(JSON.stringify({ summary, results }, null, 2) + '\n');
+else
+	process.stdout.write(
+		`\nTOTAL WER ${pct(total.wer)} over ${total.referenceWords} words in ${results.length} files ` +
+			`(S ${total.substitutions}, D ${total.deletions}, I ${total.insertions}); RTF ${summary.rtf?.toFixed(3)}; ` +
+			`model ${engine.model.id}@${engine.model.version}` +
+			(failed ? `; ${failed} file(s) failed` : '') +
+			'\n'
+	);
+process.exit(failed ? 1 : 0);

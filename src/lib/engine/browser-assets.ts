@@ -1,0 +1,77 @@
+// Fetches model files from our own origin, verifies their sha256 and keeps them in Cache Storage,
+// so a second visit downloads nothing and a corrupted download is never used.
+import { parseManifest, sha256Hex, type ModelManifest } from './manifest';
+import type { EngineAssets } from './pipeline';
+
+/** Changing this name drops every cached model (users download them again). */
+const CACHE_NAME = 'redline-models-v1';
+const VAD_MODEL_ID = 'silero-vad-v5';
+
+/** Reports bytes received for one file. */
+export type FileProgress = (file: string, loaded: number, total: number) => void;
+
+/** Reads a model manifest from the server. */
+export async function fetchManifest(modelId: string): Promise<ModelManifest> {
+	const res = await fetch(`/models/${encodeURIComponent(modelId)}/manifest.json`);
+	if (!res.ok) throw new Error(`model "${modelId}" is not available on this server (HTTP ${res.status})`);
+	return parseManifest(await res.json());
+}
+
+async function openCache(): Promise<Cache | null> {
+	try {
+		return await caches.open(CACHE_NAME);
+	} catch {
+		return null; // private windows and insecure origins have no Cache Storage; fetch every time
+	}
+}
+
+/** One verified model file, from the cache or the network. */
+async function fetchFile(
+	manifest: ModelManifest,
+	spec: { name: string; bytes: number; sha256: string },
+	onProgress: FileProgress
+): Promise<Uint8Array> {
+	const url = `/models/${manifest.id}/${spec.name}?sha256=${spec.sha256}`;
+	const cache = await openCache();
+	const cached = await cache?.match(url);
+	if (cached) {
+		const bytes = new Uint8Array(await cached.arrayBuffer());
+		if (bytes.length === spec.bytes && (await sha256Hex(bytes)) === spec.sha256) {
+			onProgress(spec.name, spec.bytes, spec.bytes);
+			return bytes;
+		}
+		await cache?.delete(url);
+	}
+	const res = await fetch(url);
+	if (!res.ok || !res.body) throw new Error(`could not download ${spec.name} (HTTP ${res.status})`);
+	const bytes = new Uint8Array(spec.bytes);
+	let loaded = 0;
+	const reader = res.body.getReader();
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		if (loaded + value.length > bytes.length)
+			throw new Error(`${spec.name} is larger than its manifest says`);
+		bytes.set(value, loaded);
+		loaded += value.length;
+		onProgress(spec.name, loaded, spec.bytes);
+	}
+	if (loaded !== spec.bytes || (await sha256Hex(bytes)) !== spec.sha256) {
+		throw new Error(`${spec.name} failed verification (sha256 mismatch); reload to download it again`);
+	}
+	await cache?.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
+	return bytes;
+}
+
+/** Everything an Engine needs, downloaded (or read from cache) and verified. */
+export async function fetchAssets(modelId: string, onProgress: FileProgress): Promise<EngineAssets> {
+	const [manifest, vadManifest] = await Promise.all([fetchManifest(modelId), fetchManifest(VAD_MODEL_ID)]);
+	const { encoder, decoder } = manifest.files;
+	if (!encoder || !decoder) throw new Error(`model ${modelId} must list "encoder" and "decoder" files`);
+	const [enc, dec, vad] = await Promise.all([
+		fetchFile(manifest, encoder, onProgress),
+		fetchFile(manifest, decoder, onProgress),
+		fetchFile(vadManifest, vadManifest.files.vad, onProgress)
+	]);
+	return { manifest, encoder: enc, decoder: dec, vad };
+}

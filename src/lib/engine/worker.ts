@@ -1,0 +1,164 @@
+/// <reference lib="webworker" />
+// The transcription worker: one Engine per worker, created on 'load' and released when the model or
+// backend changes. Jobs run one at a time; 'cancel' is checked between decoder steps.
+import type { Backend } from '../transcript/types';
+import { decideBackend, type BackendVerdict, type Trial } from './backend';
+import { fetchAssets } from './browser-assets';
+import { loadBrowserOrt } from './ort';
+import { AudioInputError, CancelledError, Engine, type EngineAssets } from './pipeline';
+import type { BackendPreference, WorkerRequest, WorkerResponse } from './protocol';
+import { parseWav } from './wav';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let engine: Engine | null = null;
+let loading: Promise<Engine> | null = null;
+const cancelled = new Set<string>();
+let queue: Promise<void> = Promise.resolve();
+
+function post(message: WorkerResponse, transfer: Transferable[] = []): void {
+	self.postMessage(message, transfer);
+}
+
+self.onmessage = (event: MessageEvent<WorkerRequest>) => {
+	const msg = event.data;
+	if (msg.type === 'cancel') {
+		cancelled.add(msg.jobId);
+		return;
+	}
+	if (msg.type === 'load') {
+		loading = load(msg.modelId, msg.backend);
+		loading.catch((err) => post({ type: 'error', jobId: null, message: describe(err) }));
+		return;
+	}
+	// Jobs are serialised: one model instance, one decode at a time.
+	queue = queue.then(() => transcribe(msg.jobId, msg.audio));
+};
+
+async function load(modelId: string, preference: BackendPreference): Promise<Engine> {
+	const started = performance.now();
+	if (engine) {
+		await engine.release();
+		engine = null;
+	}
+	const assets = await fetchAssets(modelId, (file, loadedBytes, totalBytes) =>
+		post({ type: 'load-progress', stage: file, loadedBytes, totalBytes })
+	);
+	post({ type: 'load-progress', stage: 'sessions', loadedBytes: 0, totalBytes: 0 });
+	const { engine: chosen, verdict } = await chooseEngine(assets, preference);
+	engine = chosen;
+	post({
+		type: 'ready',
+		model: chosen.model,
+		backend: chosen.backend,
+		reason: verdict.reason,
+		loadMs: Math.round(performance.now() - started)
+	});
+	return chosen;
+}
+
+async function createEngine(assets: EngineAssets, backend: Backend): Promise<Engine> {
+	const wasmOrt = await loadBrowserOrt('wasm');
+	return Engine.create(
+		backend === 'webgpu' ? await loadBrowserOrt('webgpu') : wasmOrt,
+		assets,
+		backend,
+		wasmOrt
+	);
+}
+
+async function hasWebGpuAdapter(): Promise<GPUAdapter | null> {
+	const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+	if (!gpu) return null;
+	try {
+		return await gpu.requestAdapter();
+	} catch {
+		return null;
+	}
+}
+
+async function chooseEngine(
+	assets: EngineAssets,
+	preference: BackendPreference
+): Promise<{ engine: Engine; verdict: BackendVerdict }> {
+	if (preference !== 'auto') {
+		const chosen = await createEngine(assets, preference);
+		return {
+			engine: chosen,
+			verdict: { backend: preference, reason: 'chosen in settings', wasmMs: null, webgpuMs: null }
+		};
+	}
+	const wasm = await createEngine(assets, 'wasm');
+	const adapter = await hasWebGpuAdapter();
+	if (!adapter) return { engine: wasm, verdict: decideBackend({ tokens: [], ms: 0 }, 'unavailable') };
+
+	const info = adapter.info ?? ({} as GPUAdapterInfo);
+	const key = `/__redline/backend-check?${new URLSearchParams({
+		model: `${wasm.model.id}@${wasm.model.version}:${wasm.model.sha256}`,
+		browser: navigator.userAgent,
+		adapter: `${info.vendor}|${info.architecture}|${info.device}|${info.description}`
+	})}`;
+	const cache = await caches.open('redline-backend-check-v1').catch(() => null);
+	const cached = (await (await cache?.match(key))?.json().catch(() => null)) as BackendVerdict | null;
+	if (cached?.backend === 'wasm')
+		return { engine: wasm, verdict: { ...cached, reason: `${cached.reason} (cached)` } };
+
+	const clip = await checkClip();
+	const wasmTrial = await trial(wasm, clip, () => false);
+	let gpuEngine: Engine | null = null;
+	let gpuResult: Trial | 'failed' | 'too-slow';
+	try {
+		gpuEngine = await createEngine(assets, 'webgpu');
+		// A software adapter can be 20x slower: stop the trial once it is clearly lost.
+		const limit = performance.now() + Math.max(2000, wasmTrial.ms * 6);
+		gpuResult = await trial(gpuEngine, clip, () => performance.now() > limit);
+	} catch (err) {
+		if (!(err instanceof CancelledError)) console.warn('WebGPU backend check failed:', err);
+		gpuResult = err instanceof CancelledError ? 'too-slow' : 'failed';
+	}
+	const verdict = cached ?? decideBackend(wasmTrial, gpuResult);
+	await cache?.put(key, new Response(JSON.stringify(verdict)));
+	if (verdict.backend === 'webgpu' && gpuEngine) {
+		await wasm.release();
+		return { engine: gpuEngine, verdict };
+	}
+	await gpuEngine?.release();
+	return { engine: wasm, verdict };
+}
+
+/** A short real recording served with the app, decoded here (workers have no Web Audio). */
+async function checkClip(): Promise<Float32Array> {
+	const res = await fetch('/backend-check.wav');
+	const pcm = parseWav(new Uint8Array(await res.arrayBuffer()));
+	return pcm.channels[0];
+}
+
+/** Warm timing: the first run pays for kernel compilation and allocation, the second is measured. */
+async function trial(e: Engine, clip: Float32Array, shouldStop: () => boolean): Promise<Trial> {
+	await e.decodeTokens(clip, shouldStop);
+	const t = performance.now();
+	const decoded = await e.decodeTokens(clip, shouldStop);
+	return { tokens: decoded.tokens, ms: performance.now() - t };
+}
+
+async function transcribe(jobId: string, audio: Float32Array): Promise<void> {
+	try {
+		if (!loading) throw new Error('no model loaded');
+		const e = await loading;
+		const result = await e.transcribe(audio, {
+			shouldStop: () => cancelled.has(jobId),
+			onSegment: (segment, fraction, etaSec) => post({ type: 'progress', jobId, fraction, etaSec, segment })
+		});
+		post({ type: 'done', jobId, result });
+	} catch (err) {
+		if (err instanceof CancelledError) post({ type: 'cancelled', jobId });
+		else post({ type: 'error', jobId, message: describe(err) });
+	} finally {
+		cancelled.delete(jobId);
+	}
+}
+
+function describe(err: unknown): string {
+	if (err instanceof AudioInputError) return err.message;
+	return err instanceof Error ? err.message : String(err);
+}
