@@ -2,13 +2,15 @@
  * The peer we benchmark against: Debian's PocketSphinx (CMU Sphinx, en-us model) on the same audio.
  *
  * Standalone: `tsx bench/peer-pocketsphinx.ts [MANIFEST.jsonl] [--runs N]` prints, per file, the audio length,
- * the median wall time over N runs, the real-time factor and the transcript.
+ * the median wall time over N runs, the real-time factor, the WER (same normalisation as `npm run eval`)
+ * and the transcript, then the totals.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { totalWer, wer, type WerResult } from '../src/lib/transcript/align';
 
 /** Format facts from a RIFF/WAVE header, enough to time a file and to know whether PocketSphinx can read it. */
 export interface WavInfo {
@@ -101,7 +103,10 @@ function run(argv: string[]): Promise<string> {
 	});
 }
 
-/** Transcribes one WAV with PocketSphinx; `seconds` is the decoder's wall time, excluding any format conversion. */
+/**
+ * Transcribes one WAV with PocketSphinx. `seconds` is the wall time of the command, so it includes process
+ * start and model load (about 0.3 s here; it dominates 1-2 s files), but not any format conversion.
+ */
 export async function runPocketsphinx(wavPath: string): Promise<{ text: string; seconds: number }> {
 	const info = parseWavHeader(await readFile(wavPath));
 	let input = wavPath;
@@ -129,6 +134,10 @@ function median(values: number[]): number {
 	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+function percent(x: number): string {
+	return `${(100 * x).toFixed(1)}%`;
+}
+
 async function main(args: string[]): Promise<void> {
 	const runsAt = args.indexOf('--runs');
 	const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 1;
@@ -139,9 +148,10 @@ async function main(args: string[]): Promise<void> {
 	const lines = (await readFile(manifest, 'utf8')).split('\n').filter((l) => l.trim());
 	let audioTotal = 0;
 	let wallTotal = 0;
-	console.log(['file', 'audio_s', 'wall_s', 'rtf', 'transcript'].join('\t'));
+	const errors: WerResult[] = [];
+	console.log(['file', 'audio_s', 'wall_s', 'rtf', 'wer', 'transcript'].join('\t'));
 	for (const line of lines) {
-		const { audio } = JSON.parse(line) as { audio: string; text: string };
+		const { audio, text: reference } = JSON.parse(line) as { audio: string; text: string };
 		const path = resolve(dirname(manifest), audio);
 		const { durationSec } = parseWavHeader(await readFile(path));
 		const times: number[] = [];
@@ -150,12 +160,16 @@ async function main(args: string[]): Promise<void> {
 		const wall = median(times);
 		audioTotal += durationSec;
 		wallTotal += wall;
-		console.log(
-			[audio, durationSec.toFixed(2), wall.toFixed(3), (wall / durationSec).toFixed(3), text].join('\t')
-		);
+		const result = wer(reference, text);
+		errors.push(result);
+		const row = [audio, durationSec.toFixed(2), wall.toFixed(3), (wall / durationSec).toFixed(3)];
+		console.log([...row, percent(result.wer), text].join('\t'));
 	}
+	const total = totalWer(errors);
 	console.log(
-		`pocketsphinx: ${lines.length} files, ${audioTotal.toFixed(1)} s audio, ${wallTotal.toFixed(2)} s wall, RTF ${(wallTotal / audioTotal).toFixed(3)} (median of ${runs})`
+		`pocketsphinx: ${lines.length} files, ${audioTotal.toFixed(1)} s audio, ${wallTotal.toFixed(2)} s wall, ` +
+			`RTF ${(wallTotal / audioTotal).toFixed(3)} (median of ${runs}), WER ${percent(total.wer)} ` +
+			`(S ${total.substitutions}, D ${total.deletions}, I ${total.insertions}, N ${total.referenceWords})`
 	);
 }
 
