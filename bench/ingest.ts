@@ -132,7 +132,7 @@ console.log(
 );
 const dir = mkdtempSync(join(tmpdir(), 'redline-bench-'));
 try {
-	for (const sync of ['FULL', 'NORMAL']) {
+	for (const sync of (process.env.BENCH_SYNC ?? 'FULL,NORMAL').split(',')) {
 		print(
 			await run(`sqlite synchronous=${sync}`, {
 				DATABASE_URL: `sqlite:${join(dir, `${sync}.db`)}`,
@@ -140,7 +140,9 @@ try {
 			})
 		);
 	}
-	if (postgresAvailable()) {
+	if (process.env.BENCH_PG === '0') {
+		console.log('postgresql             skipped: BENCH_PG=0');
+	} else if (postgresAvailable()) {
 		const pg = await startPostgres();
 		try {
 			print(await run('postgresql', { DATABASE_URL: await pg.createDatabase('bench') }));

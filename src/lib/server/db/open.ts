@@ -14,6 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { SAFETY_NET_PAGES, startCheckpointer } from './checkpointer';
 import { migrateToLatest } from './migrations';
 import { NodeSqliteDatabase } from './node-sqlite';
 import type { Database } from './tables';
@@ -34,6 +35,8 @@ export interface OpenDatabase {
 export interface OpenOptions {
 	sqliteSynchronous?: 'FULL' | 'NORMAL';
 	pgPoolSize?: number;
+	/** SQLite: checkpoint the WAL from a worker thread (default true; see checkpointer.ts). */
+	backgroundCheckpoints?: boolean;
 }
 
 /** Parses a DATABASE_URL into the driver to use. */
@@ -61,12 +64,24 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 		const raw = new DatabaseSync(file);
 		const sync = options.sqliteSynchronous ?? 'FULL';
 		raw.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${sync}; PRAGMA busy_timeout = 5000;`);
-		raw.exec('PRAGMA foreign_keys = ON;');
+		// 64 MiB page cache; the WAL is truncated back to 64 MiB after checkpoints that reset it.
+		raw.exec('PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 67108864;');
+		const background = file !== ':memory:' && options.backgroundCheckpoints !== false;
+		if (background) raw.exec(`PRAGMA wal_autocheckpoint = ${SAFETY_NET_PAGES};`);
 		const db = new Kysely<Database>({
 			dialect: new SqliteDialect({ database: new NodeSqliteDatabase(raw) })
 		});
 		await migrateToLatest(db as Kysely<unknown>);
-		return { db, kind: 'sqlite', dataDir, close: () => db.destroy() };
+		const checkpointer = background ? startCheckpointer(file, sync) : null;
+		return {
+			db,
+			kind: 'sqlite',
+			dataDir,
+			close: async () => {
+				await checkpointer?.stop();
+				await db.destroy();
+			}
+		};
 	}
 	const pool = new pg.Pool({ connectionString: parsed.connectionString, max: options.pgPoolSize ?? 10 });
 	const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
