@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAgo, formatDate, formatEta, recordingName } from './format';
+import { formatAgo, formatDate, formatEta, recordingName, safeClock } from './format';
 
 describe('formatAgo', () => {
 	it.each([
@@ -34,4 +34,13 @@ describe('formatDate and recordingName', () => {
 		expect(formatDate('2026-01-02T03:04:05Z', 'en-GB')).toContain('2026');
 		expect(recordingName(new Date(2026, 0, 2, 3, 4, 5), 'webm')).toBe('Recording 2026-01-02 03.04.05.webm');
 	});
+});
+
+describe('safeClock', () => {
+	it.each([
+		[NaN, '0:00'],
+		[Infinity, '0:00'],
+		[-3, '0:00'],
+		[65.9, '1:05']
+	])('%d -> %s', (s, out) => expect(safeClock(s)).toBe(out));
 });

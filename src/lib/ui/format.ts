@@ -1,3 +1,5 @@
+import { formatClock } from '../transcript/time';
+
 /** "3 s ago", "2 min ago", "1 h ago" for the autosave status; "just now" under a second. */
 export function formatAgo(thenMs: number, nowMs: number): string {
 	const s = Math.max(0, Math.floor((nowMs - thenMs) / 1000));
@@ -30,4 +32,9 @@ export function recordingName(date: Date, ext: string): string {
 /** Current time as an ISO string (kept here so state classes need no Date instances). */
 export function nowIso(): string {
 	return new Date().toISOString();
+}
+
+/** formatClock that tolerates NaN/Infinity (an <audio> before its metadata loads) and negatives. */
+export function safeClock(seconds: number): string {
+	return Number.isFinite(seconds) ? formatClock(Math.max(0, seconds)) : '0:00';
 }

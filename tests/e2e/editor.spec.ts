@@ -1,0 +1,164 @@
+import { readFile } from 'node:fs/promises';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const shot = (name: string) => ({ path: `/tmp/shots/${name}.png`, fullPage: true });
+
+/** Uploads a fixture on the start page and opens its transcript when it is stored. */
+async function transcribeAndOpen(
+	page: Page,
+	upload: (p: string) => Promise<void>,
+	fixture: string,
+	title: string
+) {
+	await page.goto('/');
+	await upload(fixture);
+	const item = page.locator('.item').filter({ hasText: title });
+	await expect(item).toBeVisible({ timeout: 90_000 });
+	await item.getByRole('link', { name: title }).click();
+	await expect(page.locator('[data-word]').first()).toBeVisible();
+}
+
+/** Sets the highlight threshold slider (a range input) to `value`. */
+async function setThreshold(page: Page, value: number) {
+	await page.getByLabel('Highlight below').fill(String(value));
+}
+
+test('upload → words with confidences → correct by double-click → reload keeps it → rate → export', async ({
+	page,
+	upload
+}) => {
+	await transcribeAndOpen(page, upload, 'speech/demo-thanks.wav', 'demo-thanks');
+	const words = page.locator('[data-word]');
+	const n = await words.count();
+	expect(n).toBeGreaterThan(3);
+	for (let i = 0; i < n; i++) {
+		const w = words.nth(i);
+		const c = Number(await w.getAttribute('data-confidence'));
+		expect(c).toBeGreaterThanOrEqual(0);
+		expect(c).toBeLessThanOrEqual(1);
+		expect(Number(await w.getAttribute('data-end'))).toBeGreaterThanOrEqual(
+			Number(await w.getAttribute('data-start'))
+		);
+	}
+	// A threshold just above the lowest confidence guarantees at least one highlighted word.
+	const confs = await words.evaluateAll((els) =>
+		els.map((e) => Number((e as HTMLElement).dataset.confidence))
+	);
+	const min = Math.min(...confs);
+	await setThreshold(page, Math.min(1, Math.ceil((min + 0.01) * 20) / 20));
+	const low = page.locator('[data-word][data-low]');
+	await expect(low.first()).toBeVisible();
+	await expect(low.first()).toHaveAttribute('aria-describedby', 'low-word-desc');
+	const styles = await low.first().evaluate((el) => {
+		const s = getComputedStyle(el);
+		return { line: s.textDecorationLine, bg: s.backgroundColor };
+	});
+	expect(styles.line).toContain('underline');
+	await page.screenshot(shot('editor-low'));
+
+	// Correct the second word by double-click and typing.
+	const target = words.nth(1);
+	const before = await target.getAttribute('data-word');
+	await target.dblclick();
+	const input = page.getByRole('textbox', { name: 'Replace words' });
+	await expect(input).toBeFocused();
+	await expect(input).toHaveValue(before!);
+	await page.screenshot(shot('editor-editing'));
+	await page.keyboard.type('Redlined');
+	await page.keyboard.press('Enter');
+	await expect(words.nth(1)).toHaveAttribute('data-word', 'Redlined');
+
+	// Undo restores the model's word, redo brings the correction back (history lives for the session).
+	await page.locator('[data-word]').nth(2).click();
+	await page.keyboard.press('Control+z');
+	await expect(page.locator('[data-word]').nth(1)).toHaveAttribute('data-word', before!);
+	await page.keyboard.press('Control+Shift+z');
+	await expect(page.locator('[data-word]').nth(1)).toHaveAttribute('data-word', 'Redlined');
+	await expect(page.getByText(/Saved (just now|\d+ s ago)/)).toBeVisible();
+
+	await page.reload();
+	await expect(page.locator('[data-word]').nth(1)).toHaveAttribute('data-word', 'Redlined');
+	await expect(page.locator('[data-word]').nth(1)).not.toHaveAttribute('data-low');
+
+	await page.getByRole('radio', { name: '4 stars' }).check();
+	await page.getByRole('checkbox', { name: 'punctuation' }).check();
+	await expect(page.getByText('Thanks: rated 4 of 5.')).toBeVisible();
+	await expect(page.getByText(/Saved/)).toBeVisible();
+	await page.screenshot(shot('editor-rated'));
+	await page.reload();
+	await expect(page.getByRole('radio', { name: '4 stars' })).toBeChecked();
+	await expect(page.getByRole('checkbox', { name: 'punctuation' })).toBeChecked();
+
+	await page.getByRole('button', { name: 'Export' }).click();
+	await page.screenshot(shot('editor-export-menu'));
+	const srtDownload = page.waitForEvent('download');
+	await page.getByRole('menuitem', { name: 'SRT' }).click();
+	const srt = await srtDownload;
+	expect(srt.suggestedFilename()).toBe('demo-thanks.srt');
+	const srtText = await readFile((await srt.path())!, 'utf8');
+	expect(srtText).toMatch(/^1\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\n/);
+	expect(srtText).toContain('Redlined');
+
+	await page.getByRole('button', { name: 'Export' }).click();
+	const txtDownload = page.waitForEvent('download');
+	await page.getByRole('menuitem', { name: 'TXT', exact: true }).click();
+	const txt = await txtDownload;
+	expect(txt.suggestedFilename()).toBe('demo-thanks.txt');
+	const txtText = await readFile((await txt.path())!, 'utf8');
+	expect(txtText).toContain('Redlined');
+	expect(txtText).not.toContain(` ${before} `.replace(/ {2,}/g, ' ') + 'Redlined');
+
+	await page.getByRole('link', { name: '← All transcripts' }).click();
+	const item = page.locator('.item').filter({ hasText: 'demo-thanks' });
+	await expect(item).toContainText('Rated');
+	await expect(item.getByLabel('4 of 5 stars')).toBeVisible();
+	await page.screenshot(shot('library-rated'));
+});
+
+test('keyboard-only: jump to a low word, replace it, confirm another, play/pause, help', async ({
+	page,
+	upload
+}) => {
+	await transcribeAndOpen(page, upload, 'speech/demo-echotest.wav', 'demo-echotest');
+	await setThreshold(page, 1);
+	const lowBefore = await page.locator('[data-low]').count();
+	expect(lowBefore).toBeGreaterThan(1);
+	// Start from the title field to prove the shortcuts work while typing.
+	await page.getByRole('textbox', { name: 'Title' }).focus();
+	await page.keyboard.press('Control+j');
+	const first = page.locator('[data-low]').first();
+	await expect(first).toBeFocused();
+	await page.keyboard.type('x');
+	const input = page.getByRole('textbox', { name: 'Replace words' });
+	await expect(input).toBeFocused();
+	await page.keyboard.type('yz two');
+	await page.keyboard.press('Enter');
+	await expect(page.locator('[data-word="xyz"]')).toBeVisible();
+	await expect(page.locator('[data-word="two"]')).toBeFocused();
+	await page.keyboard.press('Control+j');
+	await page.keyboard.press('Control+Enter');
+	await expect(page.locator('[data-low]')).toHaveCount(lowBefore - 2);
+
+	await page.keyboard.press('Control+Space');
+	await expect(page.getByRole('button', { name: 'Pause', exact: true })).toBeVisible();
+	await expect(page.locator('[aria-current="true"]')).toHaveCount(1, { timeout: 5000 });
+	await page.screenshot(shot('editor-playing'));
+	await page.keyboard.press('Control+Space');
+	await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
+	await page.keyboard.press('Control+.');
+	await page.keyboard.press('Control+]');
+	await expect(page.getByLabel('Speed')).toHaveValue('1.25');
+
+	await page.keyboard.press('Control+/');
+	await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
+	await page.screenshot(shot('editor-help'));
+	await page.keyboard.press('Escape');
+	await expect(page.getByRole('dialog')).toHaveCount(0);
+
+	// Tab reaches the rating and a star is chosen with the keyboard.
+	await page.getByRole('radio', { name: '1 star' }).focus();
+	await page.keyboard.press('ArrowRight');
+	await page.keyboard.press('ArrowRight');
+	await expect(page.getByRole('radio', { name: '3 stars' })).toBeChecked();
+});

@@ -1,0 +1,82 @@
+import { expect, test } from './fixtures';
+
+const shot = (name: string) => ({ path: `/tmp/shots/${name}.png`, fullPage: true });
+
+test.describe('library', () => {
+	test('upload a real recording, watch it transcribe, open it', async ({ page, upload }) => {
+		await page.goto('/');
+		await expect(page.getByRole('heading', { name: 'Redline', level: 1 })).toBeVisible();
+		await expect(page.getByText('No transcripts yet')).toBeVisible();
+		await page.screenshot(shot('library-empty'));
+		await upload('speech/demo-thanks.wav', page.getByLabel('Choose audio files'));
+		const job = page.locator('.job').first();
+		await expect(job).toBeVisible();
+		await expect(page.locator('progress').first()).toBeVisible();
+		await page.screenshot(shot('library-transcribing'));
+		const item = page.locator('.item').filter({ hasText: 'demo-thanks' });
+		await expect(item).toBeVisible({ timeout: 90_000 });
+		await expect(job).toContainText('Done');
+		await page.screenshot(shot('library-one'));
+		await expect(item).toContainText('New');
+		await item.getByRole('link', { name: 'demo-thanks' }).click();
+		await expect(page).toHaveURL(/\/t\//);
+		await expect(page.locator('[data-word]').first()).toBeVisible();
+	});
+
+	test('bad files get a clear message each; a good one in the same batch still works', async ({ page }) => {
+		await page.goto('/');
+		const { fixturePath } = await import('./fixtures');
+		await page
+			.getByLabel('Choose audio files')
+			.setInputFiles([
+				fixturePath('audio/not-audio.wav'),
+				fixturePath('audio/empty.wav'),
+				fixturePath('audio/silence-3s.wav'),
+				fixturePath('speech/demo-nogo.wav')
+			]);
+		const alerts = page.locator('.job [role=alert]');
+		await expect(alerts).toHaveCount(3, { timeout: 90_000 });
+		await expect(page.locator('.job').filter({ hasText: 'not-audio.wav' })).toContainText(
+			'could not be decoded'
+		);
+		await expect(page.locator('.job').filter({ hasText: 'empty.wav' })).toContainText(/empty|no audio/);
+		await expect(page.locator('.job').filter({ hasText: 'silence-3s.wav' })).toContainText('silent');
+		await expect(page.locator('.item').filter({ hasText: 'demo-nogo' })).toBeVisible({ timeout: 90_000 });
+		await page.screenshot(shot('library-errors'));
+	});
+
+	test('cancel a transcription', async ({ page, upload }) => {
+		await page.goto('/');
+		await upload('audio/long-60s.wav', page.getByLabel('Choose audio files'));
+		const job = page.locator('.job').filter({ hasText: 'long-60s.wav' });
+		await expect(job).toContainText(/Transcribing/, { timeout: 60_000 });
+		await job.getByRole('button', { name: 'Cancel long-60s.wav' }).click();
+		await expect(job).toContainText('Cancelled', { timeout: 15_000 });
+		await expect(page.locator('.item').filter({ hasText: 'long-60s' })).toHaveCount(0);
+		await page.screenshot(shot('library-cancelled'));
+	});
+
+	test('rename, delete and undo', async ({ page, upload }) => {
+		await page.goto('/');
+		await upload('speech/demo-echotest.wav', page.getByLabel('Choose audio files'));
+		const item = page.locator('.item').filter({ hasText: 'demo-echotest' });
+		await expect(item).toBeVisible({ timeout: 90_000 });
+		await item.getByRole('button', { name: 'Rename demo-echotest' }).click();
+		await page.getByLabel('New title').fill('Echo test call');
+		await page.getByLabel('New title').press('Enter');
+		const renamed = page.locator('.item').filter({ hasText: 'Echo test call' });
+		await expect(renamed).toBeVisible();
+		await page.reload();
+		await expect(renamed).toBeVisible();
+		await renamed.getByRole('button', { name: 'Delete Echo test call' }).click();
+		await expect(renamed).toHaveCount(0);
+		await expect(page.getByRole('status').filter({ hasText: 'Deleted' })).toBeVisible();
+		await page.screenshot(shot('library-deleted-toast'));
+		await page.getByRole('button', { name: 'Undo' }).click();
+		await expect(renamed).toBeVisible();
+		await page.reload();
+		await expect(renamed).toBeVisible();
+		await renamed.getByRole('link').click();
+		await expect(page.locator('audio')).toHaveAttribute('src', /^blob:/);
+	});
+});
