@@ -81,7 +81,6 @@ export class EditorState {
 		this.record = record;
 		this.history = createHistory(record.doc);
 		this.rating = record.rating;
-		this.savedAt = clock();
 	}
 
 	private countLow(): number {
