@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mixedBatch } from '../tests/integration/telemetry/events';
 import { postgresAvailable, startPostgres } from '../tests/integration/support/postgres';
@@ -128,7 +128,8 @@ function print(r: Result): void {
 
 console.log(
 	`ingest bench: ${SECONDS} s per database after ${WARMUP_MS} ms warm-up, ${CONCURRENCY} connections, ` +
-		`batches of ${BATCH} (${templateIds.length} ids, ${(template.length / 1024).toFixed(0)} KiB per request)`
+		`batches of ${BATCH} (${templateIds.length} ids, ${(template.length / 1024).toFixed(0)} KiB per request), ` +
+		`load average ${loadavg()[0].toFixed(1)} (other work on the machine skews the figures)`
 );
 const dir = mkdtempSync(join(tmpdir(), 'redline-bench-'));
 try {
