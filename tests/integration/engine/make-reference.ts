@@ -1,0 +1,25 @@
+// Writes tests/fixtures/speech/reference-tokens.json: the greedy token ids of every evaluation clip,
+// decoded whole. A speed change to the engine must reproduce these exactly (engine.test.ts checks).
+// Regenerate only after a deliberate change of model or decoding: npx tsx tests/integration/engine/make-reference.ts
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createNodeEngine, decodeAudioFile } from '../../../src/lib/engine/node';
+
+const dir = join(import.meta.dirname, '../../fixtures/speech');
+const items = readFileSync(join(dir, 'eval.jsonl'), 'utf8')
+	.split('\n')
+	.filter(Boolean)
+	.map((l) => JSON.parse(l) as { audio: string });
+const engine = await createNodeEngine();
+const out: Record<string, number[]> = {};
+for (const { audio } of items) {
+	const { audio: pcm } = await decodeAudioFile(join(dir, audio));
+	out[audio] = (await engine.decodeTokens(pcm)).tokens;
+}
+// One line per clip keeps diffs readable.
+const lines = Object.entries(out).map(([k, v]) => `\t\t${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+writeFileSync(
+	join(dir, 'reference-tokens.json'),
+	`{\n\t"model": ${JSON.stringify(engine.model)},\n\t"tokens": {\n${lines.join(',\n')}\n\t}\n}\n`
+);
+await engine.release();
