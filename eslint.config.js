@@ -17,7 +17,25 @@ export default ts.config(
 	},
 	{
 		files: ['**/*.svelte', '**/*.svelte.ts', '**/*.svelte.js'],
-		languageOptions: { parserOptions: { projectService: true, extraFileExtensions: ['.svelte'], parser: ts.parser, svelteConfig } }
+		languageOptions: {
+			parserOptions: {
+				projectService: true,
+				extraFileExtensions: ['.svelte'],
+				parser: ts.parser,
+				svelteConfig
+			}
+		}
 	},
-	{ ignores: ['build/', '.svelte-kit/', '.tools/', 'node_modules/', 'test-results/', 'playwright-report/', 'bench/out/', 'data/'] }
+	{
+		ignores: [
+			'build/',
+			'.svelte-kit/',
+			'.tools/',
+			'node_modules/',
+			'test-results/',
+			'playwright-report/',
+			'bench/out/',
+			'data/'
+		]
+	}
 );

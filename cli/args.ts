@@ -10,7 +10,7 @@ export function parseCli<
 			options: { ...options, help: { type: 'boolean' } },
 			allowPositionals: true
 		});
-		if (parsed.values.help) {
+		if ((parsed.values as { help?: boolean }).help) {
 			process.stdout.write(usage + '\n');
 			process.exit(0);
 		}
