@@ -34,8 +34,8 @@ function freshBody(): string {
 
 function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
 	const serve = join(import.meta.dirname, '..', 'tests', 'integration', 'telemetry', 'fixtures', 'serve.ts');
-	const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
-	const child = spawn(tsx, [serve], {
+	// Node with tsx as a loader (one process), so stopping it stops the server itself.
+	const child = spawn(process.execPath, ['--import', 'tsx', serve], {
 		env: { ...process.env, RATE_LIMIT_PER_SEC: '0', ADMIN_TOKEN: 'bench', ...env },
 		stdio: ['ignore', 'pipe', 'inherit']
 	});

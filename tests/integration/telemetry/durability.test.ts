@@ -10,11 +10,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/lib/server/db/open';
 import { mixedBatch } from './events';
 
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const SERVE = join(import.meta.dirname, 'fixtures', 'serve.ts');
 
 function start(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-	const child = spawn(TSX, [SERVE], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+	// Node itself with tsx as a loader, not the tsx CLI: the CLI runs the server in a child process,
+	// so SIGKILL would hit the wrapper and leave the real server running.
+	const child = spawn(process.execPath, ['--import', 'tsx', SERVE], {
+		env: { ...process.env, ...env },
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
 	return new Promise((ok, fail) => {
 		let out = '';
 		let err = '';
@@ -75,6 +79,9 @@ describe('kill -9 durability (SQLite)', () => {
 			stop = true;
 			await exited;
 			await Promise.allSettled(senders);
+			// The server process itself is gone: nothing answers on its port any more.
+			expect(child.signalCode).toBe('SIGKILL');
+			await expect(fetch(`${base}/api/v1/quality`)).rejects.toThrow();
 
 			const database = await openDatabase(url);
 			try {
