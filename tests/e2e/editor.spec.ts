@@ -162,3 +162,59 @@ test('keyboard-only: jump to a low word, replace it, confirm another, play/pause
 	await page.keyboard.press('ArrowRight');
 	await expect(page.getByRole('radio', { name: '3 stars' })).toBeChecked();
 });
+
+test('reload right after an edit (before the debounced save) keeps it; speaker, notes, split and merge persist', async ({
+	page,
+	upload
+}) => {
+	await transcribeAndOpen(page, upload, 'speech/demo-abouttotry.wav', 'demo-abouttotry');
+	const words = page.locator('[data-word]');
+	const total = await words.count();
+	await words.nth(0).dblclick();
+	await page.keyboard.type('Quick');
+	await page.keyboard.press('Enter');
+	await page.reload();
+	await expect(page.locator('[data-word]').nth(0)).toHaveAttribute('data-word', 'Quick');
+
+	// Insert two words after the first, then delete the second word with the keyboard.
+	await page.locator('[data-word]').nth(0).click();
+	await page.keyboard.press('Control+i');
+	await page.keyboard.type('very much');
+	await page.keyboard.press('Enter');
+	await expect(page.locator('[data-word]')).toHaveCount(total + 2);
+	await expect(page.locator('[data-word]').nth(2)).toHaveAttribute('data-word', 'much');
+	await page.keyboard.press('Delete');
+	await expect(page.locator('[data-word]')).toHaveCount(total + 1);
+
+	// Split before the fourth word, name the speakers, then merge back.
+	const segments = page.locator('[data-segment-id]');
+	const segCount = await segments.count();
+	await page.locator('[data-word]').nth(3).click();
+	await page.getByRole('button', { name: 'Split here' }).click();
+	await expect(segments).toHaveCount(segCount + 1);
+	await page.getByLabel('Speaker of segment 1').fill('Allison');
+	await page.getByLabel('Speaker of segment 1').press('Tab');
+	await page.getByRole('textbox', { name: 'Notes' }).fill('Check the product name.');
+	await expect(page.getByText(/Saved/)).toBeVisible();
+	await page.screenshot({ path: '/tmp/shots/editor-split.png' });
+	await page.reload();
+	await expect(segments).toHaveCount(segCount + 1);
+	await expect(page.getByLabel('Speaker of segment 1')).toHaveValue('Allison');
+	await expect(page.getByRole('textbox', { name: 'Notes' })).toHaveValue('Check the product name.');
+	await page.getByRole('button', { name: 'Merge segment 1 with the next' }).click();
+	await expect(segments).toHaveCount(segCount);
+
+	// Every edited word got times between its neighbours.
+	const times = await page
+		.locator('[data-word]')
+		.evaluateAll((els) =>
+			els.map((e) => [Number((e as HTMLElement).dataset.start), Number((e as HTMLElement).dataset.end)])
+		);
+	for (let i = 1; i < times.length; i++) expect(times[i][0]).toBeGreaterThanOrEqual(times[i - 1][0]);
+});
+
+test('an unknown transcript id shows a clear page', async ({ page }) => {
+	await page.goto('/t/does-not-exist');
+	await expect(page.getByRole('heading', { name: 'Transcript not found' })).toBeVisible();
+	await page.screenshot({ path: '/tmp/shots/editor-not-found.png' });
+});

@@ -80,3 +80,43 @@ test.describe('library', () => {
 		await expect(page.locator('audio')).toHaveAttribute('src', /^blob:/);
 	});
 });
+
+test('transcription keeps running while another transcript is open', async ({ page, upload }) => {
+	await page.goto('/');
+	await upload('speech/demo-nogo.wav', page.getByLabel('Choose audio files'));
+	const first = page.locator('.item').filter({ hasText: 'demo-nogo' });
+	await expect(first).toBeVisible({ timeout: 90_000 });
+	await upload('audio/long-60s.wav', page.getByLabel('Choose audio files'));
+	await expect(page.locator('.job').filter({ hasText: 'long-60s.wav' })).toContainText('Transcribing', {
+		timeout: 60_000
+	});
+	await first.getByRole('link').click();
+	const mini = page.locator('header .job').filter({ hasText: 'long-60s.wav' });
+	await expect(mini).toBeVisible();
+	await page.screenshot({ path: '/tmp/shots/editor-with-background-job.png' });
+	// The editor stays usable meanwhile.
+	await page.locator('[data-word]').first().dblclick();
+	await page.keyboard.type('Stillworks');
+	await page.keyboard.press('Enter');
+	await expect(page.locator('[data-word]').first()).toHaveAttribute('data-word', 'Stillworks');
+	await expect(mini).toHaveCount(0, { timeout: 120_000 });
+	await page.getByRole('link', { name: '← All transcripts' }).click();
+	await expect(page.locator('.item').filter({ hasText: 'long-60s' })).toBeVisible();
+});
+
+test('drag and drop a file onto the drop zone', async ({ page }) => {
+	await page.goto('/');
+	const { readFile } = await import('node:fs/promises');
+	const { fixturePath } = await import('./fixtures');
+	const bytes = [...(await readFile(fixturePath('speech/demo-thanks.wav')))];
+	const dt = await page.evaluateHandle((b) => {
+		const d = new DataTransfer();
+		d.items.add(new File([new Uint8Array(b)], 'dropped-thanks.wav', { type: 'audio/wav' }));
+		return d;
+	}, bytes);
+	const zone = page.getByRole('group', { name: 'Drop audio files here' });
+	await zone.dispatchEvent('dragenter', { dataTransfer: dt });
+	await page.screenshot({ path: '/tmp/shots/library-dragging.png' });
+	await zone.dispatchEvent('drop', { dataTransfer: dt });
+	await expect(page.locator('.item').filter({ hasText: 'dropped-thanks' })).toBeVisible({ timeout: 90_000 });
+});

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
 import { createDoc, docText } from '../transcript/document';
 import type { TranscriptResult } from '../transcript/types';
-import { EditorState, SAVE_DEBOUNCE_MS, isLow, statusFor } from './editor.svelte';
+import { EditorState, SAVE_DEBOUNCE_MS, isLow, statusFor, type Journal } from './editor.svelte';
 import { TranscriptEventHub } from './events';
 
 function result(): TranscriptResult {
@@ -39,7 +39,7 @@ function result(): TranscriptResult {
 
 let n = 0;
 const dbs: RedlineDb[] = [];
-async function setup() {
+async function setup(journal: Journal | null = null) {
 	const db = new RedlineDb(`editor-test-${++n}`);
 	dbs.push(db);
 	const now = '2026-01-01T00:00:00.000Z';
@@ -62,8 +62,8 @@ async function setup() {
 		rated: (e) => events.push(`rated:${e.rating.stars}`)
 	});
 	let t = 1_000_000;
-	const ed = new EditorState(db, record, hub, () => (t += 2000));
-	return { db, ed, events };
+	const ed = new EditorState(db, record, hub, () => (t += 2000), journal);
+	return { db, ed, events, record, hub };
 }
 
 afterEach(async () => {
@@ -195,5 +195,45 @@ describe('EditorState', () => {
 		expect(ed.doc.notes).toBe('abc');
 		ed.undo();
 		expect(ed.doc.notes).toBe('');
+	});
+});
+
+describe('unload journal', () => {
+	function memoryJournal(): Journal & { data: Map<string, string> } {
+		const data = new Map<string, string>();
+		return {
+			data,
+			read: (id) => data.get(id) ?? null,
+			write: (id, d) => void data.set(id, d),
+			clear: (id) => void data.delete(id)
+		};
+	}
+
+	it('a change cut off by unload is recovered from the journal on the next open', async () => {
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+		const journal = memoryJournal();
+		const { db, ed, record, hub } = await setup(journal);
+		ed.editWord(0, 1);
+		ed.commitEdit('dog');
+		// The page goes away before the debounced save: only the synchronous journal write survives.
+		ed.dirty = true;
+		const put = vi.spyOn(db, 'putTranscript').mockImplementation(() => new Promise(() => {}));
+		ed.saveBeforeUnload();
+		expect(journal.data.has('t1')).toBe(true);
+		put.mockRestore();
+		vi.useRealTimers();
+		const reopened = new EditorState(db, (await db.getTranscript('t1')) ?? record, hub, Date.now, journal);
+		expect(docText(reopened.doc)).toBe('the dog sat on the mat\nit was happy');
+		await reopened.flush();
+		expect(docText((await db.getTranscript('t1'))!.doc)).toBe('the dog sat on the mat\nit was happy');
+		expect(journal.data.has('t1')).toBe(false);
+	});
+
+	it('a journal older than the stored record, or damaged, is dropped', async () => {
+		const journal = memoryJournal();
+		journal.write('t1', 'not json');
+		const { ed } = await setup(journal);
+		expect(docText(ed.doc)).toBe('the cat sat on the mat\nit was happy');
+		expect(journal.data.has('t1')).toBe(false);
 	});
 });

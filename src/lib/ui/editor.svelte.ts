@@ -32,6 +32,42 @@ export interface WordSelection {
 	focus: number;
 }
 
+/**
+ * Synchronous last-resort storage for unsaved changes. IndexedDB writes started in `pagehide` are
+ * often cut off by the unload, so the pending state is also written here synchronously and picked up
+ * on the next open.
+ */
+export interface Journal {
+	read(id: string): string | null;
+	write(id: string, data: string): void;
+	clear(id: string): void;
+}
+
+/** The browser's journal: localStorage, failing silently (quota, private mode). */
+export const localJournal: Journal = {
+	read: (id) => {
+		try {
+			return localStorage.getItem(`redline:unsaved:${id}`);
+		} catch {
+			return null;
+		}
+	},
+	write: (id, data) => {
+		try {
+			localStorage.setItem(`redline:unsaved:${id}`, data);
+		} catch {
+			// Nothing more can be done synchronously; the IndexedDB write may still land.
+		}
+	},
+	clear: (id) => {
+		try {
+			localStorage.removeItem(`redline:unsaved:${id}`);
+		} catch {
+			// ignore
+		}
+	}
+};
+
 /** True when the word needs review at this threshold: low confidence, not edited, not confirmed. */
 export function isLow(
 	w: { confidence: number; edited: boolean; confirmed: boolean },
@@ -76,11 +112,38 @@ export class EditorState {
 		private readonly db: RedlineDb,
 		record: TranscriptRecord,
 		private readonly events: TranscriptEventHub,
-		private readonly clock: () => number = Date.now
+		private readonly clock: () => number = Date.now,
+		private readonly journal: Journal | null = null
 	) {
 		this.record = record;
 		this.history = createHistory(record.doc);
 		this.rating = record.rating;
+		this.recover();
+	}
+
+	/** Takes over changes a closed tab left in the journal when they are newer than the stored doc. */
+	private recover(): void {
+		const raw = this.journal?.read(this.record.id);
+		if (!raw) return;
+		try {
+			const saved = JSON.parse(raw) as { doc: TranscriptDoc; rating: Rating | null };
+			if (saved.doc.id === this.record.id && saved.doc.updatedAt >= this.record.doc.updatedAt) {
+				this.history = createHistory(saved.doc);
+				this.rating = saved.rating;
+				this.scheduleSave();
+				return;
+			}
+		} catch {
+			// A damaged journal entry is dropped; the stored record stands.
+		}
+		this.journal?.clear(this.record.id);
+	}
+
+	/** For pagehide: writes unsaved changes to the journal synchronously, then starts a normal save. */
+	saveBeforeUnload(): void {
+		if (!this.dirty) return;
+		this.journal?.write(this.record.id, JSON.stringify({ doc: this.doc, rating: this.rating }));
+		void this.flush();
 	}
 
 	private countLow(): number {
@@ -361,6 +424,7 @@ export class EditorState {
 				this.record = record;
 				this.savedAt = this.clock();
 				this.saveError = null;
+				if (!this.dirty) this.journal?.clear(record.id);
 			})
 			.catch((e: unknown) => {
 				this.dirty = true;
