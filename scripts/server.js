@@ -3,10 +3,16 @@
 // (Hooks only see SvelteKit's own responses; the static files adapter-node serves bypass them, and
 // the transcription worker needs SharedArrayBuffer for multi-threaded WASM.)
 import { createServer } from 'node:http';
-import { handler } from '../build/handler.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '0.0.0.0';
+// adapter-node reads these when its handler is imported, so set defaults first.
+// The telemetry endpoint accepts batches up to 1 MiB (adapter-node's own default is 512 KiB).
+process.env.BODY_SIZE_LIMIT ??= '1M';
+// Without ORIGIN, adapter-node assumes https and SvelteKit's CSRF check rejects the app's own
+// posts over plain http. Default to the address `npm start` prints; set ORIGIN when deploying.
+process.env.ORIGIN ??= `http://localhost:${port}`;
+const { handler } = await import('../build/handler.js');
 
 const server = createServer((req, res) => {
 	res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
