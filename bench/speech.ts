@@ -1,0 +1,231 @@
+// Speech engine benchmarks, printed as figures (never asserted): warm real-time factor in Node and
+// in headless Chromium (WASM), the PocketSphinx peer on the same audio, long recordings (RTF ratio
+// and memory across segments), cold start and bytes transferred on a first and second visit.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Page } from '@playwright/test';
+import { createNodeEngine, decodeAudioFile } from '../src/lib/engine/node';
+import type { Engine } from '../src/lib/engine/pipeline';
+import { wer } from '../src/lib/transcript/align';
+import { runPocketsphinx } from './peer-pocketsphinx';
+
+const root = resolve(import.meta.dirname, '..');
+const speechDir = join(root, 'tests/fixtures/speech');
+/** The read-speech clip every engine figure is measured on: 22 s, one segment. */
+export const READ_SPEECH = join(speechDir, 'demo-echotest.wav');
+const READ_SPEECH_TEXT = (
+	readFileSync(join(speechDir, 'eval.jsonl'), 'utf8')
+		.split('\n')
+		.filter(Boolean)
+		.map((l) => JSON.parse(l) as { audio: string; text: string })
+		.find((i) => i.audio === 'demo-echotest.wav') ?? { text: '' }
+).text;
+const RUNS = 5;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (x: number, digits = 3) => x.toFixed(digits);
+function row(label: string, value: string) {
+	console.log(`  ${label.padEnd(44)} ${value}`);
+}
+
+/** Median RTF of warm runs of the whole pipeline (VAD + decoding) on one file. */
+async function nodeRtf(engine: Engine, file: string, runs = RUNS) {
+	const { audio } = await decodeAudioFile(file);
+	const seconds = audio.length / 16000;
+	await engine.transcribe(audio); // warm-up
+	const times: number[] = [];
+	let text = '';
+	for (let i = 0; i < runs; i++) {
+		const t = performance.now();
+		text = (await engine.transcribe(audio)).text;
+		times.push((performance.now() - t) / 1000);
+	}
+	return { rtf: median(times) / seconds, seconds, text };
+}
+
+/** Node: cold load, warm RTF on read speech, and the PocketSphinx peer on the same audio. */
+export async function benchNode() {
+	console.log('\nNode (onnxruntime-web WASM, 2 threads)');
+	const t = performance.now();
+	const engine = await createNodeEngine();
+	row('engine ready (read + verify weights, 3 sessions)', `${fmt((performance.now() - t) / 1000, 2)} s`);
+	const ours = await nodeRtf(engine, READ_SPEECH);
+	row(`warm RTF, ${fmt(ours.seconds, 1)} s read speech (median of ${RUNS})`, fmt(ours.rtf));
+	row('WER on that clip', `${fmt(wer(READ_SPEECH_TEXT, ours.text).wer * 100, 1)}%`);
+
+	console.log('\nPeer: pocketsphinx_continuous (Debian), same audio');
+	const peerTimes: number[] = [];
+	let peerText = '';
+	for (let i = 0; i < RUNS; i++) {
+		const r = await runPocketsphinx(READ_SPEECH);
+		peerTimes.push(r.seconds);
+		peerText = r.text;
+	}
+	const peerRtf = median(peerTimes) / ours.seconds;
+	row(`RTF (median of ${RUNS}, includes its model load)`, fmt(peerRtf));
+	row('WER on that clip', `${fmt(wer(READ_SPEECH_TEXT, peerText).wer * 100, 1)}%`);
+	row('Redline speed-up over PocketSphinx', `${fmt(peerRtf / ours.rtf, 1)}x`);
+	await engine.release();
+	return { nodeRtf: ours.rtf, peerRtf };
+}
+
+/** Long recordings: RTF relative to the short clip, and memory as segments go by. */
+export async function benchLong(minutes: number[]) {
+	const missing = minutes.filter((m) => !existsSync(join(root, `bench/out/long-${m}min.wav`)));
+	if (missing.length) {
+		const built = spawnSync('bash', [join(root, 'scripts/make-long-audio.sh'), ...missing.map(String)], {
+			stdio: 'inherit'
+		});
+		if (built.status !== 0) throw new Error('could not build the long recordings');
+	}
+	const engine = await createNodeEngine();
+	const short = await nodeRtf(engine, READ_SPEECH, 3);
+	console.log(`\nLong recordings (short-clip RTF ${fmt(short.rtf)})`);
+	for (const m of minutes) {
+		const file = join(root, `bench/out/long-${m}min.wav`);
+		const { audio } = await decodeAudioFile(file);
+		const rss: number[] = [];
+		global.gc?.();
+		const before = process.memoryUsage().rss;
+		const t = performance.now();
+		const result = await engine.transcribe(audio, {
+			onSegment: () => rss.push(process.memoryUsage().rss)
+		});
+		const rtf = (performance.now() - t) / 1000 / result.durationSec;
+		const q = Math.max(1, Math.floor(rss.length / 4));
+		const mb = (x: number) => `${fmt(x / 1e6, 0)} MB`;
+		const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+		row(`${m} min: RTF`, `${fmt(rtf)} (ratio to short ${fmt(rtf / short.rtf, 2)})`);
+		row(`${m} min: segments`, String(result.segments.length));
+		row(`${m} min: RSS before / peak`, `${mb(before)} / ${mb(Math.max(...rss))}`);
+		row(
+			`${m} min: RSS mean, first vs last quarter`,
+			`${mb(avg(rss.slice(0, q)))} vs ${mb(avg(rss.slice(-q)))}`
+		);
+	}
+	await engine.release();
+}
+
+const CHROMIUM_ARGS = [
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync'
+];
+
+function startServer(port: number): ChildProcess {
+	if (!existsSync(join(root, 'build/handler.js'))) {
+		throw new Error('no production build: run `npm run build` first');
+	}
+	const data = mkdtempSync(join(tmpdir(), 'redline-bench-'));
+	return spawn(process.execPath, [join(root, 'scripts/server.js')], {
+		cwd: root,
+		env: {
+			...process.env,
+			PORT: String(port),
+			HOST: '127.0.0.1',
+			ORIGIN: `http://localhost:${port}`,
+			DATABASE_URL: `sqlite:${join(data, 'redline.db')}`,
+			DATA_DIR: data,
+			ADMIN_TOKEN: 'bench'
+		},
+		stdio: 'ignore'
+	});
+}
+
+async function waitFor(url: string, ms = 30_000) {
+	const end = Date.now() + ms;
+	while (Date.now() < end) {
+		try {
+			if ((await fetch(url)).ok) return;
+		} catch {
+			/* not up yet */
+		}
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	throw new Error(`server at ${url} did not start`);
+}
+
+/** Opens the diagnostics page and waits until the engine is ready; returns the worker's load time. */
+async function openDiagnostics(
+	page: Page,
+	base: string
+): Promise<{ loadMs: number; backend: string; wallMs: number }> {
+	const t = Date.now();
+	await page.goto(`${base}/diagnostics?backend=wasm&audio=/bench-audio.wav`);
+	await page.getByTestId('ready').waitFor({ timeout: 120_000 });
+	return {
+		loadMs: Number((await page.getByTestId('load-ms').innerText()).replace(/\D/g, '')),
+		backend: await page.getByTestId('backend').innerText(),
+		wallMs: Date.now() - t
+	};
+}
+
+/** Headless Chromium against the production build: cold start, transfer, warm RTF. */
+export async function benchBrowser(port = 4199) {
+	const base = `http://localhost:${port}`;
+	const server = startServer(port);
+	try {
+		await waitFor(`${base}/`);
+		const profile = mkdtempSync(join(tmpdir(), 'redline-bench-profile-'));
+		const context = await chromium.launchPersistentContext(profile, {
+			executablePath: '/usr/bin/chromium',
+			args: CHROMIUM_ARGS
+		});
+		const audio = readFileSync(READ_SPEECH);
+		await context.route('**/bench-audio.wav', (route) =>
+			route.fulfill({
+				body: audio,
+				contentType: 'audio/wav',
+				headers: { 'cross-origin-resource-policy': 'same-origin' }
+			})
+		);
+		const page = await context.newPage();
+		// Bytes on the wire (compressed bodies + headers) of every request, the worker's included.
+		const sizes: number[] = [];
+		page.on('requestfinished', async (req) => {
+			const s = await req.sizes().catch(() => null);
+			if (s) sizes.push(s.responseBodySize + s.responseHeadersSize);
+		});
+
+		console.log('\nHeadless Chromium (production build, WASM backend)');
+		const first = await openDiagnostics(page, base);
+		const firstBytes = sizes.reduce((a, b) => a + b, 0);
+		row(
+			'first visit: navigation to engine ready',
+			`${fmt(first.wallMs / 1000, 2)} s (worker load ${first.loadMs} ms)`
+		);
+		row('first visit: bytes transferred', `${fmt(firstBytes / 1e6, 1)} MB`);
+
+		sizes.length = 0;
+		const second = await openDiagnostics(page, base);
+		const secondBytes = sizes.reduce((a, b) => a + b, 0);
+		row(
+			'second visit: navigation to engine ready',
+			`${fmt(second.wallMs / 1000, 2)} s (worker load ${second.loadMs} ms)`
+		);
+		row('second visit: bytes transferred', `${fmt(secondBytes / 1e6, 2)} MB`);
+		row('backend', second.backend);
+
+		const times: number[] = [];
+		let seconds = 0;
+		for (let i = 0; i <= RUNS; i++) {
+			await page.getByRole('button', { name: /Transcribe/ }).click();
+			const took = page.getByText(/^Took \d+ ms for/);
+			await took.waitFor({ timeout: 120_000 });
+			const [, ms, sec] = (await took.innerText()).match(/Took (\d+) ms for ([\d.]+) s/) ?? [];
+			seconds = Number(sec);
+			if (i > 0) times.push(Number(ms) / 1000);
+		}
+		row(`warm RTF, ${fmt(seconds, 1)} s read speech (median of ${RUNS})`, fmt(median(times) / seconds));
+		await context.close();
+		return { browserRtf: median(times) / seconds };
+	} finally {
+		server.kill();
+	}
+}
