@@ -39,6 +39,11 @@ export const DEBOUNCE_MS = 2_000;
  */
 export const DECODE_SETTINGS = { decoding: 'greedy', wordTiming: 'interpolated-by-characters' } as const;
 
+/** The current time as ISO 8601 (the default `EventContext.now`). */
+export function isoNow(): string {
+	return new Date().toISOString();
+}
+
 /** Who and when: the fields an event takes from outside the document. */
 export interface EventContext {
 	installationId: string;
@@ -97,7 +102,7 @@ export function isModelOutput(seg: DocSegment): boolean {
 function transcriptFields(ctx: EventContext, doc: TranscriptDoc) {
 	return {
 		id: ctx.newId(),
-		schemaVersion: SCHEMA_VERSION,
+		schemaVersion: SCHEMA_VERSION as typeof SCHEMA_VERSION,
 		occurredAt: ctx.now(),
 		installationId: ctx.installationId,
 		appVersion: ctx.appVersion,

@@ -59,7 +59,7 @@ const retry = (reason = 'network', retryAfterMs: number | null = null): SendOutc
 	retryAfterMs
 });
 /** The server stored the batch but the answer never arrived (the client sees a network error). */
-const lost = (): SendOutcome => ({ ...retry(), lost: true }) as SendOutcome;
+const lost = (): SendOutcome => ({ ...retry(), lost: true }) as unknown as SendOutcome;
 
 function makeOutbox(opts: {
 	send: SendBatch;

@@ -214,6 +214,11 @@ export class Outbox {
 		return true;
 	}
 
+	/** Counts events dropped before they reached the queue (e.g. `invalid_local`: refused by the schema). */
+	countDrop(reason: string, n = 1): void {
+		this.drop(reason, n);
+	}
+
 	/** Empties the queue and forgets backoff and unreported drops (withdrawn consent). */
 	async clear(): Promise<void> {
 		this.generation++;

@@ -1,0 +1,146 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TranscriptEventHub } from '../ui/events';
+import { createDoc, type TranscriptDoc } from '../transcript/document';
+import { MemoryOutboxStore } from './outbox-store';
+import type { SendBatch } from './sender';
+import { TelemetryClient } from './telemetry.svelte';
+import { telemetryEventSchema, type TelemetryEvent } from './schema';
+
+let sent: TelemetryEvent[];
+let hub: TranscriptEventHub;
+let store: MemoryOutboxStore;
+const clients: TelemetryClient[] = [];
+let n = 0;
+const uuid = () => `22222222-2222-4222-8222-${String(++n).padStart(12, '0')}`;
+
+const send: SendBatch = async (events) => {
+	sent.push(...events);
+	return { kind: 'done', accepted: events.length, duplicates: 0, rejectedIds: [] };
+};
+
+function make(fetchImpl?: typeof fetch) {
+	const c = new TelemetryClient({ store, send, hub, appVersion: '9.9.9', newId: uuid, fetch: fetchImpl });
+	clients.push(c);
+	return c;
+}
+
+const doc: TranscriptDoc = createDoc({
+	id: 'tr',
+	title: 't',
+	now: '2026-05-01T00:00:00.000Z',
+	result: {
+		text: 'a',
+		model: { id: 'm', version: '2', sha256: 'c'.repeat(64) },
+		backend: 'webgpu',
+		durationSec: 1,
+		wordTiming: 'interpolated-by-characters',
+		segments: [
+			{ start: 0, end: 1, text: 'hello', words: [{ text: 'hello', start: 0, end: 1, confidence: 0.5 }] }
+		]
+	}
+});
+const rate = (stars: 1 | 2 | 3 | 4 | 5) =>
+	hub.emit('rated', { doc, rating: { stars, tags: [], comment: '', ratedAt: '' } });
+
+beforeEach(() => {
+	vi.useFakeTimers();
+	sent = [];
+	hub = new TranscriptEventHub();
+	store = new MemoryOutboxStore();
+});
+afterEach(() => {
+	for (const c of clients.splice(0)) c.stop();
+	vi.useRealTimers();
+});
+
+describe('TelemetryClient', () => {
+	it('queues and sends nothing before opting in, then sends rated events under the installation id', async () => {
+		const c = make();
+		await c.start();
+		expect(c.consent).toBe('unknown');
+		rate(3);
+		hub.emit('exported', { doc, format: 'txt' });
+		await vi.advanceTimersByTimeAsync(60_000);
+		expect(c.pending).toEqual([]);
+		expect(sent).toEqual([]);
+
+		await c.setConsent(true);
+		rate(4);
+		await vi.advanceTimersByTimeAsync(2_000);
+		expect(c.pending.map((e) => e.type)).toEqual(['rating']);
+		await vi.advanceTimersByTimeAsync(10_000);
+		expect(sent).toHaveLength(1);
+		expect(telemetryEventSchema.parse(sent[0])).toMatchObject({
+			type: 'rating',
+			stars: 4,
+			installationId: c.installationId,
+			appVersion: '9.9.9',
+			model: { id: 'm', version: '2', sha256: 'c'.repeat(64) },
+			backend: 'webgpu'
+		});
+		expect(c.counters.sent).toBe(1);
+	});
+
+	it('keeps consent, the installation id and the queue across a reload', async () => {
+		const a = make();
+		await a.start();
+		await a.setConsent(true);
+		hub.emit('exported', { doc, format: 'srt' });
+		a.stop();
+		await a.outbox.settled();
+		hub = new TranscriptEventHub();
+		const b = make();
+		await b.start();
+		expect(b.consent).toBe('granted');
+		expect(b.installationId).toBe(a.installationId);
+		expect(b.pending.map((e) => e.type)).toEqual(['outcome']);
+	});
+
+	it('withdraw clears the outbox and stops; page hide sends pending debounces first', async () => {
+		const c = make();
+		await c.start();
+		await c.setConsent(true);
+		rate(2);
+		c.onHide();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(sent.map((e) => e.type)).toEqual(['rating']);
+		rate(5);
+		hub.emit('exported', { doc, format: 'txt' });
+		expect(c.pending).toHaveLength(1);
+		await c.withdraw();
+		expect(c.consent).toBe('denied');
+		expect(c.pending).toEqual([]);
+		expect(store.events.size).toBe(0);
+		await vi.advanceTimersByTimeAsync(60_000);
+		expect(sent).toHaveLength(1);
+	});
+
+	it('reset gives a new id and drops what waited under the old one', async () => {
+		const c = make();
+		await c.start();
+		await c.setConsent(true);
+		const old = c.installationId;
+		hub.emit('exported', { doc, format: 'txt' });
+		await c.resetInstallationId();
+		expect(c.installationId).not.toBe(old);
+		expect(c.pending).toEqual([]);
+		hub.emit('exported', { doc, format: 'vtt' });
+		expect(c.pending[0].installationId).toBe(c.installationId);
+	});
+
+	it('deletes server data by installation id and reports the count', async () => {
+		const calls: [string, RequestInit | undefined][] = [];
+		const c = make(async (url, init) => {
+			calls.push([String(url), init]);
+			return new Response(JSON.stringify({ deleted: 7 }), { status: 200 });
+		});
+		await c.start();
+		expect(await c.deleteServerData()).toBe(7);
+		expect(calls).toEqual([[`/api/v1/installations/${c.installationId}`, { method: 'DELETE' }]]);
+		const failing = make(
+			async () => new Response(JSON.stringify({ error: 'storage unavailable' }), { status: 503 })
+		);
+		await failing.start();
+		await expect(failing.deleteServerData()).rejects.toThrow('storage unavailable');
+	});
+});

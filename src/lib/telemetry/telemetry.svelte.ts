@@ -1,0 +1,236 @@
+/**
+ * The browser's telemetry client: consent, the installation id, the outbox and the editor subscriber
+ * in one place, with `$state` fields the consent banner and the settings page render.
+ *
+ * Consent is 'unknown' until the user chooses. Until it is 'granted' nothing is built, queued or sent;
+ * withdrawing clears the outbox. Consent, the installation id, revisions and counters live in the
+ * outbox's own IndexedDB database (outbox-store.ts).
+ */
+import type { TranscriptEventHub } from '../ui/events';
+import { randomId } from '../transcript/document';
+import {
+	MemoryRevisions,
+	TelemetryCollector,
+	isoNow,
+	type EventContext,
+	type Revisions
+} from './events-from-editor';
+import { Outbox, type LockManagerLike, type OutboxLimits, type OutboxStats } from './outbox';
+import type { OutboxStore } from './outbox-store';
+import { SCHEMA_VERSION, type TelemetryEvent } from './schema';
+import type { SendBatch } from './sender';
+
+/** The user's choice about sharing. */
+export type Consent = 'unknown' | 'granted' | 'denied';
+
+/** Plain statement of what is sent, shown by the banner and the settings page. */
+export const WHAT_IS_SENT =
+	'When you share, Redline sends the words you corrected in each edited segment together with the ' +
+	'model’s original words and their confidences, words you mark correct, your star ratings, tags and ' +
+	'comments, the export formats you use, the model version and a random installation id. It never ' +
+	'sends audio, and never the text of segments you did not edit.';
+
+const META = { consent: 'consent', installationId: 'installationId', revisions: 'revisions' } as const;
+
+/** Revisions kept in memory and written through to the outbox store. */
+class StoredRevisions implements Revisions {
+	readonly mem = new MemoryRevisions();
+	constructor(private readonly save: (snapshot: Record<string, number>) => void) {}
+	has(key: string): boolean {
+		return this.mem.has(key);
+	}
+	next(key: string): number {
+		const r = this.mem.next(key);
+		this.save(Object.fromEntries(this.mem.map));
+		return r;
+	}
+}
+
+/** What the client is built from; the browser passes real ones (see TelemetryRoot.svelte). */
+export interface TelemetryDeps {
+	store: OutboxStore;
+	send: SendBatch;
+	hub: TranscriptEventHub;
+	appVersion: string;
+	locks?: LockManagerLike | null;
+	/** For DELETE /api/v1/installations/:id. */
+	fetch?: typeof fetch;
+	limits?: Partial<OutboxLimits>;
+	debounceMs?: number;
+	newId?: () => string;
+}
+
+/** One per tab. */
+export class TelemetryClient {
+	consent = $state<Consent>('unknown');
+	installationId = $state('');
+	/** What would be sent, oldest first. */
+	pending = $state.raw<TelemetryEvent[]>([]);
+	counters = $state.raw<OutboxStats>({ sent: 0, dropped: {}, errors: 0 });
+	/** ms epoch of the next retry while the server or network is failing. */
+	retryingAt = $state<number | null>(null);
+	ready = $state(false);
+
+	readonly outbox: Outbox;
+	readonly collector: TelemetryCollector;
+	private readonly revisions: StoredRevisions;
+	private readonly newId: () => string;
+	private started: Promise<void> | null = null;
+	private unsubscribe: (() => void) | null = null;
+
+	constructor(private readonly deps: TelemetryDeps) {
+		this.newId = deps.newId ?? randomId;
+		this.outbox = new Outbox({
+			store: deps.store,
+			send: deps.send,
+			locks: deps.locks,
+			limits: deps.limits,
+			makeReport: (dropped) => this.clientReport(dropped)
+		});
+		this.revisions = new StoredRevisions((snap) => void deps.store.setMeta(META.revisions, snap));
+		this.collector = new TelemetryCollector({
+			context: () => this.context(),
+			sink: (e) => this.outbox.enqueue(e),
+			onInvalid: (reason) => this.outbox.countDrop(reason),
+			revisions: this.revisions,
+			debounceMs: deps.debounceMs
+		});
+		this.outbox.onChange(() => this.sync());
+	}
+
+	/** Loads the stored state, starts the outbox and subscribes to the editor. Idempotent. */
+	start(): Promise<void> {
+		this.started ??= (async () => {
+			const store = this.deps.store;
+			const [consent, id, revisions] = await Promise.all([
+				store.getMeta(META.consent),
+				store.getMeta(META.installationId),
+				store.getMeta(META.revisions)
+			]);
+			this.consent = consent === 'granted' || consent === 'denied' ? consent : 'unknown';
+			this.installationId = typeof id === 'string' ? id : await this.newInstallationId();
+			for (const [k, v] of Object.entries((revisions ?? {}) as Record<string, number>))
+				this.revisions.mem.map.set(k, v);
+			this.outbox.enabled = this.consent === 'granted';
+			await this.outbox.start();
+			this.unsubscribe = this.deps.hub.subscribe(this.collector.handlers);
+			this.ready = true;
+			this.sync();
+		})();
+		return this.started;
+	}
+
+	/** Stops timers and the subscription (tests, hot reload). */
+	stop(): void {
+		this.unsubscribe?.();
+		this.collector.cancelPending();
+		this.outbox.stop();
+	}
+
+	/** Opts in or out; opting out withdraws (clears what waits). */
+	async setConsent(granted: boolean): Promise<void> {
+		if (granted) {
+			this.consent = 'granted';
+			this.outbox.enabled = true;
+			await this.deps.store.setMeta(META.consent, 'granted');
+		} else await this.withdraw();
+	}
+
+	/** Stops sharing: pending debounces are forgotten and the outbox is emptied. */
+	async withdraw(): Promise<void> {
+		this.consent = 'denied';
+		this.outbox.enabled = false;
+		this.collector.cancelPending();
+		await this.outbox.clear();
+		await this.deps.store.setMeta(META.consent, 'denied');
+	}
+
+	/**
+	 * A fresh random installation id. Events still waiting under the old id are dropped (not sent),
+	 * so nothing new lands under an id the user has left; revisions restart with the new id.
+	 */
+	async resetInstallationId(): Promise<void> {
+		this.collector.cancelPending();
+		await this.outbox.clear();
+		this.revisions.mem.map.clear();
+		await this.deps.store.setMeta(META.revisions, {});
+		await this.newInstallationId();
+	}
+
+	/**
+	 * Asks the server to delete every event stored under this installation id and empties the outbox
+	 * (so nothing is re-sent afterwards). Returns the number of events the server deleted.
+	 */
+	async deleteServerData(): Promise<number> {
+		const f = this.deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+		this.collector.cancelPending();
+		await this.outbox.clear();
+		const res = await f(`/api/v1/installations/${encodeURIComponent(this.installationId)}`, {
+			method: 'DELETE'
+		});
+		const body = (await res.json().catch(() => null)) as { deleted?: unknown; error?: unknown } | null;
+		if (!res.ok || typeof body?.deleted !== 'number')
+			throw new Error(typeof body?.error === 'string' ? body.error : `the server answered ${res.status}`);
+		return body.deleted;
+	}
+
+	/** For `visibilitychange`→hidden and `pagehide`: builds debounced events and sends with keepalive. */
+	onHide(): void {
+		this.collector.flushPending();
+		this.outbox.flushOnHide();
+	}
+
+	/** Adds the page-hide, visibility and online listeners; returns the function that removes them. */
+	attach(win: Window): () => void {
+		const hidden = () => {
+			if (win.document.visibilityState === 'hidden') this.onHide();
+		};
+		const hide = () => this.onHide();
+		const online = () => void this.outbox.retryNow();
+		win.document.addEventListener('visibilitychange', hidden);
+		win.addEventListener('pagehide', hide);
+		win.addEventListener('online', online);
+		return () => {
+			win.document.removeEventListener('visibilitychange', hidden);
+			win.removeEventListener('pagehide', hide);
+			win.removeEventListener('online', online);
+		};
+	}
+
+	private async newInstallationId(): Promise<string> {
+		const id = this.newId();
+		this.installationId = id;
+		await this.deps.store.setMeta(META.installationId, id);
+		return id;
+	}
+
+	private context(): EventContext | null {
+		if (this.consent !== 'granted' || !this.installationId) return null;
+		return {
+			installationId: this.installationId,
+			appVersion: this.deps.appVersion,
+			newId: this.newId,
+			now: isoNow
+		};
+	}
+
+	private clientReport(dropped: Record<string, number>): TelemetryEvent | null {
+		const ctx = this.context();
+		if (!ctx) return null;
+		return {
+			id: ctx.newId(),
+			schemaVersion: SCHEMA_VERSION,
+			type: 'client_report',
+			occurredAt: ctx.now(),
+			installationId: ctx.installationId,
+			appVersion: ctx.appVersion,
+			dropped: { ...dropped }
+		};
+	}
+
+	private sync(): void {
+		this.pending = this.outbox.pending;
+		this.counters = this.outbox.counters;
+		this.retryingAt = this.outbox.retryingAt;
+	}
+}
