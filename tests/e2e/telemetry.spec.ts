@@ -1,0 +1,211 @@
+/**
+ * Telemetry end to end against the production server and its real database: consent, the outbox
+ * surviving failed requests and a reload, and the server's quality numbers per model version.
+ */
+import type { Page, APIRequestContext } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const ADMIN = { authorization: 'Bearer test-admin-token' };
+const FIXTURE = 'speech/agent-alreadyon.wav';
+const TITLE = 'agent-alreadyon';
+
+interface ModelQuality {
+	id: string;
+	version: string;
+	sha256: string;
+	transcripts: number;
+	corrections: number;
+	ratings: number;
+	wordsReviewed: number;
+}
+
+async function quality(request: APIRequestContext): Promise<ModelQuality[]> {
+	const res = await request.get('/api/v1/quality', { headers: ADMIN });
+	expect(res.status()).toBe(200);
+	return ((await res.json()) as { models: ModelQuality[] }).models;
+}
+
+const zero = { transcripts: 0, corrections: 0, ratings: 0, wordsReviewed: 0 };
+function forModel(models: ModelQuality[], m: { id: string; version: string; sha256: string }) {
+	return models.find((q) => q.id === m.id && q.version === m.version && q.sha256 === m.sha256) ?? zero;
+}
+
+/** Uploads the fixture, opens its transcript and returns the transcript id. */
+async function openTranscript(page: Page, upload: (p: string) => Promise<void>): Promise<string> {
+	await page.goto('/');
+	await upload(FIXTURE);
+	const item = page.locator('.item').filter({ hasText: TITLE }).first();
+	await expect(item).toBeVisible({ timeout: 90_000 });
+	await item.getByRole('link', { name: TITLE }).click();
+	await expect(page.locator('[data-word]').first()).toBeVisible();
+	return new URL(page.url()).pathname.split('/').pop()!;
+}
+
+/** The model reference stored with the transcript in the app's own IndexedDB. */
+function storedModel(page: Page, id: string) {
+	return page.evaluate(
+		(id) =>
+			new Promise<{ id: string; version: string; sha256: string }>((resolve, reject) => {
+				const open = indexedDB.open('redline');
+				open.onerror = () => reject(open.error);
+				open.onsuccess = () => {
+					const db = open.result;
+					const get = db.transaction('transcripts').objectStore('transcripts').get(id);
+					get.onsuccess = () => {
+						db.close();
+						resolve(get.result.doc.model);
+					};
+					get.onerror = () => reject(get.error);
+				};
+			}),
+		id
+	);
+}
+
+/** Ids of the events waiting in the telemetry outbox (its own IndexedDB database). */
+function queuedIds(page: Page) {
+	return page.evaluate(
+		() =>
+			new Promise<string[]>((resolve, reject) => {
+				const open = indexedDB.open('redline-telemetry');
+				open.onerror = () => reject(open.error);
+				open.onsuccess = () => {
+					const db = open.result;
+					if (!db.objectStoreNames.contains('events')) return resolve([]);
+					const all = db.transaction('events').objectStore('events').getAll();
+					all.onsuccess = () => {
+						db.close();
+						resolve((all.result as { id: string }[]).map((e) => e.id));
+					};
+					all.onerror = () => reject(all.error);
+				};
+			})
+	);
+}
+
+/** Replaces the word at `index` by double-click and typing. */
+async function correctWord(page: Page, index: number, text: string) {
+	await page.locator('[data-word]').nth(index).dblclick();
+	const input = page.getByRole('textbox', { name: 'Replace words' });
+	await expect(input).toBeFocused();
+	await input.fill(text);
+	await page.keyboard.press('Enter');
+	await expect(page.locator('[data-word]').nth(index)).toHaveAttribute('data-word', text);
+}
+
+/** Every event id the server answered 2xx for, with the answers' accepted/duplicates totals. */
+function watchDeliveries(page: Page) {
+	const seen = { ids: [] as string[], accepted: 0, duplicates: 0, failed: 0 };
+	page.on('requestfinished', async (req) => {
+		if (!req.url().endsWith('/api/v1/events')) return;
+		const res = await req.response();
+		if (!res || res.status() >= 300) return;
+		const body = (await res.json()) as { accepted: number; duplicates: number };
+		seen.ids.push(
+			...(JSON.parse(req.postData() ?? '{}') as { events: { id: string }[] }).events.map((e) => e.id)
+		);
+		seen.accepted += body.accepted;
+		seen.duplicates += body.duplicates;
+	});
+	page.on('requestfailed', (req) => {
+		if (req.url().endsWith('/api/v1/events')) seen.failed++;
+	});
+	return seen;
+}
+
+test('nothing is queued or sent before opting in; the banner states what is sent', async ({
+	page,
+	upload
+}) => {
+	const posts: string[] = [];
+	page.on('request', (r) => {
+		if (r.url().endsWith('/api/v1/events')) posts.push(r.url());
+	});
+	await openTranscript(page, upload);
+	const banner = page.getByRole('region', { name: 'Help improve the speech model?' });
+	await expect(banner).toBeVisible();
+	await expect(banner).toContainText('never sends audio');
+	await correctWord(page, 1, 'Unshared');
+	await page.getByRole('radio', { name: '2 stars' }).check();
+	await page.waitForTimeout(2_500);
+	expect(await queuedIds(page)).toEqual([]);
+	await page.getByRole('link', { name: 'privacy settings' }).click();
+	await expect(
+		page.getByRole('checkbox', { name: 'Share corrections to improve the model' })
+	).not.toBeChecked();
+	await expect(page.getByTestId('pending-count')).toHaveText('0');
+	await page.goto('about:blank');
+	expect(posts).toEqual([]);
+});
+
+test('opt in, correct a word, rate 4 stars, leave: the quality numbers show both for the right model', async ({
+	page,
+	upload,
+	request
+}) => {
+	const id = await openTranscript(page, upload);
+	const model = await storedModel(page, id);
+	expect(model.sha256).toMatch(/^[0-9a-f]{64}$/);
+	const before = forModel(await quality(request), model);
+
+	await page.getByRole('button', { name: 'Share corrections to improve the model' }).click();
+	await expect(page.getByRole('region', { name: 'Help improve the speech model?' })).toBeHidden();
+	await correctWord(page, 1, 'Redlined');
+	await page.getByRole('radio', { name: '4 stars' }).check();
+	// Leave at once: the page-hide flush builds the debounced events and sends them with keepalive.
+	await page.goto('about:blank');
+
+	await expect
+		.poll(async () => {
+			const now = forModel(await quality(request), model);
+			return {
+				transcripts: now.transcripts - before.transcripts,
+				corrections: now.corrections - before.corrections,
+				ratings: now.ratings - before.ratings
+			};
+		})
+		.toEqual({ transcripts: 1, corrections: 1, ratings: 1 });
+	const after = forModel(await quality(request), model);
+	expect(after.wordsReviewed).toBeGreaterThan(before.wordsReviewed);
+});
+
+test('events queued while requests fail survive a reload and arrive exactly once', async ({
+	page,
+	upload,
+	request
+}) => {
+	const deliveries = watchDeliveries(page);
+	await page.route('**/api/v1/events', (r) => r.abort());
+	const id = await openTranscript(page, upload);
+	const model = await storedModel(page, id);
+	const before = forModel(await quality(request), model);
+	await page.getByRole('button', { name: 'Share corrections to improve the model' }).click();
+
+	const count = await page.locator('[data-word]').count();
+	await correctWord(page, 0, 'First');
+	await correctWord(page, count - 1, 'Last');
+	await page.getByRole('radio', { name: '3 stars' }).check();
+	// Past the debounce and the first timer flush, which fails (aborted) and backs off.
+	await expect.poll(() => deliveries.failed, { timeout: 20_000 }).toBeGreaterThan(0);
+	await page.reload();
+	await expect(page.locator('[data-word]').first()).toBeVisible();
+	const queued = await queuedIds(page);
+	expect(queued.length).toBeGreaterThanOrEqual(2);
+	expect(deliveries.ids).toEqual([]);
+
+	await page.unroute('**/api/v1/events');
+	// The next timer flush (10 s) sends the stored queue.
+	await expect.poll(() => queuedIds(page), { timeout: 30_000 }).toEqual([]);
+	await expect.poll(() => deliveries.ids.length).toBeGreaterThanOrEqual(queued.length);
+	expect([...deliveries.ids].sort()).toEqual([...queued].sort());
+	expect(deliveries.accepted).toBe(queued.length);
+	expect(deliveries.duplicates).toBe(0);
+
+	const now = forModel(await quality(request), model);
+	expect(now.ratings - before.ratings).toBe(1);
+	expect(now.corrections - before.corrections).toBeGreaterThanOrEqual(1);
+
+	await page.getByRole('link', { name: 'Privacy' }).click();
+	await expect(page.getByTestId('pending-count')).toHaveText('0');
+	await expect(page.getByTestId('sent-count')).toHaveText(String(queued.length));
+});
