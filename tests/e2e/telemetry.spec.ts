@@ -167,6 +167,26 @@ test('opt in, correct a word, rate 4 stars, leave: the quality numbers show both
 		.toEqual({ transcripts: 1, corrections: 1, ratings: 1 });
 	const after = forModel(await quality(request), model);
 	expect(after.wordsReviewed).toBeGreaterThan(before.wordsReviewed);
+
+	// The settings page deletes everything sent under this installation id, and the numbers drop back.
+	await page.goto('/settings');
+	await expect(page.getByRole('checkbox', { name: 'Share corrections to improve the model' })).toBeChecked();
+	// Whether the keepalive answer was processed before the page died is a race: if not, the events are
+	// still stored here and the next timer flush sends them again; the server keeps one copy of each.
+	await expect(page.getByTestId('pending-count')).toHaveText('0', { timeout: 20_000 });
+	expect(forModel(await quality(request), model).ratings - before.ratings).toBe(1);
+	await page.screenshot({ path: '/tmp/shots/telemetry-settings.png', fullPage: true });
+	await page.getByRole('button', { name: 'Delete my data from the server' }).click();
+	await expect(page.getByRole('status').filter({ hasText: 'The server deleted 2 events' })).toBeVisible();
+	const deleted = forModel(await quality(request), model);
+	expect({ corrections: deleted.corrections, ratings: deleted.ratings }).toEqual({
+		corrections: before.corrections,
+		ratings: before.ratings
+	});
+	await page.getByRole('button', { name: 'Withdraw' }).click();
+	await expect(
+		page.getByRole('checkbox', { name: 'Share corrections to improve the model' })
+	).not.toBeChecked();
 });
 
 test('events queued while requests fail survive a reload and arrive exactly once', async ({
