@@ -90,6 +90,8 @@ test('transcription keeps running while another transcript is open', async ({ pa
 	await expect(page.locator('.job').filter({ hasText: 'long-60s.wav' })).toContainText('Transcribing', {
 		timeout: 60_000
 	});
+	// Partial text appears as segments finish.
+	await expect(page.locator('.job .partial').first()).not.toBeEmpty({ timeout: 60_000 });
 	await first.getByRole('link').click();
 	const mini = page.locator('header .job').filter({ hasText: 'long-60s.wav' });
 	await expect(mini).toBeVisible();
