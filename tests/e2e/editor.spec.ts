@@ -218,3 +218,37 @@ test('an unknown transcript id shows a clear page', async ({ page }) => {
 	await expect(page.getByRole('heading', { name: 'Transcript not found' })).toBeVisible();
 	await page.screenshot({ path: '/tmp/shots/editor-not-found.png' });
 });
+
+test('export WebVTT, JSON (original beside corrected) and DOCX', async ({ page, upload }) => {
+	await transcribeAndOpen(page, upload, 'speech/demo-nogo.wav', 'demo-nogo');
+	await page.locator('[data-word]').nth(0).dblclick();
+	await page.keyboard.type('Sadly');
+	await page.keyboard.press('Enter');
+	const download = async (name: string) => {
+		await page.getByRole('button', { name: 'Export' }).click();
+		const d = page.waitForEvent('download');
+		await page.getByRole('menuitem', { name, exact: true }).click();
+		const file = await d;
+		return { name: file.suggestedFilename(), bytes: await readFile((await file.path())!) };
+	};
+	const vtt = await download('WebVTT');
+	expect(vtt.name).toBe('demo-nogo.vtt');
+	expect(vtt.bytes.toString('utf8')).toMatch(/^WEBVTT\n/);
+	expect(vtt.bytes.toString('utf8')).toContain('Sadly');
+	const json = await download('JSON');
+	expect(json.name).toBe('demo-nogo.json');
+	const text = json.bytes.toString('utf8');
+	expect(text).toContain('Sadly');
+	expect(text).toContain("I'm");
+	const docx = await download('DOCX');
+	expect(docx.name).toBe('demo-nogo.docx');
+	expect(docx.bytes.subarray(0, 2).toString('latin1')).toBe('PK');
+	// Keyboard: the menu opens on Enter, arrows move, Escape closes and returns focus.
+	await page.getByRole('button', { name: 'Export' }).focus();
+	await page.keyboard.press('Enter');
+	await expect(page.getByRole('menuitem', { name: 'TXT', exact: true })).toBeFocused();
+	await page.keyboard.press('ArrowDown');
+	await expect(page.getByRole('menuitem', { name: 'TXT with timestamps' })).toBeFocused();
+	await page.keyboard.press('Escape');
+	await expect(page.getByRole('button', { name: 'Export' })).toBeFocused();
+});
