@@ -57,6 +57,17 @@ describe('segmentSpeech', () => {
 		expect(spans[spans.length - 1].end).toBe(2000 * FRAME);
 	});
 
+	it('cuts speech longer than softMaxSeconds only at a real dip', () => {
+		const frames15s = Math.round((15 * 16000) / FRAME); // 469 frames
+		const withDip = Array.from({ length: frames15s }, (_, i) => (i === 280 ? 0.3 : 0.9)); // dip at ~9 s
+		expect(segmentSpeech(withDip, frames15s * FRAME, { softMaxSeconds: 12 }).map((s) => s.end)).toEqual([
+			280 * FRAME,
+			frames15s * FRAME
+		]);
+		const noDip = Array.from({ length: frames15s }, () => 0.9);
+		expect(segmentSpeech(noDip, frames15s * FRAME, { softMaxSeconds: 12 })).toHaveLength(1);
+	});
+
 	it('never runs past the audio', () => {
 		const p = frames('#'.repeat(10));
 		const spans = segmentSpeech(p, 10 * FRAME - 100);

@@ -11,8 +11,10 @@
  *    shorter segments cost less per second than long ones (every decoder step carries the whole
  *    segment's cross-attention cache), so the target is well below the maximum. Measured on the
  *    evaluation set plus a 60 s recording: target 8 s was both faster and more accurate than 12 s or 5 s.
- * 4. Regions longer than `maxSeconds` are cut at the least speech-like frame in the second half
- *    of the allowed span, repeatedly.
+ * 4. Regions longer than `softMaxSeconds` are cut at the least speech-like frame in the second half
+ *    of that span if it is a real dip (p below `threshold`: a breath or a comma), and regions longer
+ *    than `maxSeconds` at the least speech-like frame whatever it is. Each decoder step carries the
+ *    whole segment's cross-attention, so a 22 s segment costs ~45% more per token than a 3 s one.
  * Boundaries are sample indices, so segment times are exact to the sample.
  */
 export interface SegmentOptions {
@@ -24,6 +26,7 @@ export interface SegmentOptions {
 	padMs: number;
 	mergeGapMs: number;
 	targetSeconds: number;
+	softMaxSeconds: number;
 	maxSeconds: number;
 }
 
@@ -37,6 +40,7 @@ export const defaultSegmentOptions: SegmentOptions = {
 	padMs: 200,
 	mergeGapMs: 1000,
 	targetSeconds: 8,
+	softMaxSeconds: 12,
 	maxSeconds: 20
 };
 
@@ -111,14 +115,25 @@ export function segmentSpeech(
 
 	// 4. cut what is still too long at the quietest frame
 	const max = Math.floor(o.maxSeconds * o.sampleRate);
+	const soft = Math.min(max, Math.floor(o.softMaxSeconds * o.sampleRate));
+	/** The least speech-like frame in [from + len/2, from + len), latest first on ties. */
+	const quietest = (from: number, len: number) => {
+		const lo = Math.ceil((from + len / 2) / o.frameSamples);
+		const hi = Math.floor((from + len) / o.frameSamples) - 1;
+		let cut = hi;
+		for (let f = hi; f >= lo; f--) if (probs[f] < probs[cut]) cut = f;
+		return cut;
+	};
 	const out: SampleSpan[] = [];
 	for (const s of merged) {
 		let from = s.start;
-		while (s.end - from > max) {
-			const lo = Math.ceil((from + max / 2) / o.frameSamples);
-			const hi = Math.floor((from + max) / o.frameSamples) - 1;
-			let cut = hi;
-			for (let f = hi; f >= lo; f--) if (probs[f] < probs[cut]) cut = f;
+		while (s.end - from > soft) {
+			// Past the soft limit, cut only at a real dip (a breath, a comma); past the hard limit, anywhere.
+			let cut = quietest(from, soft);
+			if (probs[cut] >= o.threshold) {
+				if (s.end - from <= max) break;
+				cut = quietest(from, max);
+			}
 			const at = Math.max(from + 1, Math.min(cut * o.frameSamples, from + max));
 			out.push({ start: from, end: at });
 			from = at;
