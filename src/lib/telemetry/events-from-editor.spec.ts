@@ -371,6 +371,27 @@ describe('TelemetryCollector: edit cases → exact correction events', () => {
 		expect(events).toHaveLength(1);
 	});
 
+	it('undo and redo send the restored state of the segments they changed (latest revision wins)', () => {
+		const original = doc;
+		edit({ type: 'replaceWords', segmentId: S0, from: 1, to: 2, text: 'quack' });
+		vi.advanceTimersByTime(DEBOUNCE_MS);
+		const corrected = doc;
+		// undo: back to the model's output, which must be sent to supersede the correction
+		collector.handlers.docRestored!({ before: corrected, after: original });
+		vi.advanceTimersByTime(DEBOUNCE_MS);
+		// redo: the correction again
+		collector.handlers.docRestored!({ before: original, after: corrected });
+		vi.advanceTimersByTime(DEBOUNCE_MS);
+		const sent = events.filter((e) => e.type === 'correction');
+		expect(sent.map((e) => e.type === 'correction' && [e.segmentId, e.revision, e.correctedText])).toEqual([
+			[S0, 0, expect.stringContaining('quack')],
+			[S0, 1, expect.not.stringContaining('quack')],
+			[S0, 2, expect.stringContaining('quack')]
+		]);
+		// a segment untouched by the undo is not re-sent
+		expect(sent.every((e) => e.type === 'correction' && e.segmentId === S0)).toBe(true);
+	});
+
 	it('page hide sends pending debounces at once', () => {
 		edit({ type: 'replaceWords', segmentId: S0, from: 1, to: 2, text: 'quack' });
 		collector.handlers.rated!({ doc, rating: rating(3) });

@@ -262,6 +262,20 @@ export class TelemetryCollector {
 			// Pending edits of other segments must see the newest document too (ids can move after merges).
 			for (const p of this.segments.values()) if (p.doc.id === doc.id) p.doc = doc;
 		},
+		docRestored: ({ before, after }) => {
+			if (!this.opts.context()) return;
+			this.lastIds.set(
+				after.id,
+				after.segments.map((s) => s.id)
+			);
+			// Send the restored state of every segment that changed, appeared or disappeared (as empty);
+			// unchanged segments are the same objects in both documents (structural sharing).
+			const old = new Map(before.segments.map((s) => [s.id, s]));
+			for (const seg of after.segments) if (old.get(seg.id) !== seg) this.schedule(after, seg.id);
+			const now = new Set(after.segments.map((s) => s.id));
+			for (const id of old.keys()) if (!now.has(id)) this.schedule(after, id);
+			for (const p of this.segments.values()) if (p.doc.id === after.id) p.doc = after;
+		},
 		wordConfirmed: ({ doc, segmentId, wordIndex, confirmed }) => {
 			const ctx = this.opts.context();
 			this.lastIds.set(

@@ -189,7 +189,9 @@ export class EditorState {
 	/** Steps back one edit. */
 	undo(): void {
 		if (!this.canUndo) return;
+		const before = this.doc;
 		this.history = undo(this.history);
+		this.events.emit('docRestored', { before, after: this.doc });
 		this.editing = null;
 		this.clampSelection();
 		this.scheduleSave();
@@ -198,7 +200,9 @@ export class EditorState {
 	/** Re-applies the last undone edit. */
 	redo(): void {
 		if (!this.canRedo) return;
+		const before = this.doc;
 		this.history = redo(this.history);
+		this.events.emit('docRestored', { before, after: this.doc });
 		this.editing = null;
 		this.clampSelection();
 		this.scheduleSave();

@@ -12,6 +12,8 @@ export interface TranscriptEvents {
 		before: DocSegment | null;
 		after: DocSegment | null;
 	}): void;
+	/** Undo or redo jumped to another state: every segment may have changed, appeared or gone. */
+	docRestored?(e: { before: TranscriptDoc; after: TranscriptDoc }): void;
 	wordConfirmed?(e: { doc: TranscriptDoc; segmentId: string; wordIndex: number; confirmed: boolean }): void;
 	rated?(e: { doc: TranscriptDoc; rating: Rating }): void;
 	exported?(e: { doc: TranscriptDoc; format: string }): void;
