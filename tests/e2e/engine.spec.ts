@@ -74,3 +74,22 @@ test('WebGPU (software adapter) gives the same text as WASM, and the measured ch
 	await expect(page.getByTestId('backend')).toHaveText('webgpu');
 	expect(gpuText).toBe(EXPECTED);
 });
+
+test('the backend can be chosen in settings and the choice is kept', async ({ page, upload }) => {
+	await page.goto('/settings');
+	await expect(page.getByRole('radio', { name: /Automatic/ })).toBeChecked();
+	await page.getByRole('radio', { name: /WebAssembly/ }).check();
+	await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
+	await page.reload();
+	await expect(page.getByRole('radio', { name: /WebAssembly/ })).toBeChecked();
+
+	// The next transcription loads the engine with that choice.
+	await page.goto('/');
+	await upload('speech/alsa-front-center.wav');
+	await expect(page.getByRole('link', { name: /alsa-front-center/i }).first()).toBeVisible({
+		timeout: 120_000
+	});
+	await page.getByRole('link', { name: 'Settings' }).click();
+	await expect(page.getByTestId('backend-in-use')).toHaveText('wasm');
+	await expect(page.getByText('(chosen in settings)')).toBeVisible();
+});

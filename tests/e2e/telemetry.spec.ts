@@ -225,7 +225,7 @@ test('events queued while requests fail survive a reload and arrive exactly once
 	expect(now.ratings - before.ratings).toBe(1);
 	expect(now.corrections - before.corrections).toBeGreaterThanOrEqual(1);
 
-	await page.getByRole('link', { name: 'Privacy' }).click();
+	await page.getByRole('link', { name: 'Settings' }).click();
 	await expect(page.getByTestId('pending-count')).toHaveText('0');
 	await expect(page.getByTestId('sent-count')).toHaveText(String(queued.length));
 });

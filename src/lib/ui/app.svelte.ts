@@ -4,6 +4,7 @@ import { RedlineDb, type TranscriptRecord } from '../storage/db';
 import { createDoc } from '../transcript/document';
 import type { TranscriptResult } from '../transcript/types';
 import { Library } from './library.svelte';
+import type { BackendPreference } from '../engine/protocol';
 import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
 import { Toasts } from './toasts.svelte';
 import { nowIso } from './format';
@@ -42,12 +43,15 @@ export class RedlineApp {
 	readonly toasts = new Toasts();
 	readonly library: Library;
 	readonly queue: TranscriptionQueue;
+	/** The backend chosen in settings ('auto' measures on this device); loaded from storage at start. */
+	backend = $state<BackendPreference>('auto');
 
 	constructor(createWorker: () => WorkerLike, db = new RedlineDb()) {
 		this.db = db;
 		this.library = new Library(db, this.toasts);
 		this.queue = new TranscriptionQueue({
 			createWorker,
+			backend: () => this.backend,
 			decode: decodeToMono16k,
 			store: async (job, result) => {
 				const id = crypto.randomUUID();
@@ -58,6 +62,22 @@ export class RedlineApp {
 			}
 		});
 	}
+}
+
+/** Where the backend choice is stored in the settings store. */
+const BACKEND_SETTING = 'engine.backend';
+
+/** Reads the stored backend choice; call once at start, before the first transcription. */
+export async function loadBackendSetting(app: RedlineApp): Promise<void> {
+	const value = await app.db.getSetting<string>(BACKEND_SETTING, 'auto');
+	app.backend = value === 'wasm' || value === 'webgpu' ? value : 'auto';
+}
+
+/** Stores a new backend choice and makes the next transcription use it. */
+export async function saveBackendSetting(app: RedlineApp, value: BackendPreference): Promise<void> {
+	app.backend = value;
+	await app.db.setSetting(BACKEND_SETTING, value);
+	app.queue.reloadEngine();
 }
 
 /** Context accessors for the app instance created in the root layout. */

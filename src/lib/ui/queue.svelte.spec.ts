@@ -90,6 +90,27 @@ describe('TranscriptionQueue', () => {
 		expect(queue.model.status).toBe('ready');
 	});
 
+	it('loads with the backend chosen in settings, and a change reloads the engine for the next job', async () => {
+		const workers: FakeWorker[] = [];
+		let backend: 'auto' | 'wasm' | 'webgpu' = 'wasm';
+		queue = new TranscriptionQueue({
+			createWorker: () => (workers.push(new FakeWorker('ok')), workers.at(-1)!),
+			decode: okDecode,
+			store: async () => 't',
+			backend: () => backend
+		});
+		queue.add(new Blob(['a']), 'a.wav');
+		await settle(queue);
+		backend = 'webgpu';
+		queue.reloadEngine();
+		expect(workers[0].terminated).toBe(true);
+		queue.add(new Blob(['b']), 'b.wav');
+		await settle(queue);
+		expect(workers).toHaveLength(2);
+		const loads = workers.flatMap((w) => w.received.filter((m) => m.type === 'load'));
+		expect(loads.map((m) => m.type === 'load' && m.backend)).toEqual(['wasm', 'webgpu']);
+	});
+
 	it('a bad file fails alone with its message; the next one still runs', async () => {
 		queue = new TranscriptionQueue({
 			createWorker: () => new FakeWorker('ok'),

@@ -1,4 +1,4 @@
-import type { WorkerRequest, WorkerResponse } from '../engine/protocol';
+import type { BackendPreference, WorkerRequest, WorkerResponse } from '../engine/protocol';
 import type { Backend, Segment, TranscriptResult } from '../transcript/types';
 import type { DecodedAudio } from '../audio/decode';
 
@@ -29,6 +29,8 @@ export interface QueueDeps {
 	/** Persists a finished transcript and its recording; returns the transcript id. */
 	store: (job: { id: string; name: string; file: Blob }, result: TranscriptResult) => Promise<string>;
 	modelId?: string;
+	/** The backend the user chose in settings; read each time the engine (re)loads. Default 'auto'. */
+	backend?: () => BackendPreference;
 	/** After this long without an answer to `cancel`, the worker is killed (ms). */
 	cancelGraceMs?: number;
 }
@@ -124,6 +126,16 @@ export class TranscriptionQueue {
 		if (i >= 0 && !this.jobs[i].active && this.jobs[i].status !== 'cancelling') this.jobs.splice(i, 1);
 	}
 
+	/**
+	 * Makes the next transcription load the engine afresh (after a backend change in settings). A job
+	 * in progress keeps its engine; the reload happens once it is done.
+	 */
+	reloadEngine(): void {
+		if (this.current) this.reloadPending = true;
+		else this.resetWorker('reload');
+	}
+	private reloadPending = false;
+
 	/** Stops the worker (tests, page teardown). */
 	dispose(): void {
 		this.resetWorker('disposed');
@@ -162,7 +174,11 @@ export class TranscriptionQueue {
 		});
 		// Avoid an unhandled rejection when nobody awaits a failed load.
 		this.ready.catch(() => {});
-		w.postMessage({ type: 'load', modelId: this.deps.modelId ?? DEFAULT_MODEL_ID, backend: 'auto' });
+		w.postMessage({
+			type: 'load',
+			modelId: this.deps.modelId ?? DEFAULT_MODEL_ID,
+			backend: this.deps.backend?.() ?? 'auto'
+		});
 		return this.ready;
 	}
 
@@ -250,6 +266,10 @@ export class TranscriptionQueue {
 		});
 		clearTimeout(this.cancelTimer);
 		this.current = null;
+		if (this.reloadPending) {
+			this.reloadPending = false;
+			this.resetWorker('reload');
+		}
 		if (outcome.type === 'cancelled') {
 			job.status = 'cancelled';
 		} else if (outcome.type === 'error') {
