@@ -1,4 +1,15 @@
-import { expect, test } from './fixtures';
+import { readFileSync } from 'node:fs';
+import { expect, fixturePath, test } from './fixtures';
+
+/** A 16-bit PCM WAV (44-byte header, as the fixtures are) with its samples repeated `times` times. */
+function repeatWav(wav: Buffer, times: number): Buffer {
+	const header = Buffer.from(wav.subarray(0, 44));
+	const data = wav.subarray(44);
+	const out = Buffer.concat([header, ...Array.from({ length: times }, () => data)]);
+	out.writeUInt32LE(out.length - 8, 4);
+	out.writeUInt32LE(data.length * times, 40);
+	return out;
+}
 
 const shot = (name: string) => ({ path: `/tmp/shots/${name}.png`, fullPage: true });
 
@@ -45,14 +56,20 @@ test.describe('library', () => {
 		await page.screenshot(shot('library-errors'));
 	});
 
-	test('cancel a transcription', async ({ page, upload }) => {
+	test('cancel a transcription', async ({ page }) => {
 		await page.goto('/');
-		await upload('audio/long-60s.wav', page.getByLabel('Choose audio files'));
-		const job = page.locator('.job').filter({ hasText: 'long-60s.wav' });
+		// Ten minutes of speech: long enough that the job is still running when Cancel is pressed
+		// (the engine does a minute in about two seconds on this machine).
+		await page.getByLabel('Choose audio files').setInputFiles({
+			name: 'long-10min.wav',
+			mimeType: 'audio/wav',
+			buffer: repeatWav(readFileSync(fixturePath('audio/long-60s.wav')), 10)
+		});
+		const job = page.locator('.job').filter({ hasText: 'long-10min.wav' });
 		await expect(job).toContainText(/Transcribing/, { timeout: 60_000 });
-		await job.getByRole('button', { name: 'Cancel long-60s.wav' }).click();
+		await job.getByRole('button', { name: 'Cancel long-10min.wav' }).click();
 		await expect(job).toContainText('Cancelled', { timeout: 15_000 });
-		await expect(page.locator('.item').filter({ hasText: 'long-60s' })).toHaveCount(0);
+		await expect(page.locator('.item').filter({ hasText: 'long-10min' })).toHaveCount(0);
 		await page.screenshot(shot('library-cancelled'));
 	});
 

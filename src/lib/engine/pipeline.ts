@@ -5,6 +5,7 @@ import { sessionOptions, type OrtModule } from './ort';
 import { segmentSpeech, type SegmentOptions } from './segment';
 import { moonshineTokenizer } from './tokenizer';
 import { SileroVad } from './vad';
+import { yieldToEventLoop } from './yield';
 import { interpolateWordTimes, speechClock, tokensToWords } from './words';
 
 export { CancelledError };
@@ -95,6 +96,8 @@ export class Engine {
 		const speechSamples = spans.reduce((n, s) => n + s.end - s.start, 0);
 		let doneSamples = 0;
 		for (const span of spans) {
+			await yieldToEventLoop();
+			if (shouldStop()) throw new CancelledError();
 			const decoded = await this.asr.decode(audio.subarray(span.start, span.end), shouldStop);
 			const start = span.start / SAMPLE_RATE;
 			const end = span.end / SAMPLE_RATE;

@@ -1,4 +1,5 @@
 import type { InferenceSession, OrtModule, Tensor } from './ort';
+import { yieldToEventLoop } from './yield';
 
 /** Samples of left context silero v5 expects before each 512-sample frame at 16 kHz. */
 const CONTEXT = 64;
@@ -34,7 +35,10 @@ export class SileroVad {
 		const window = new Float32Array(CONTEXT + FRAME);
 		try {
 			for (let f = 0; f < frames; f++) {
-				if ((f & 255) === 0 && shouldStop()) break;
+				if ((f & 255) === 0) {
+					await yieldToEventLoop();
+					if (shouldStop()) break;
+				}
 				const start = f * FRAME;
 				window.copyWithin(0, FRAME, FRAME + CONTEXT);
 				window.fill(0, CONTEXT);

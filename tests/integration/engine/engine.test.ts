@@ -132,6 +132,21 @@ describe('unusable audio', () => {
 		).rejects.toThrow(message);
 	});
 
+	it('sees a cancel that arrives as an event (a worker message) while it runs', async () => {
+		const { audio } = await decodeAudioFile(join(audioDir, 'long-60s.wav'));
+		let stop = false;
+		let segments = 0;
+		// The event is queued after the first segment; it must be seen before the recording's 7 segments are done.
+		const run = engine.transcribe(audio, {
+			shouldStop: () => stop,
+			onSegment: () => {
+				if (++segments === 1) setTimeout(() => (stop = true), 0);
+			}
+		});
+		await expect(run).rejects.toThrow('cancelled');
+		expect(segments).toBeLessThan(3);
+	});
+
 	it('cancels between decoder steps', async () => {
 		const { audio } = await decodeAudioFile(join(speech, 'demo-echotest.wav'));
 		let calls = 0;
