@@ -1,13 +1,13 @@
 /**
- * Benchmark: a generated 1-hour transcript (10,000 words in 400 segments) in the editor. Measures
+ * Benchmark (prints figures, asserts no timings; run with `npm run bench -- editor`): a generated 1-hour transcript (10,000 words in 400 segments) in the editor. Measures
  * time to first render, keystroke latency in the word editor, and latency of committing an edit,
  * undoing it and moving the highlight threshold, each from keydown/input to the next frame.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import { createDoc } from '../../src/lib/transcript/document';
-import type { TranscriptResult } from '../../src/lib/transcript/types';
-import { expect, fixturePath, test } from './fixtures';
+import { createDoc } from '../src/lib/transcript/document';
+import type { TranscriptResult } from '../src/lib/transcript/types';
+import { expect, fixturePath, test } from '../tests/e2e/fixtures';
 
 const SEGMENTS = 400;
 const WORDS_PER_SEGMENT = 25;
@@ -99,7 +99,7 @@ test('10,000-word transcript: renders and edits without lag', async ({ page }) =
 	await page.goto(`/t/${id}`);
 	await expect(page.locator('[data-word]')).toHaveCount(SEGMENTS * WORDS_PER_SEGMENT, { timeout: 30_000 });
 	const openMs = Date.now() - t0;
-	await page.screenshot({ path: '/tmp/shots/editor-10k.png' });
+	await page.screenshot({ path: 'bench/out/editor-10k.png' });
 
 	await installTimer(page);
 	// Typing in the word editor, deep in the document.
@@ -141,9 +141,8 @@ test('10,000-word transcript: renders and edits without lag', async ({ page }) =
 		thresholdP95: p95(threshold)
 	};
 	console.log('editor benchmark', JSON.stringify(result));
-	await writeFile('/tmp/shots/editor-perf.json', JSON.stringify(result, null, 2));
+	await mkdir('bench/out', { recursive: true });
+	await writeFile('bench/out/editor-perf.json', JSON.stringify(result, null, 2));
+	// Not a timing assertion: the benchmark must have measured something to report.
 	expect(typing.length).toBeGreaterThan(10);
-	expect(result.typingP95).toBeLessThan(50);
-	expect(result.commitMs).toBeLessThan(250);
-	expect(result.undoRedoP95).toBeLessThan(250);
 });

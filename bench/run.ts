@@ -1,4 +1,4 @@
-// npm run bench -- [node] [browser] [long] [long60] [ingest]   (default: node browser long)
+// npm run bench -- [node] [browser] [long] [long60] [editor] [ingest]   (default: node browser long)
 // Prints figures; asserts nothing. Run on an otherwise idle machine: 2 cores are easily disturbed.
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -17,6 +17,16 @@ console.log(
 if (wanted.has('node')) await benchNode();
 if (wanted.has('browser')) await benchBrowser();
 if (wanted.has('long') || wanted.has('long60')) await benchLong(wanted.has('long60') ? [10, 60] : [10]);
+if (wanted.has('editor')) {
+	// The 10,000-word editor benchmark runs in Chromium against the production build (npm run build first).
+	spawnSync(
+		join(import.meta.dirname, '../node_modules/.bin/playwright'),
+		['test', '--config', join(import.meta.dirname, 'playwright.config.ts')],
+		{
+			stdio: 'inherit'
+		}
+	);
+}
 if (wanted.has('ingest')) {
 	spawnSync(
 		process.execPath,
