@@ -13,7 +13,7 @@
  * Ratings are debounced per transcript too (the rating form reports each star and tag click); reviews
  * (a model word marked correct) and outcomes (exports) are sent at once.
  */
-import { alignWords } from '../transcript/align';
+import { anchoredAlignment } from '../transcript/labels';
 import { segmentText, type DocSegment, type TranscriptDoc } from '../transcript/document';
 import type { TranscriptEvents } from '../ui/events';
 import type { Rating } from '../storage/db';
@@ -55,43 +55,19 @@ export interface EventContext {
 }
 
 /**
- * The word alignment of a segment, user's words as reference and model's words as hypothesis (see
- * schema.ts). Unchanged words are `correct` through the document's own links; between two of them, the
- * model words and the typed words are aligned by Levenshtein (as labels.ts does).
+ * The word alignment of a segment for a correction event, user's words as reference and model's words
+ * as hypothesis (see schema.ts), with each model word's confidence: `anchoredAlignment` in words.
  */
 export function segmentAlignment(seg: DocSegment): AlignmentOp[] {
-	const orig = seg.original.words;
-	const ops: AlignmentOp[] = [];
-	let prev = -1;
-	let run: string[] = [];
-	const closeGap = (next: number) => {
-		const gap = orig.slice(prev + 1, next);
-		for (const op of alignWords(
-			run,
-			gap.map((w) => w.text)
-		)) {
-			const model = op.hyp === null ? null : gap[op.hyp];
-			ops.push({
-				op: op.op,
-				original: model?.text ?? null,
-				corrected: op.ref === null ? null : run[op.ref],
-				confidence: model?.confidence ?? null
-			});
-		}
-		run = [];
-	};
-	for (const w of seg.words) {
-		if (w.originalIndex === null) {
-			run.push(w.text);
-			continue;
-		}
-		closeGap(w.originalIndex);
-		const m = orig[w.originalIndex];
-		ops.push({ op: 'correct', original: m.text, corrected: w.text, confidence: m.confidence });
-		prev = w.originalIndex;
-	}
-	closeGap(orig.length);
-	return ops;
+	return anchoredAlignment(seg).map(({ op, original, corrected }) => {
+		const model = original === null ? null : seg.original.words[original];
+		return {
+			op,
+			original: model?.text ?? null,
+			corrected: corrected === null ? null : seg.words[corrected].text,
+			confidence: model?.confidence ?? null
+		};
+	});
 }
 
 /** True when the segment shows exactly the model's words (nothing edited, added or removed). */

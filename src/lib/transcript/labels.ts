@@ -24,10 +24,57 @@ export interface WordLabel {
 	correction: string | null;
 }
 
+/**
+ * One step of a segment's word alignment with the user's words as the reference and the model's as
+ * the hypothesis: `original` indexes `seg.original.words`, `corrected` indexes `seg.words`.
+ */
+export interface AnchoredOp {
+	op: 'correct' | 'substitution' | 'insertion' | 'deletion';
+	original: number | null;
+	corrected: number | null;
+}
+
+/**
+ * Aligns a segment's edited words with the model's words. Unchanged words are `correct` through the
+ * document's own links (`originalIndex`); between two of them, the typed words and the model words
+ * without a counterpart are aligned by Levenshtein (./align.ts). A model word the user removed is an
+ * `insertion` (the model said more than the reference), a word the user typed in a `deletion`.
+ */
+export function anchoredAlignment(seg: DocSegment): AnchoredOp[] {
+	const orig = seg.original.words;
+	const ops: AnchoredOp[] = [];
+	let prev = -1;
+	let run: number[] = [];
+	const closeGap = (next: number) => {
+		const gap = orig.slice(prev + 1, next).map((w) => w.text);
+		for (const op of alignWords(
+			run.map((i) => seg.words[i].text),
+			gap
+		)) {
+			ops.push({
+				op: op.op,
+				original: op.hyp === null ? null : prev + 1 + op.hyp,
+				corrected: op.ref === null ? null : run[op.ref]
+			});
+		}
+		run = [];
+	};
+	seg.words.forEach((w, i) => {
+		if (w.originalIndex === null) {
+			run.push(i);
+			return;
+		}
+		closeGap(w.originalIndex);
+		ops.push({ op: 'correct', original: w.originalIndex, corrected: i });
+		prev = w.originalIndex;
+	});
+	closeGap(orig.length);
+	return ops;
+}
+
 /** Labels every model word of a segment (method in the file header). */
 export function labelSegment(seg: DocSegment): WordLabel[] {
-	const orig = seg.original.words;
-	const labels: WordLabel[] = orig.map((w, i) => ({
+	const labels: WordLabel[] = seg.original.words.map((w, i) => ({
 		originalIndex: i,
 		text: w.text,
 		confidence: w.confidence,
@@ -36,31 +83,16 @@ export function labelSegment(seg: DocSegment): WordLabel[] {
 		label: 'deleted',
 		correction: null
 	}));
-	let prev = -1;
-	let run: string[] = [];
-	const closeGap = (next: number) => {
-		const gap = orig.slice(prev + 1, next).map((w) => w.text);
-		for (const op of alignWords(gap, run)) {
-			if (op.ref === null) continue;
-			const l = labels[prev + 1 + op.ref];
-			if (op.op === 'correct') l.label = 'kept';
-			else if (op.op === 'substitution') {
-				l.label = 'substituted';
-				l.correction = run[op.hyp as number];
-			}
+	for (const { op, original, corrected } of anchoredAlignment(seg)) {
+		if (original === null || corrected === null) continue;
+		const l = labels[original];
+		const word = seg.words[corrected];
+		if (op === 'correct') l.label = word.originalIndex === original && word.confirmed ? 'confirmed' : 'kept';
+		else {
+			l.label = 'substituted';
+			l.correction = word.text;
 		}
-		run = [];
-	};
-	for (const w of seg.words) {
-		if (w.originalIndex === null) {
-			run.push(w.text);
-			continue;
-		}
-		closeGap(w.originalIndex);
-		labels[w.originalIndex].label = w.confirmed ? 'confirmed' : 'kept';
-		prev = w.originalIndex;
 	}
-	closeGap(orig.length);
 	return labels;
 }
 
