@@ -138,6 +138,13 @@ describe('validateEvents', () => {
 		]);
 		expect(rejected[1].issues[0]).toMatchObject({ path: 'format' });
 	});
+
+	it('rejects an event with a NUL character alone (PostgreSQL would fail the whole batch)', () => {
+		const ok = { ...transcript, type: 'outcome', outcome: 'exported', format: 'txt' };
+		const { valid, rejected } = validateEvents([ok, { ...ok, transcriptId: 'tr\u0000x' }]);
+		expect(valid).toHaveLength(1);
+		expect(rejected.map((r) => [r.index, r.reason])).toEqual([[1, 'event:nul-character']]);
+	});
 });
 
 describe('rejectionReason has bounded cardinality', () => {

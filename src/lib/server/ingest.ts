@@ -54,6 +54,13 @@ export function validateEvents(raw: unknown[]): { valid: TelemetryEvent[]; rejec
 	const rejected: RejectedEvent[] = [];
 	raw.forEach((value, index) => {
 		const r = telemetryEventSchema.safeParse(value);
+		// PostgreSQL refuses NUL in text and JSON: such an event would fail its whole batch with 503
+		// (which clients retry for ever), so it is rejected here, alone, on every database.
+		if (r.success && JSON.stringify(r.data).includes('\\u0000')) {
+			const issues = [{ path: '', message: 'text must not contain NUL characters' }];
+			rejected.push({ index, id: eventId(value), issues, reason: 'event:nul-character' });
+			return;
+		}
 		if (r.success) {
 			valid.push(r.data);
 			return;
