@@ -12,19 +12,26 @@ export function modelsDir(): string {
 	return resolve(process.env.MODELS_DIR ?? 'models');
 }
 
-const manifests = new Map<string, Promise<ModelManifest | null>>();
+const manifests = new Map<string, { mtimeMs: number; manifest: ModelManifest }>();
 
-/** A model's parsed manifest, or null when there is no such model. Read once per process. */
-export function getManifest(id: string): Promise<ModelManifest | null> {
-	if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) return Promise.resolve(null);
-	let entry = manifests.get(id);
-	if (!entry) {
-		entry = readFile(join(modelsDir(), id, 'manifest.json'), 'utf8')
-			.then((text) => parseManifest(JSON.parse(text)))
-			.catch(() => null);
-		manifests.set(id, entry);
+/**
+ * A model's parsed manifest, or null when there is no such model. Cached while the file is unchanged;
+ * a missing model is not cached, so weights installed after the server started are found.
+ */
+export async function getManifest(id: string): Promise<ModelManifest | null> {
+	if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) return null;
+	const path = join(modelsDir(), id, 'manifest.json');
+	const info = await stat(path).catch(() => null);
+	if (!info) return null;
+	const hit = manifests.get(id);
+	if (hit && hit.mtimeMs === info.mtimeMs) return hit.manifest;
+	try {
+		const manifest = parseManifest(JSON.parse(await readFile(path, 'utf8')));
+		manifests.set(id, { mtimeMs: info.mtimeMs, manifest });
+		return manifest;
+	} catch {
+		return null;
 	}
-	return entry;
 }
 
 /** The response for GET /models/:id/:file. */
