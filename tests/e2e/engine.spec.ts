@@ -34,6 +34,14 @@ test('without a WebGPU adapter the automatic choice is WASM, and says why', asyn
 	await expect(page.getByTestId('reason')).toHaveText('no WebGPU adapter');
 });
 
+test('WebGPU chosen where there is none falls back to WASM and says so', async ({ page }) => {
+	expect(await transcribeSample(page, 'webgpu')).toBe(EXPECTED);
+	await expect(page.getByTestId('backend')).toHaveText('wasm');
+	await expect(page.getByTestId('reason')).toHaveText(
+		'WebGPU was chosen in settings but is not available here'
+	);
+});
+
 test('model weights come compressed from our origin once, then from the cache', async ({
 	page,
 	requests

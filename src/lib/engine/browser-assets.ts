@@ -59,7 +59,17 @@ async function fetchFile(
 	if (loaded !== spec.bytes || (await sha256Hex(bytes)) !== spec.sha256) {
 		throw new Error(`${spec.name} failed verification (sha256 mismatch); reload to download it again`);
 	}
-	await cache?.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
+	try {
+		await cache?.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
+		// Earlier versions of this file (another sha256) would otherwise stay in storage for ever.
+		const path = `/models/${manifest.id}/${spec.name}`;
+		for (const req of (await cache?.keys()) ?? []) {
+			const u = new URL(req.url);
+			if (u.pathname === path && u.searchParams.get('sha256') !== spec.sha256) await cache?.delete(req);
+		}
+	} catch {
+		// Storage full or denied: the model still runs, it is just downloaded again next time.
+	}
 	return bytes;
 }
 

@@ -56,12 +56,18 @@ export class Engine {
 	static async create(ort: OrtModule, assets: EngineAssets, backend: Backend, vadOrt = ort): Promise<Engine> {
 		const arch = asrArchitectureOf(assets.manifest);
 		const vocab = assets.manifest.tokenizer?.vocabSize ?? arch.vocabSize;
-		const [asr, vad, ref] = await Promise.all([
+		const [asr, vad, ref] = await Promise.allSettled([
 			MoonshineModel.create(ort, assets.encoder, assets.decoder, arch, vocab, sessionOptions(backend)),
 			SileroVad.create(vadOrt, assets.vad),
 			modelRef(assets.manifest)
 		]);
-		return new Engine(ref, backend, asr, vad);
+		if (asr.status === 'fulfilled' && vad.status === 'fulfilled' && ref.status === 'fulfilled') {
+			return new Engine(ref.value, backend, asr.value, vad.value);
+		}
+		// Free the sessions that were created: a failed WebGPU attempt must not leak the VAD's.
+		if (asr.status === 'fulfilled') await asr.value.release();
+		if (vad.status === 'fulfilled') await vad.value.release();
+		throw [asr, vad, ref].find((r) => r.status === 'rejected')!.reason;
 	}
 
 	/** Decodes one span of audio to token ids; exposed for backend checks and benchmarks. */

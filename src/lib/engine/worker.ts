@@ -82,11 +82,26 @@ async function chooseEngine(
 	preference: BackendPreference
 ): Promise<{ engine: Engine; verdict: BackendVerdict }> {
 	if (preference !== 'auto') {
-		const chosen = await createEngine(assets, preference);
-		return {
-			engine: chosen,
-			verdict: { backend: preference, reason: 'chosen in settings', wasmMs: null, webgpuMs: null }
-		};
+		const verdict = (backend: Backend, reason: string): BackendVerdict => ({
+			backend,
+			reason,
+			wasmMs: null,
+			webgpuMs: null
+		});
+		try {
+			return {
+				engine: await createEngine(assets, preference),
+				verdict: verdict(preference, 'chosen in settings')
+			};
+		} catch (err) {
+			if (preference !== 'webgpu') throw err;
+			// A choice the browser cannot honour must not leave the user without transcription.
+			console.warn('WebGPU was chosen in settings but failed:', err);
+			return {
+				engine: await createEngine(assets, 'wasm'),
+				verdict: verdict('wasm', 'WebGPU was chosen in settings but is not available here')
+			};
+		}
 	}
 	const wasm = await createEngine(assets, 'wasm');
 	const adapter = await hasWebGpuAdapter();
@@ -98,10 +113,22 @@ async function chooseEngine(
 		browser: navigator.userAgent,
 		adapter: `${info.vendor}|${info.architecture}|${info.device}|${info.description}`
 	})}`;
-	const cache = await caches.open('redline-backend-check-v1').catch(() => null);
+	// No Cache Storage outside secure contexts: then the check simply runs on every load.
+	const cache =
+		typeof caches === 'undefined' ? null : await caches.open('redline-backend-check-v1').catch(() => null);
 	const cached = (await (await cache?.match(key))?.json().catch(() => null)) as BackendVerdict | null;
 	if (cached?.backend === 'wasm')
 		return { engine: wasm, verdict: { ...cached, reason: `${cached.reason} (cached)` } };
+	if (cached?.backend === 'webgpu') {
+		try {
+			const gpu = await createEngine(assets, 'webgpu');
+			await wasm.release();
+			return { engine: gpu, verdict: { ...cached, reason: `${cached.reason} (cached)` } };
+		} catch (err) {
+			console.warn('WebGPU failed although it passed the check before:', err);
+			return { engine: wasm, verdict: decideBackend({ tokens: [], ms: 0 }, 'failed') };
+		}
+	}
 
 	const clip = await checkClip();
 	const wasmTrial = await trial(wasm, clip, () => false);
@@ -116,8 +143,8 @@ async function chooseEngine(
 		if (!(err instanceof CancelledError)) console.warn('WebGPU backend check failed:', err);
 		gpuResult = err instanceof CancelledError ? 'too-slow' : 'failed';
 	}
-	const verdict = cached ?? decideBackend(wasmTrial, gpuResult);
-	await cache?.put(key, new Response(JSON.stringify(verdict)));
+	const verdict = decideBackend(wasmTrial, gpuResult);
+	await cache?.put(key, new Response(JSON.stringify(verdict))).catch(() => {});
 	if (verdict.backend === 'webgpu' && gpuEngine) {
 		await wasm.release();
 		return { engine: gpuEngine, verdict };
