@@ -131,7 +131,8 @@ export class TranscriptionQueue {
 	 * in progress keeps its engine; the reload happens once it is done.
 	 */
 	reloadEngine(): void {
-		if (this.current) this.reloadPending = true;
+		// Tearing the worker down mid-load would fail the job that is waiting for it.
+		if (this.current || this.model.status === 'loading') this.reloadPending = true;
 		else this.resetWorker('reload');
 	}
 	private reloadPending = false;
