@@ -91,7 +91,13 @@ function edit(e: Edit) {
 	}
 	if ('segmentId' in e) {
 		const find = (d: TranscriptDoc) => d.segments.find((s) => s.id === e.segmentId) ?? null;
-		collector.handlers.segmentEdited!({ doc, edit: e, before: find(before), after: find(doc) });
+		collector.handlers.segmentEdited!({
+			doc,
+			previous: before,
+			edit: e,
+			before: find(before),
+			after: find(doc)
+		});
 	}
 }
 
@@ -390,6 +396,23 @@ describe('TelemetryCollector: edit cases → exact correction events', () => {
 		]);
 		// a segment untouched by the undo is not re-sent
 		expect(sent.every((e) => e.type === 'correction' && e.segmentId === S0)).toBe(true);
+	});
+
+	it('a merge as the first edit after a reload still empties the segment merged away', () => {
+		const revisions = new MemoryRevisions();
+		const make = () =>
+			new TelemetryCollector({ context: () => ctx(), sink: (e) => events.push(e), revisions });
+		collector = make();
+		edit({ type: 'replaceWords', segmentId: S1, from: 0, to: 1, text: 'jumped' });
+		vi.advanceTimersByTime(DEBOUNCE_MS);
+		collector = make(); // a reload: same stored revisions, nothing else remembered
+		edit({ type: 'mergeWithNext', segmentId: S0 });
+		vi.advanceTimersByTime(DEBOUNCE_MS);
+		const s1 = events.filter((e) => e.type === 'correction' && e.segmentId === S1);
+		expect(s1.map((e) => e.type === 'correction' && [e.revision, e.correctedText])).toEqual([
+			[0, expect.stringContaining('jumped')],
+			[1, '']
+		]);
 	});
 
 	it('page hide sends pending debounces at once', () => {

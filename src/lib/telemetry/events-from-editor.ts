@@ -220,9 +220,10 @@ export class TelemetryCollector {
 
 	/** The hub callbacks. */
 	readonly handlers: TranscriptEvents = {
-		segmentEdited: ({ doc, edit }) => {
+		segmentEdited: ({ doc, previous, edit }) => {
 			if (!this.opts.context()) return;
-			const prev = this.lastIds.get(doc.id);
+			// After a reload the first edit may be a merge: the previous document names what it removed.
+			const prev = this.lastIds.get(doc.id) ?? previous?.segments.map((s) => s.id);
 			const ids = doc.segments.map((s) => s.id);
 			this.lastIds.set(doc.id, ids);
 			if (edit.type === 'replaceWords') this.schedule(doc, edit.segmentId);

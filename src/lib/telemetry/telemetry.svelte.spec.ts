@@ -144,3 +144,31 @@ describe('TelemetryClient', () => {
 		await expect(failing.deleteServerData()).rejects.toThrow('storage unavailable');
 	});
 });
+
+describe('TelemetryClient across tabs', () => {
+	/** Enough of a window for attach(): listeners are accepted and ignored. */
+	const fakeWindow = () =>
+		({
+			document: { visibilityState: 'visible', addEventListener() {}, removeEventListener() {} },
+			addEventListener() {},
+			removeEventListener() {}
+		}) as unknown as Window;
+
+	it('a withdrawal in one tab stops the other tab at once', async () => {
+		vi.useRealTimers();
+		const editorTab = make();
+		const settingsTab = make();
+		await Promise.all([editorTab.start(), settingsTab.start()]);
+		const detach = [editorTab.attach(fakeWindow()), settingsTab.attach(fakeWindow())];
+		await settingsTab.setConsent(true);
+		await vi.waitFor(() => expect(editorTab.consent).toBe('granted'));
+		expect(editorTab.installationId).toBe(settingsTab.installationId);
+
+		await settingsTab.withdraw();
+		await vi.waitFor(() => expect(editorTab.consent).toBe('denied'));
+		rate(5);
+		await new Promise((r) => setTimeout(r, 50));
+		expect(editorTab.pending).toEqual([]);
+		detach.forEach((d) => d());
+	});
+});

@@ -133,6 +133,7 @@ export class TelemetryClient {
 			this.consent = 'granted';
 			this.outbox.enabled = true;
 			await this.deps.store.setMeta(META.consent, 'granted');
+			this.broadcast();
 		} else await this.withdraw();
 	}
 
@@ -143,6 +144,7 @@ export class TelemetryClient {
 		this.collector.cancelPending();
 		await this.outbox.clear();
 		await this.deps.store.setMeta(META.consent, 'denied');
+		this.broadcast();
 	}
 
 	/**
@@ -155,6 +157,32 @@ export class TelemetryClient {
 		this.revisions.mem.map.clear();
 		await this.deps.store.setMeta(META.revisions, {});
 		await this.newInstallationId();
+		this.broadcast();
+	}
+
+	/** Other tabs of this app, told when consent or the installation id change here. */
+	private channel: BroadcastChannel | null = null;
+
+	private broadcast(): void {
+		this.channel?.postMessage({ consent: this.consent, installationId: this.installationId });
+	}
+
+	/**
+	 * Another tab changed consent or the installation id: adopt it, drop this tab's pending debounces
+	 * and reload the shared queue from storage (the other tab may have emptied it), so a withdrawal
+	 * in the settings tab also stops the editor tab at once.
+	 */
+	private async adopt(msg: { consent?: unknown; installationId?: unknown }): Promise<void> {
+		const consent = msg.consent === 'granted' || msg.consent === 'denied' ? msg.consent : null;
+		const id = typeof msg.installationId === 'string' ? msg.installationId : null;
+		if (!consent || !id) return;
+		if (consent !== 'granted' || id !== this.installationId) this.collector.cancelPending();
+		if (id !== this.installationId) this.revisions.mem.map.clear();
+		this.consent = consent;
+		this.installationId = id;
+		this.outbox.enabled = consent === 'granted';
+		await this.outbox.start();
+		this.sync();
 	}
 
 	/**
@@ -164,7 +192,12 @@ export class TelemetryClient {
 	async deleteServerData(): Promise<number> {
 		const f = this.deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
 		this.collector.cancelPending();
+		// A batch already on its way could commit after the DELETE and outlive it: wait for it first.
+		const wasEnabled = this.outbox.enabled;
+		this.outbox.enabled = false;
+		await this.outbox.settled();
 		await this.outbox.clear();
+		this.outbox.enabled = wasEnabled;
 		const res = await f(`/api/v1/installations/${encodeURIComponent(this.installationId)}`, {
 			method: 'DELETE'
 		});
@@ -190,7 +223,13 @@ export class TelemetryClient {
 		win.document.addEventListener('visibilitychange', hidden);
 		win.addEventListener('pagehide', hide);
 		win.addEventListener('online', online);
+		if (typeof BroadcastChannel !== 'undefined') {
+			this.channel = new BroadcastChannel('redline-telemetry');
+			this.channel.onmessage = (e) => void this.adopt(e.data ?? {});
+		}
 		return () => {
+			this.channel?.close();
+			this.channel = null;
 			win.document.removeEventListener('visibilitychange', hidden);
 			win.removeEventListener('pagehide', hide);
 			win.removeEventListener('online', online);

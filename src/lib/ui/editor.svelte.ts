@@ -182,7 +182,13 @@ export class EditorState {
 		if ('segmentId' in edit) {
 			const find = (d: TranscriptDoc): DocSegment | null =>
 				d.segments.find((s) => s.id === edit.segmentId) ?? null;
-			this.events.emit('segmentEdited', { doc: after, edit, before: find(before), after: find(after) });
+			this.events.emit('segmentEdited', {
+				doc: after,
+				previous: before,
+				edit,
+				before: find(before),
+				after: find(after)
+			});
 		}
 	}
 

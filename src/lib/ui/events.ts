@@ -8,6 +8,8 @@ import type { Rating } from '../storage/db';
 export interface TranscriptEvents {
 	segmentEdited?(e: {
 		doc: TranscriptDoc;
+		/** The document before the edit (segment ids that a merge removed are only known from it). */
+		previous?: TranscriptDoc;
 		edit: Edit;
 		before: DocSegment | null;
 		after: DocSegment | null;
