@@ -229,6 +229,19 @@ describe('unload journal', () => {
 		expect(journal.data.has('t1')).toBe(false);
 	});
 
+	it('an edit whose save is still in flight at unload goes to the journal too', async () => {
+		const journal = memoryJournal();
+		const { db, ed } = await setup(journal);
+		ed.editWord(0, 1);
+		ed.commitEdit('dog');
+		const put = vi.spyOn(db, 'putTranscript').mockImplementation(() => new Promise(() => {}));
+		void ed.flush(); // the write starts and never commits: dirty is already false
+		expect(ed.dirty).toBe(false);
+		ed.saveBeforeUnload();
+		expect(journal.data.has('t1')).toBe(true);
+		put.mockRestore();
+	});
+
 	it('a journal older than the stored record, or damaged, is dropped', async () => {
 		const journal = memoryJournal();
 		journal.write('t1', 'not json');

@@ -141,7 +141,8 @@ export class EditorState {
 
 	/** For pagehide: writes unsaved changes to the journal synchronously, then starts a normal save. */
 	saveBeforeUnload(): void {
-		if (!this.dirty) return;
+		// Also while a save is still in flight (`dirty` is already false then): the page may die first.
+		if (!this.dirty && this.record.doc === this.doc && this.record.rating === this.rating) return;
 		this.journal?.write(this.record.id, JSON.stringify({ doc: this.doc, rating: this.rating }));
 		void this.flush();
 	}
