@@ -45,6 +45,7 @@ export class SileroVad {
 				window.set(audio.subarray(start, Math.min(audio.length, start + FRAME)), CONTEXT);
 				const input = new ort.Tensor('float32', window, [1, CONTEXT + FRAME]);
 				const out = await this.session.run({ input, state, sr });
+				input.dispose();
 				state.dispose();
 				state = out.stateN;
 				probs[f] = (out.output.data as Float32Array)[0];
@@ -52,6 +53,7 @@ export class SileroVad {
 			}
 		} finally {
 			state.dispose();
+			sr.dispose();
 		}
 		return probs;
 	}

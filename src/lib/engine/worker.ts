@@ -27,7 +27,11 @@ self.onmessage = (event: MessageEvent<WorkerRequest>) => {
 		return;
 	}
 	if (msg.type === 'load') {
-		loading = load(msg.modelId, msg.backend);
+		// A second load waits for the first and for the jobs already queued, so it never releases an
+		// engine under a running decode or builds two at once.
+		const previous = loading?.catch(() => null) ?? Promise.resolve(null);
+		const jobsBefore = queue;
+		loading = previous.then(() => jobsBefore).then(() => load(msg.modelId, msg.backend));
 		loading.catch((err) => post({ type: 'error', jobId: null, message: describe(err) }));
 		return;
 	}
