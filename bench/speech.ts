@@ -177,44 +177,37 @@ export async function benchBrowser(port = 4199) {
 			executablePath: '/usr/bin/chromium',
 			args: CHROMIUM_ARGS
 		});
-		const audio = readFileSync(READ_SPEECH);
-		await context.route('**/bench-audio.wav', (route) =>
-			route.fulfill({
-				body: audio,
-				contentType: 'audio/wav',
-				headers: { 'cross-origin-resource-policy': 'same-origin' }
-			})
-		);
 		const page = await context.newPage();
 		page.on('console', (m) => process.env.BENCH_DEBUG && console.log('console:', m.text()));
-		// Bytes on the wire (compressed bodies + headers) of every request, the worker's included.
-		const sizes: number[] = [];
-		page.on('requestfinished', async (req) => {
-			const s = await req.sizes().catch(() => null);
-			// Cache hits report a negative body size: nothing crossed the wire.
-			if (s && s.responseBodySize >= 0) sizes.push(s.responseBodySize + s.responseHeadersSize);
-		});
+		// Bytes on the wire (compressed bodies + headers) of every request of one visit, the worker's
+		// included. Each visit counts into its own total: size reports can arrive after 'ready'.
+		const visit = async () => {
+			let bytes = 0;
+			const onFinished = async (req: import('@playwright/test').Request) => {
+				const s = await req.sizes().catch(() => null);
+				// Cache hits report a negative body size: nothing crossed the wire.
+				if (s && s.responseBodySize >= 0) bytes += s.responseBodySize + s.responseHeadersSize;
+			};
+			page.on('requestfinished', onFinished);
+			const result = await openDiagnostics(page, base);
+			await page.waitForTimeout(1000);
+			page.off('requestfinished', onFinished);
+			return { ...result, bytes: () => bytes };
+		};
 
 		console.log('\nHeadless Chromium (production build, WASM backend)');
-		const first = await openDiagnostics(page, base);
-		// Size reports of the last responses arrive after 'ready'; let them land before counting.
-		await page.waitForTimeout(1000);
-		const firstBytes = sizes.reduce((a, b) => a + b, 0);
+		const first = await visit();
 		row(
 			'first visit: navigation to engine ready',
 			`${fmt(first.wallMs / 1000, 2)} s (worker load ${first.loadMs} ms)`
 		);
-		row('first visit: bytes transferred', `${fmt(firstBytes / 1e6, 1)} MB`);
-
-		sizes.length = 0;
-		const second = await openDiagnostics(page, base);
-		await page.waitForTimeout(1000);
-		const secondBytes = sizes.reduce((a, b) => a + b, 0);
+		row('first visit: bytes transferred', `${fmt(first.bytes() / 1e6, 1)} MB`);
+		const second = await visit();
 		row(
 			'second visit: navigation to engine ready',
 			`${fmt(second.wallMs / 1000, 2)} s (worker load ${second.loadMs} ms)`
 		);
-		row('second visit: bytes transferred', `${fmt(secondBytes / 1e6, 2)} MB`);
+		row('second visit: bytes transferred', `${fmt(second.bytes() / 1e6, 2)} MB`);
 		row('backend', second.backend);
 
 		const times: number[] = [];
