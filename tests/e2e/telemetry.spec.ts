@@ -3,21 +3,12 @@
  * surviving failed requests and a reload, and the server's quality numbers per model version.
  */
 import type { Page, APIRequestContext } from '@playwright/test';
+import type { ModelQuality } from '../../src/lib/server/quality';
 import { expect, test } from './fixtures';
 
 const ADMIN = { authorization: 'Bearer test-admin-token' };
 const FIXTURE = 'speech/agent-alreadyon.wav';
 const TITLE = 'agent-alreadyon';
-
-interface ModelQuality {
-	id: string;
-	version: string;
-	sha256: string;
-	transcripts: number;
-	corrections: number;
-	ratings: number;
-	wordsReviewed: number;
-}
 
 async function quality(request: APIRequestContext): Promise<ModelQuality[]> {
 	const res = await request.get('/api/v1/quality', { headers: ADMIN });

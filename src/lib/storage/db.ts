@@ -1,4 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { runTx } from './idb-tx';
 import type { TranscriptDoc } from '../transcript/document';
 
 /** IndexedDB database name. Changing this wipes user data without a migration. */
@@ -143,19 +144,7 @@ export class RedlineDb {
 		mode: M,
 		fn: (tx: IDBPTransaction<RedlineSchema, S, M>) => Promise<T> | T
 	): Promise<T> {
-		const run = (async () => {
-			const db = await this.open();
-			const tx = db.transaction(stores, mode);
-			const result = await fn(tx);
-			await tx.done;
-			return result;
-		})();
-		this.inFlight.add(run);
-		try {
-			return await run;
-		} finally {
-			this.inFlight.delete(run);
-		}
+		return runTx(() => this.open(), this.inFlight, stores, mode, fn);
 	}
 
 	/** Library rows, newest first. */

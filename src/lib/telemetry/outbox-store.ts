@@ -4,6 +4,7 @@
  * same contract in memory, for tests that run the queue under fake timers.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { runTx } from '../storage/idb-tx';
 import type { TelemetryEvent } from './schema';
 
 /** IndexedDB database name. Changing this wipes queued events and settings without a migration. */
@@ -82,19 +83,7 @@ export class IdbOutboxStore implements OutboxStore {
 		mode: M,
 		fn: (tx: IDBPTransaction<OutboxSchema, S, M>) => Promise<T> | T
 	): Promise<T> {
-		const run = (async () => {
-			const db = await this.open();
-			const tx = db.transaction(stores, mode);
-			const result = await fn(tx);
-			await tx.done;
-			return result;
-		})();
-		this.inFlight.add(run);
-		try {
-			return await run;
-		} finally {
-			this.inFlight.delete(run);
-		}
+		return runTx(() => this.open(), this.inFlight, stores, mode, fn);
 	}
 
 	list(): Promise<StoredEvent[]> {
