@@ -11,6 +11,9 @@ import { parseWav } from './wav';
 
 declare const self: DedicatedWorkerGlobalScope;
 
+/** Cache Storage name of the backend verdicts; changing it makes every device measure again. */
+const BACKEND_CHECK_CACHE = 'redline-backend-check-v1';
+
 let engine: Engine | null = null;
 let loading: Promise<Engine> | null = null;
 const cancelled = new Set<string>();
@@ -119,7 +122,7 @@ async function chooseEngine(
 	})}`;
 	// No Cache Storage outside secure contexts: then the check simply runs on every load.
 	const cache =
-		typeof caches === 'undefined' ? null : await caches.open('redline-backend-check-v1').catch(() => null);
+		typeof caches === 'undefined' ? null : await caches.open(BACKEND_CHECK_CACHE).catch(() => null);
 	const cached = (await (await cache?.match(key))?.json().catch(() => null)) as BackendVerdict | null;
 	if (cached?.backend === 'wasm')
 		return { engine: wasm, verdict: { ...cached, reason: `${cached.reason} (cached)` } };
@@ -183,10 +186,19 @@ async function transcribe(jobId: string, audio: Float32Array): Promise<void> {
 		post({ type: 'done', jobId, result });
 	} catch (err) {
 		if (err instanceof CancelledError) post({ type: 'cancelled', jobId });
-		else post({ type: 'error', jobId, message: describe(err) });
+		else {
+			// WebGPU passed the check once but fails now (driver update, lost device): forget the
+			// verdict so the next load measures again instead of trusting it for ever.
+			if (engine?.backend === 'webgpu' && !(err instanceof AudioInputError)) await forgetBackendVerdicts();
+			post({ type: 'error', jobId, message: describe(err) });
+		}
 	} finally {
 		cancelled.delete(jobId);
 	}
+}
+
+async function forgetBackendVerdicts(): Promise<void> {
+	if (typeof caches !== 'undefined') await caches.delete(BACKEND_CHECK_CACHE).catch(() => false);
 }
 
 function describe(err: unknown): string {
