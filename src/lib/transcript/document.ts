@@ -410,34 +410,29 @@ export interface WordPosition {
  * transcripts.
  */
 export function wordAtTime(doc: TranscriptDoc, time: number, tolerance = 0.5): WordPosition | null {
-	const segs = doc.segments;
-	let lo = 0;
-	let hi = segs.length - 1;
-	let si = -1;
-	while (lo <= hi) {
-		const mid = (lo + hi) >> 1;
-		if (segs[mid].start <= time) {
-			si = mid;
-			lo = mid + 1;
-		} else hi = mid - 1;
-	}
-	for (; si >= 0; si--) {
-		const words = segs[si].words;
+	for (let si = lastStartingBy(doc.segments, time); si >= 0; si--) {
+		const words = doc.segments[si].words;
 		if (words.length === 0) continue;
-		let l = 0;
-		let h = words.length - 1;
-		let wi = -1;
-		while (l <= h) {
-			const mid = (l + h) >> 1;
-			if (words[mid].start <= time) {
-				wi = mid;
-				l = mid + 1;
-			} else h = mid - 1;
-		}
+		const wi = lastStartingBy(words, time);
 		if (wi < 0) return null;
 		return time - words[wi].end <= tolerance ? { segmentIndex: si, wordIndex: wi } : null;
 	}
 	return null;
+}
+
+/** Index of the last item (sorted by start) starting at or before `time`, or -1. Binary search. */
+function lastStartingBy(items: readonly { start: number }[], time: number): number {
+	let lo = 0;
+	let hi = items.length - 1;
+	let found = -1;
+	while (lo <= hi) {
+		const mid = (lo + hi) >> 1;
+		if (items[mid].start <= time) {
+			found = mid;
+			lo = mid + 1;
+		} else hi = mid - 1;
+	}
+	return found;
 }
 
 /**
