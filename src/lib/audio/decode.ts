@@ -5,6 +5,7 @@
  * MAX_DURATION_SEC (2 hours). Why: decodeAudioData holds the whole decoded recording in memory, at
  * 16 kHz mono that is 230 MB of Float32 for 1 hour, and the worker needs its own copy while it runs.
  */
+import { toMono } from '../engine/resample';
 
 /** Sample rate the engine expects. */
 export const TARGET_SAMPLE_RATE = 16_000;
@@ -60,15 +61,8 @@ export function precheckFile(file: { name: string; size: number; type: string })
 
 /** Averages channels into a new array (never the input: its buffer gets transferred to the worker). */
 export function mixToMono(channels: Float32Array[]): Float32Array {
-	if (channels.length === 0) return new Float32Array(0);
-	if (channels.length === 1) return channels[0].slice();
-	const out = new Float32Array(channels[0].length);
-	for (const ch of channels) {
-		for (let i = 0; i < out.length; i++) out[i] += ch[i];
-	}
-	const scale = 1 / channels.length;
-	for (let i = 0; i < out.length; i++) out[i] *= scale;
-	return out;
+	const mono = toMono(channels);
+	return mono === channels[0] ? mono.slice() : mono;
 }
 
 /** Root mean square of the samples; 0 for none. */

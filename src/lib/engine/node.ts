@@ -8,7 +8,7 @@ import { parseManifest, type ModelManifest } from './manifest';
 import type { OrtModule } from './ort';
 import { AudioInputError, Engine, type EngineAssets } from './pipeline';
 import { resample, toMono } from './resample';
-import { isWav, parseWav, WavError } from './wav';
+import { isWav, wavToMono16k, WavError } from './wav';
 
 /** The models folder at the top of the project. */
 export const MODELS_DIR = resolve(import.meta.dirname, '../../../models');
@@ -101,8 +101,7 @@ export async function decodeAudioBytes(
 	if (bytes.length === 0) throw new AudioInputError('The file is empty.', 'empty');
 	if (isWav(bytes)) {
 		try {
-			const wav = parseWav(bytes);
-			return { audio: resample(toMono(wav.channels), wav.sampleRate, 16000), truncated: wav.truncated };
+			return wavToMono16k(bytes);
 		} catch (err) {
 			if (err instanceof WavError)
 				throw new AudioInputError(`Cannot read this WAV file: ${err.message}.`, 'invalid');

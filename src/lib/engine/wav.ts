@@ -1,3 +1,5 @@
+import { resample, toMono } from './resample';
+
 /** Decoded PCM: one Float32Array per channel, samples in [-1, 1]. */
 export interface Pcm {
 	sampleRate: number;
@@ -48,6 +50,12 @@ export function parseWav(bytes: Uint8Array): Pcm & { truncated: boolean } {
 		offset = body + size + (size & 1);
 	}
 	throw new WavError(format ? 'WAV file has no audio data chunk' : 'WAV file has no format chunk');
+}
+
+/** Parses a WAV file and converts it to what the engine takes: 16 kHz mono. */
+export function wavToMono16k(bytes: Uint8Array): { audio: Float32Array; truncated: boolean } {
+	const wav = parseWav(bytes);
+	return { audio: resample(toMono(wav.channels), wav.sampleRate, 16000), truncated: wav.truncated };
 }
 
 function decodeData(

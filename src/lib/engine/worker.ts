@@ -7,7 +7,7 @@ import { fetchAssets } from './browser-assets';
 import { loadBrowserOrt } from './ort';
 import { AudioInputError, CancelledError, Engine, type EngineAssets } from './pipeline';
 import type { BackendPreference, WorkerRequest, WorkerResponse } from './protocol';
-import { parseWav } from './wav';
+import { wavToMono16k } from './wav';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -163,8 +163,7 @@ async function chooseEngine(
 /** A short real recording served with the app, decoded here (workers have no Web Audio). */
 async function checkClip(): Promise<Float32Array> {
 	const res = await fetch('/backend-check.wav');
-	const pcm = parseWav(new Uint8Array(await res.arrayBuffer()));
-	return pcm.channels[0];
+	return wavToMono16k(new Uint8Array(await res.arrayBuffer())).audio;
 }
 
 /** Warm timing: the first run pays for kernel compilation and allocation, the second is measured. */
