@@ -14,7 +14,7 @@ export default defineConfig({
 	worker: { format: 'es' },
 	optimizeDeps: { exclude: ['onnxruntime-web'] },
 	test: {
-		include: ['src/**/*.spec.ts', 'tests/integration/**/*.test.ts'],
+		include: ['src/**/*.spec.ts', 'scripts/**/*.spec.ts', 'tests/integration/**/*.test.ts'],
 		environment: 'node',
 		testTimeout: 120_000,
 		hookTimeout: 120_000,

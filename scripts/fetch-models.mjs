@@ -5,28 +5,18 @@
 // Running it again is a no-op once every file is present and verified.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-	copyFileSync,
-	existsSync,
-	mkdirSync,
-	readdirSync,
-	readFileSync,
-	rmSync,
-	statSync,
-	writeFileSync
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { precomputeCrossAttentionKeys } from './lib/moonshine-graph.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const modelsDir = join(root, 'models');
 const cacheDir = join(modelsDir, '.cache');
 
-/** sha256 of a file, hex. */
-function sha256File(path) {
-	return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
+/** sha256 of bytes, hex. */
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 function fail(message) {
 	console.error(`\nredline: model setup failed: ${message}\n`);
@@ -34,7 +24,7 @@ function fail(message) {
 }
 
 function isValid(path, spec) {
-	return existsSync(path) && statSync(path).size === spec.bytes && sha256File(path) === spec.sha256;
+	return existsSync(path) && statSync(path).size === spec.bytes && sha256(readFileSync(path)) === spec.sha256;
 }
 
 /** Downloads and unpacks `pkg@version` once into the cache; returns the unpacked folder. */
@@ -68,25 +58,48 @@ const manifests = readdirSync(modelsDir, { withFileTypes: true })
 		manifest: JSON.parse(readFileSync(join(modelsDir, d.name, 'manifest.json'), 'utf8'))
 	}));
 
+/** Rewrites that turn a shipped file into the one served (see the manifest's `from`). */
+const REWRITES = {
+	'precompute-cross-attention-keys': (bytes, manifest) =>
+		precomputeCrossAttentionKeys(bytes, manifest.architecture.decoderLayers)
+};
+
 let fetched = 0;
 for (const { dir, manifest } of manifests) {
+	const pkg = `${manifest.source.npm}@${manifest.source.version}`;
 	for (const spec of Object.values(manifest.files)) {
 		const target = join(dir, spec.name);
 		if (!isValid(target, spec)) {
+			const shipped = spec.from ?? spec;
 			const unpacked = unpack(manifest.source.npm, manifest.source.version);
-			const from = join(unpacked, manifest.source.dir, spec.name);
-			if (!existsSync(from))
-				fail(`${manifest.source.npm}@${manifest.source.version} has no ${manifest.source.dir}/${spec.name}.`);
-			const got = sha256File(from);
-			if (got !== spec.sha256) {
+			const from = join(unpacked, manifest.source.dir, shipped.name);
+			if (!existsSync(from)) fail(`${pkg} has no ${manifest.source.dir}/${shipped.name}.`);
+			let bytes = readFileSync(from);
+			const got = sha256(bytes);
+			if (got !== shipped.sha256) {
 				fail(
-					`${spec.name} from ${manifest.source.npm}@${manifest.source.version} has sha256 ${got}, ` +
-						`but models/${manifest.id}/manifest.json expects ${spec.sha256}.\n` +
+					`${shipped.name} from ${pkg} has sha256 ${got}, ` +
+						`but models/${manifest.id}/manifest.json expects ${shipped.sha256}.\n` +
 						'The package on the registry is not the one this manifest was written for. Do not use it: ' +
 						'delete models/.cache and retry, or update the manifest only after checking the new weights.'
 				);
 			}
-			copyFileSync(from, target);
+			if (spec.from) {
+				const rewrite = REWRITES[spec.from.rewrite];
+				if (!rewrite)
+					fail(`models/${manifest.id}/manifest.json names an unknown rewrite "${spec.from.rewrite}".`);
+				bytes = Buffer.from(rewrite(bytes, manifest));
+				const result = sha256(bytes);
+				if (result !== spec.sha256) {
+					fail(
+						`rewriting ${shipped.name} (${spec.from.rewrite}) gave sha256 ${result}, but ` +
+							`models/${manifest.id}/manifest.json expects ${spec.sha256} for ${spec.name}.\n` +
+							'The rewrite in scripts/lib/moonshine-graph.mjs changed. Check that the engine still produces ' +
+							'the reference token ids (tests/integration/engine) before updating the manifest.'
+					);
+				}
+			}
+			writeFileSync(target, bytes);
 			fetched++;
 		}
 		// The app serves a gzip copy: the weights shrink by about a fifth on the wire.
@@ -97,6 +110,13 @@ for (const { dir, manifest } of manifests) {
 	}
 }
 rmSync(cacheDir, { recursive: true, force: true });
+// Files an earlier manifest listed (a previous version's weights) would otherwise stay for ever.
+for (const { dir, manifest } of manifests) {
+	const keep = new Set(['manifest.json']);
+	for (const spec of Object.values(manifest.files)) keep.add(spec.name).add(`${spec.name}.gz`);
+	for (const name of readdirSync(dir))
+		if (!keep.has(name)) rmSync(join(dir, name), { recursive: true, force: true });
+}
 console.log(
 	fetched
 		? `redline: fetched and verified ${fetched} model file(s) for ${manifests.map((m) => m.manifest.id).join(', ')}`

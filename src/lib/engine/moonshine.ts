@@ -26,7 +26,11 @@ export class MoonshineModel {
 		this.stepOutputs = decoder.outputNames.filter(
 			(n) => n === 'logits' || /^present\.\d+\.decoder\./.test(n)
 		);
+		this.emptyCacheShapes = emptyCacheShapes(decoder, arch);
 	}
+
+	/** The shape of every `past_key_values.*` input before the first step (no cached positions). */
+	private readonly emptyCacheShapes: Record<string, number[]>;
 
 	/** Outputs fetched on every step after the first. */
 	private readonly stepOutputs: string[];
@@ -61,12 +65,9 @@ export class MoonshineModel {
 		input.dispose();
 		const hidden = encoded.last_hidden_state;
 
-		const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, arch.kvHeads, 0, arch.headDim]);
 		let past: Record<string, Tensor> = {};
-		for (let layer = 0; layer < arch.decoderLayers; layer++) {
-			for (const kind of ['decoder', 'encoder'])
-				for (const kv of ['key', 'value']) past[`past_key_values.${layer}.${kind}.${kv}`] = empty();
-		}
+		for (const [name, shape] of Object.entries(this.emptyCacheShapes))
+			past[name] = new ort.Tensor('float32', new Float32Array(0), shape);
 
 		const tokens: number[] = [];
 		const probs: number[] = [];
@@ -127,6 +128,36 @@ export class MoonshineModel {
 	async release(): Promise<void> {
 		await Promise.all([this.encoder.release(), this.decoder.release()]);
 	}
+}
+
+/**
+ * Empty cache tensors for the first step, shaped as the graph declares them: the batch is 1 and the
+ * other named (sequence) dimensions are 0. Reading the declaration rather than assuming
+ * [batch, heads, seq, headDim] matters: our rewritten decoder keeps the cross-attention key as
+ * [batch, heads, headDim, seq] (scripts/lib/moonshine-graph.mjs).
+ */
+export function emptyCacheShapes(
+	decoder: Pick<InferenceSession, 'inputNames' | 'inputMetadata'>,
+	arch: AsrArchitecture
+): Record<string, number[]> {
+	const shapes: Record<string, number[]> = {};
+	const declared = new Map(
+		(decoder.inputMetadata ?? []).map((m) => [m.name, m.isTensor ? m.shape : undefined] as const)
+	);
+	for (let layer = 0; layer < arch.decoderLayers; layer++) {
+		for (const kind of ['decoder', 'encoder'])
+			for (const kv of ['key', 'value']) {
+				const name = `past_key_values.${layer}.${kind}.${kv}`;
+				if (!decoder.inputNames.includes(name))
+					throw new Error(`the decoder has no input ${name}; check the manifest's decoderLayers`);
+				const shape = declared.get(name);
+				shapes[name] =
+					shape?.length === 4
+						? shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 0))
+						: [1, arch.kvHeads, 0, arch.headDim];
+			}
+	}
+	return shapes;
 }
 
 /** Thrown when decoding is cancelled between steps. */

@@ -1,0 +1,239 @@
+// Install-time rewrite of Moonshine's merged decoder graph (optimum export). The cross-attention key
+// of every layer is constant within a segment, yet the cached branch transposed it to [.., 36, T] and
+// scaled it on every decoding step: a pass over the whole encoder-length cache in all six layers,
+// per token. The rewrite moves that work into the first step: the uncached branch now returns the
+// key already transposed and scaled (computed by the same Transpose and Mul nodes, so the numbers
+// are bit-identical), and the cached branch multiplies by it directly. Bit-identical holds because
+// the scale is computed from a shape at run time, so onnxruntime keeps that Mul as its own node in
+// both graphs; a constant scale would be fused into the MatMul and round differently.
+// The cache input and output `*.encoder.key` change layout from [batch, heads, T, headDim] to
+// [batch, heads, headDim, T]; the engine reads the layout from the graph's declared input shapes.
+import { all, encodeMessage, parseMessage, readVarint, stringField, text } from './protobuf-wire.mjs';
+
+// ONNX field numbers (onnx.proto).
+const MODEL_GRAPH = 7;
+const GRAPH = { node: 1, input: 11, output: 12, valueInfo: 13 };
+const NODE = { input: 1, output: 2, opType: 4, attribute: 5 };
+const ATTR = { name: 1, ints: 8, g: 6 };
+const VALUE_INFO = { name: 1, type: 2 };
+const TYPE_TENSOR = 1;
+const TENSOR_SHAPE = 2;
+const SHAPE_DIM = 1;
+
+/** @typedef {import('./protobuf-wire.mjs').WireField} WireField */
+/**
+ * A node, decoded enough to rewire it; `fields` keeps everything else as it was.
+ * @typedef {{ fields: WireField[], op: string, inputs: string[], outputs: string[], perm?: number[] }} GraphNode
+ */
+
+/**
+ * The values of a repeated integer field entry, packed (wire type 2) or not.
+ * @param {WireField} f
+ */
+function varints(f) {
+	if (f.wire === 0) return [readVarint(f.bytes, 0).value];
+	const values = [];
+	for (let at = 0; at < f.bytes.length;) {
+		const v = readVarint(f.bytes, at);
+		values.push(v.value);
+		at = v.next;
+	}
+	return values;
+}
+
+/**
+ * @param {Uint8Array} bytes
+ * @returns {GraphNode}
+ */
+function readNode(bytes) {
+	const fields = parseMessage(bytes);
+	/** @param {string} name */
+	const ints = (name) => {
+		for (const a of all(fields, NODE.attribute)) {
+			const af = parseMessage(a.bytes);
+			if (all(af, ATTR.name).map(text)[0] === name) return all(af, ATTR.ints).flatMap(varints);
+		}
+		return undefined;
+	};
+	return {
+		fields,
+		op: all(fields, NODE.opType).map(text)[0],
+		inputs: all(fields, NODE.input).map(text),
+		outputs: all(fields, NODE.output).map(text),
+		perm: ints('perm')
+	};
+}
+
+/**
+ * A node with its input and output names replaced (all other fields kept as they were).
+ * @param {GraphNode} node
+ */
+function writeNode(node) {
+	const rest = node.fields.filter((f) => f.field !== NODE.input && f.field !== NODE.output);
+	return encodeMessage([
+		...node.inputs.map((n) => stringField(NODE.input, n)),
+		...node.outputs.map((n) => stringField(NODE.output, n)),
+		...rest
+	]);
+}
+
+/**
+ * Swaps the last two dimensions of a ValueInfoProto's tensor shape, if it declares one.
+ * @param {Uint8Array} valueInfoBytes
+ */
+function swapLastDims(valueInfoBytes) {
+	const vi = parseMessage(valueInfoBytes);
+	return encodeMessage(
+		vi.map((f) => {
+			if (f.field !== VALUE_INFO.type) return f;
+			const type = parseMessage(f.bytes).map((t) => {
+				if (t.field !== TYPE_TENSOR) return t;
+				const tensor = parseMessage(t.bytes).map((s) => {
+					if (s.field !== TENSOR_SHAPE) return s;
+					const dims = parseMessage(s.bytes);
+					const idx = dims.map((d, i) => (d.field === SHAPE_DIM ? i : -1)).filter((i) => i >= 0);
+					if (idx.length !== 4) throw new Error(`expected a 4-d cache tensor, found ${idx.length} dims`);
+					const swapped = [...dims];
+					[swapped[idx[2]], swapped[idx[3]]] = [dims[idx[3]], dims[idx[2]]];
+					return { ...s, bytes: encodeMessage(swapped) };
+				});
+				return { ...t, bytes: encodeMessage(tensor) };
+			});
+			return { ...f, bytes: encodeMessage(type) };
+		})
+	);
+}
+
+/** @param {Uint8Array} bytes */
+const valueInfoName = (bytes) => all(parseMessage(bytes), VALUE_INFO.name).map(text)[0];
+/** @param {string} name */
+const isCrossKey = (name) => /^(past_key_values|present)\.\d+\.encoder\.key$/.test(name);
+
+/**
+ * Rewrites a graph's declared cache-key shapes (inputs, outputs, value_info).
+ * @param {WireField[]} graphFields
+ */
+function swapCrossKeyShapes(graphFields) {
+	return graphFields.map((f) =>
+		(f.field === GRAPH.input || f.field === GRAPH.output || f.field === GRAPH.valueInfo) &&
+		isCrossKey(valueInfoName(f.bytes))
+			? { ...f, bytes: swapLastDims(f.bytes) }
+			: f
+	);
+}
+
+/**
+ * Removes nodes none of whose outputs are used, repeatedly; graph outputs count as used.
+ * @param {GraphNode[]} nodes
+ * @param {string[]} graphOutputs
+ */
+function pruneDeadNodes(nodes, graphOutputs) {
+	let live = nodes;
+	for (;;) {
+		const used = new Set(graphOutputs);
+		for (const n of live) for (const i of n.inputs) used.add(i);
+		const next = live.filter((n) => n.outputs.some((o) => used.has(o)));
+		if (next.length === live.length) return live;
+		live = next;
+	}
+}
+
+/**
+ * The key path of one cross-attention: MatMul(q, Mul(Transpose(x, perm), scale)). Returns the
+ * MatMul, the Mul and the Transpose of every match.
+ * @param {GraphNode[]} nodes
+ * @param {string} perm
+ */
+function keyPaths(nodes, perm) {
+	/** @type {Map<string, GraphNode>} */
+	const producer = new Map();
+	for (const n of nodes) for (const o of n.outputs) producer.set(o, n);
+	/** @type {{ matmul: GraphNode, mul: GraphNode, transpose: GraphNode }[]} */
+	const paths = [];
+	for (const matmul of nodes) {
+		if (matmul.op !== 'MatMul') continue;
+		const mul = producer.get(matmul.inputs[1]);
+		if (mul?.op !== 'Mul') continue;
+		const transpose = producer.get(mul.inputs[0]);
+		if (transpose?.op !== 'Transpose' || transpose.perm?.join() !== perm) continue;
+		paths.push({ matmul, mul, transpose });
+	}
+	return paths;
+}
+
+/**
+ * @param {Uint8Array} graphBytes
+ * @param {'then_branch' | 'else_branch'} branch
+ * @param {number} layers
+ */
+function rewriteBranch(graphBytes, branch, layers) {
+	const fields = parseMessage(graphBytes);
+	let nodes = all(fields, GRAPH.node).map((f) => readNode(f.bytes));
+	const outputs = all(fields, GRAPH.output).map((f) => valueInfoName(f.bytes));
+	let rewritten = 0;
+	if (branch === 'else_branch') {
+		// Uncached: K = Reshape(k_proj(enc)); the cache output is Transpose(K, 0 2 1 3) and attention
+		// uses Mul(Transpose(K, 0 2 3 1), scale). Make the latter the cache output.
+		for (const { matmul, mul, transpose } of keyPaths(nodes, '0,2,3,1')) {
+			const present = nodes.find(
+				(n) => n.op === 'Transpose' && n.inputs[0] === transpose.inputs[0] && isCrossKey(n.outputs[0] ?? '')
+			);
+			if (!present) continue;
+			const name = present.outputs[0];
+			nodes = nodes.filter((n) => n !== present);
+			matmul.inputs[1] = name;
+			mul.outputs[0] = name;
+			rewritten++;
+		}
+	} else {
+		// Cached: attention uses Mul(Transpose(past key, 0 1 3 2), scale); the cache now holds that product.
+		for (const { matmul, transpose } of keyPaths(nodes, '0,1,3,2')) {
+			if (!isCrossKey(transpose.inputs[0])) continue;
+			matmul.inputs[1] = transpose.inputs[0];
+			rewritten++;
+		}
+		nodes = pruneDeadNodes(nodes, outputs);
+	}
+	if (rewritten !== layers)
+		throw new Error(`decoder rewrite: ${branch} has ${rewritten} cross-attention keys, expected ${layers}`);
+	const rest = swapCrossKeyShapes(fields.filter((f) => f.field !== GRAPH.node));
+	return encodeMessage([...nodes.map((n) => ({ field: GRAPH.node, wire: 2, bytes: writeNode(n) })), ...rest]);
+}
+
+/**
+ * Rewrites a Moonshine merged decoder (see the top of this file). Throws if the graph is not one,
+ * or if it does not find exactly one cross-attention key per layer in each branch.
+ * @param {Uint8Array} modelBytes
+ * @param {number} layers
+ */
+export function precomputeCrossAttentionKeys(modelBytes, layers) {
+	const model = parseMessage(modelBytes);
+	return encodeMessage(
+		model.map((m) => {
+			if (m.field !== MODEL_GRAPH) return m;
+			const graph = parseMessage(m.bytes);
+			const nodes = all(graph, GRAPH.node);
+			if (nodes.length !== 1 || readNode(nodes[0].bytes).op !== 'If')
+				throw new Error('decoder rewrite: expected a merged decoder (one If node at the top)');
+			const newGraph = swapCrossKeyShapes(graph).map((g) => {
+				if (g.field !== GRAPH.node) return g;
+				const node = parseMessage(g.bytes).map((n) => {
+					if (n.field !== NODE.attribute) return n;
+					const attr = parseMessage(n.bytes);
+					const name = all(attr, ATTR.name).map(text)[0];
+					if (name !== 'then_branch' && name !== 'else_branch') return n;
+					return {
+						...n,
+						bytes: encodeMessage(
+							attr.map((a) =>
+								a.field === ATTR.g ? { ...a, bytes: rewriteBranch(a.bytes, name, layers) } : a
+							)
+						)
+					};
+				});
+				return { ...g, bytes: encodeMessage(node) };
+			});
+			return { ...m, bytes: encodeMessage(newGraph) };
+		})
+	);
+}

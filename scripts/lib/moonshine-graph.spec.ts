@@ -1,0 +1,154 @@
+// The rewrite is checked on a miniature of Moonshine's merged decoder (same node pattern, 2 heads of
+// 3 dims over 5 encoder frames), run in onnxruntime-web before and after: the attention results must
+// be bit-identical and the cache must hold the transposed, scaled key. The real decoder is covered by
+// tests/integration/engine, which pins its token ids.
+import * as ort from 'onnxruntime-web';
+import { describe, expect, it } from 'vitest';
+import { precomputeCrossAttentionKeys } from './moonshine-graph.mjs';
+import { encodeMessage, stringField, varint, type WireField } from './protobuf-wire.mjs';
+
+const H = 2;
+const D = 3;
+const T = 5;
+const SCALE = 1 / Math.sqrt(Math.sqrt(D));
+const msg = (field: number, fields: WireField[]): WireField => ({
+	field,
+	wire: 2,
+	bytes: encodeMessage(fields)
+});
+const int = (field: number, v: number): WireField => ({ field, wire: 0, bytes: varint(v) });
+
+function node(op: string, inputs: string[], outputs: string[], perm?: number[]): WireField {
+	return msg(1, [
+		...inputs.map((n) => stringField(1, n)),
+		...outputs.map((n) => stringField(2, n)),
+		stringField(4, op),
+		...(perm ? [msg(5, [stringField(1, 'perm'), int(20, 7), ...perm.map((p) => int(8, p))])] : [])
+	]);
+}
+
+/** ValueInfoProto: name, float or bool tensor, dims given as numbers or symbolic names. */
+function valueInfo(field: number, name: string, dims: (number | string)[], elem = 1): WireField {
+	const dim = dims.map((d) => msg(1, [typeof d === 'number' ? int(1, d) : stringField(2, d)]));
+	return msg(field, [stringField(1, name), msg(2, [msg(1, [int(1, elem), msg(2, dim)])])]);
+}
+
+function branch(name: string, nodes: WireField[]): WireField {
+	const graph = encodeMessage([
+		...nodes,
+		stringField(2, name),
+		valueInfo(12, 'out', [1, H, 1, T]),
+		valueInfo(12, 'present.0.encoder.key', ['batch', H, 'enc', D])
+	]);
+	return msg(5, [stringField(1, name), int(20, 5), { field: 6, wire: 2, bytes: graph }]);
+}
+
+/** A merged decoder in miniature: q [1,H,1,D] and the projected key k [1,T,H,D] come from outside. */
+function miniDecoder(): Uint8Array {
+	const elseNodes = [
+		node('Transpose', ['k'], ['present.0.encoder.key'], [0, 2, 1, 3]),
+		node('Transpose', ['k'], ['kt'], [0, 2, 3, 1]),
+		node('Mul', ['kt', 'scale'], ['ks']),
+		node('MatMul', ['q', 'ks'], ['out'])
+	];
+	const thenNodes = [
+		node('Transpose', ['past_key_values.0.encoder.key'], ['pt'], [0, 1, 3, 2]),
+		node('Sqrt', ['scale'], ['unused']),
+		node('Mul', ['pt', 'scale'], ['ps']),
+		node('MatMul', ['q', 'ps'], ['out']),
+		node('Identity', ['past_key_values.0.encoder.key'], ['present.0.encoder.key'])
+	];
+	const ifNode = msg(1, [
+		stringField(1, 'use_cache_branch'),
+		stringField(2, 'out'),
+		stringField(2, 'present.0.encoder.key'),
+		stringField(4, 'If'),
+		branch('then_branch', thenNodes),
+		branch('else_branch', elseNodes)
+	]);
+	// The scale is an input, not a constant, as in the real graph (where it is computed from a
+	// shape): a constant scale would be fused into the MatMul, which rounds differently.
+	const graph = [
+		ifNode,
+		stringField(2, 'mini'),
+		valueInfo(11, 'use_cache_branch', [1], 9),
+		valueInfo(11, 'scale', [1]),
+		valueInfo(11, 'q', [1, H, 1, D]),
+		valueInfo(11, 'k', [1, T, H, D]),
+		valueInfo(11, 'past_key_values.0.encoder.key', ['batch', H, 'enc', D]),
+		valueInfo(12, 'out', [1, H, 1, T]),
+		valueInfo(12, 'present.0.encoder.key', ['batch', H, 'enc', D])
+	];
+	return encodeMessage([int(1, 8), msg(8, [stringField(1, ''), int(2, 17)]), msg(7, graph)]);
+}
+
+const random = (n: number, seed: number) =>
+	Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 97 + i * 13.7) * 3);
+
+async function run(model: Uint8Array, cached: boolean, past: ort.Tensor) {
+	const session = await ort.InferenceSession.create(model);
+	const out = await session.run({
+		use_cache_branch: new ort.Tensor('bool', new Uint8Array([cached ? 1 : 0]), [1]),
+		q: new ort.Tensor('float32', random(H * D, 1), [1, H, 1, D]),
+		k: new ort.Tensor('float32', random(T * H * D, 2), [1, T, H, D]),
+		scale: new ort.Tensor('float32', new Float32Array([SCALE]), [1]),
+		'past_key_values.0.encoder.key': past
+	});
+	await session.release();
+	return out;
+}
+
+describe('precomputeCrossAttentionKeys', () => {
+	it('gives bit-identical attention on both branches and caches the scaled, transposed key', async () => {
+		const original = miniDecoder();
+		const rewritten = precomputeCrossAttentionKeys(original, 1);
+
+		const first = await run(original, false, new ort.Tensor('float32', new Float32Array(0), [1, H, 0, D]));
+		const firstNew = await run(
+			rewritten,
+			false,
+			new ort.Tensor('float32', new Float32Array(0), [1, H, D, 0])
+		);
+		expect(firstNew.out.data).toEqual(first.out.data);
+		const oldKey = first['present.0.encoder.key'];
+		const newKey = firstNew['present.0.encoder.key'];
+		expect(oldKey.dims).toEqual([1, H, T, D]);
+		expect(newKey.dims).toEqual([1, H, D, T]);
+		const scale = Math.fround(SCALE);
+		for (let h = 0; h < H; h++)
+			for (let t = 0; t < T; t++)
+				for (let d = 0; d < D; d++) {
+					const k = (oldKey.data as Float32Array)[(h * T + t) * D + d];
+					expect((newKey.data as Float32Array)[(h * D + d) * T + t]).toBe(Math.fround(k * scale));
+				}
+
+		const next = await run(original, true, oldKey);
+		const nextNew = await run(rewritten, true, newKey);
+		expect(nextNew.out.data).toEqual(next.out.data);
+	});
+
+	it('declares the new key layout on the graph inputs and outputs', async () => {
+		const session = await ort.InferenceSession.create(precomputeCrossAttentionKeys(miniDecoder(), 1));
+		const shape = (list: readonly ort.InferenceSession.ValueMetadata[]) =>
+			list.find((m) => m.name.endsWith('encoder.key'))!;
+		expect(shape(session.inputMetadata)).toMatchObject({ shape: ['batch', H, D, 'enc'] });
+		expect(shape(session.outputMetadata)).toMatchObject({ shape: ['batch', H, D, 'enc'] });
+		await session.release();
+	});
+
+	it('refuses a graph that does not have the expected number of layers', () => {
+		expect(() => precomputeCrossAttentionKeys(miniDecoder(), 6)).toThrow(
+			/has 1 cross-attention keys, expected 6/
+		);
+	});
+
+	it('refuses a model that is not a merged decoder', () => {
+		const plain = encodeMessage([int(1, 8), msg(7, [node('Identity', ['a'], ['b'])])]);
+		expect(() => precomputeCrossAttentionKeys(plain, 1)).toThrow(/expected a merged decoder/);
+	});
+
+	it('does not rewrite twice', () => {
+		const once = precomputeCrossAttentionKeys(miniDecoder(), 1);
+		expect(() => precomputeCrossAttentionKeys(once, 1)).toThrow(/has 0 cross-attention keys/);
+	});
+});
