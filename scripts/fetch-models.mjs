@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { precomputeCrossAttentionKeys } from './lib/moonshine-graph.mjs';
+import { hoistSharedConstants, precomputeCrossAttentionKeys } from './lib/moonshine-graph.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const modelsDir = join(root, 'models');
@@ -61,7 +61,8 @@ const manifests = readdirSync(modelsDir, { withFileTypes: true })
 /** Rewrites that turn a shipped file into the one served (see the manifest's `from`). */
 const REWRITES = {
 	'precompute-cross-attention-keys': (bytes, manifest) =>
-		precomputeCrossAttentionKeys(bytes, manifest.architecture.decoderLayers)
+		precomputeCrossAttentionKeys(bytes, manifest.architecture.decoderLayers),
+	'hoist-shared-constants': (bytes) => hoistSharedConstants(bytes)
 };
 
 let fetched = 0;
@@ -85,16 +86,17 @@ for (const { dir, manifest } of manifests) {
 				);
 			}
 			if (spec.from) {
-				const rewrite = REWRITES[spec.from.rewrite];
-				if (!rewrite)
-					fail(`models/${manifest.id}/manifest.json names an unknown rewrite "${spec.from.rewrite}".`);
-				bytes = Buffer.from(rewrite(bytes, manifest));
+				for (const name of spec.from.rewrites) {
+					const rewrite = REWRITES[name];
+					if (!rewrite) fail(`models/${manifest.id}/manifest.json names an unknown rewrite "${name}".`);
+					bytes = Buffer.from(rewrite(bytes, manifest));
+				}
 				const result = sha256(bytes);
 				if (result !== spec.sha256) {
 					fail(
-						`rewriting ${shipped.name} (${spec.from.rewrite}) gave sha256 ${result}, but ` +
+						`rewriting ${shipped.name} (${spec.from.rewrites.join(', ')}) gave sha256 ${result}, but ` +
 							`models/${manifest.id}/manifest.json expects ${spec.sha256} for ${spec.name}.\n` +
-							'The rewrite in scripts/lib/moonshine-graph.mjs changed. Check that the engine still produces ' +
+							'The rewrites in scripts/lib/moonshine-graph.mjs changed. Check that the engine still produces ' +
 							'the reference token ids (tests/integration/engine) before updating the manifest.'
 					);
 				}

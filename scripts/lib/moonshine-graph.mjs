@@ -12,8 +12,9 @@ import { all, encodeMessage, parseMessage, readVarint, stringField, text } from 
 
 // ONNX field numbers (onnx.proto).
 const MODEL_GRAPH = 7;
-const GRAPH = { node: 1, input: 11, output: 12, valueInfo: 13 };
-const NODE = { input: 1, output: 2, opType: 4, attribute: 5 };
+const GRAPH = { node: 1, initializer: 5, input: 11, output: 12, valueInfo: 13 };
+const TENSOR_NAME = 8;
+const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, docString: 6 };
 const ATTR = { name: 1, ints: 8, g: 6 };
 const VALUE_INFO = { name: 1, type: 2 };
 const TYPE_TENSOR = 1;
@@ -236,4 +237,88 @@ export function precomputeCrossAttentionKeys(modelBytes, layers) {
 			return { ...m, bytes: encodeMessage(newGraph) };
 		})
 	);
+}
+
+/**
+ * Moves nodes that both branches of the top-level If compute identically from initializers alone
+ * (in this decoder: dequantising the 288x32768 output projection) in front of the If. onnxruntime
+ * constant-folds such a node once per graph, so in the branches the float weight existed twice.
+ * @param {Uint8Array} modelBytes
+ */
+export function hoistSharedConstants(modelBytes) {
+	const model = parseMessage(modelBytes);
+	let hoisted = 0;
+	const result = encodeMessage(
+		model.map((m) => {
+			if (m.field !== MODEL_GRAPH) return m;
+			const graph = parseMessage(m.bytes);
+			const initializers = new Set(
+				all(graph, GRAPH.initializer).map((f) => all(parseMessage(f.bytes), TENSOR_NAME).map(text)[0])
+			);
+			const nodes = all(graph, GRAPH.node);
+			if (nodes.length !== 1 || readNode(nodes[0].bytes).op !== 'If')
+				throw new Error('decoder rewrite: expected a merged decoder (one If node at the top)');
+			const ifFields = parseMessage(nodes[0].bytes);
+			/** @type {Record<string, { attr: WireField[], graph: WireField[], nodes: WireField[] }>} */
+			const branches = {};
+			for (const a of all(ifFields, NODE.attribute)) {
+				const attr = parseMessage(a.bytes);
+				const name = all(attr, ATTR.name).map(text)[0];
+				const g = all(attr, ATTR.g)[0];
+				if (g) {
+					const graphFields = parseMessage(g.bytes);
+					branches[name] = { attr, graph: graphFields, nodes: all(graphFields, GRAPH.node) };
+				}
+			}
+			const { then_branch: thenB, else_branch: elseB } = branches;
+			if (!thenB || !elseB) throw new Error('decoder rewrite: the If has no then/else branches');
+			// Two nodes compute the same thing when all but their name and doc string agree.
+			const signature = (/** @type {WireField} */ f) =>
+				encodeMessage(
+					parseMessage(f.bytes).filter((x) => x.field !== NODE.name && x.field !== NODE.docString)
+				).toString();
+			const elseBySignature = new Map(elseB.nodes.map((f) => [signature(f), f]));
+			const available = new Set(initializers);
+			/** @type {WireField[]} */
+			const shared = [];
+			const dropThen = new Set();
+			const dropElse = new Set();
+			for (const f of thenB.nodes) {
+				const n = readNode(f.bytes);
+				const twin = elseBySignature.get(signature(f));
+				if (!twin || !n.inputs.every((i) => available.has(i))) continue;
+				shared.push(f);
+				dropThen.add(f);
+				dropElse.add(twin);
+				for (const o of n.outputs) available.add(o);
+			}
+			hoisted = shared.length;
+			/**
+			 * @param {{ attr: WireField[], graph: WireField[] }} b
+			 * @param {Set<WireField>} drop
+			 */
+			const without = (b, drop) =>
+				encodeMessage(
+					b.attr.map((a) =>
+						a.field === ATTR.g ? { ...a, bytes: encodeMessage(b.graph.filter((f) => !drop.has(f))) } : a
+					)
+				);
+			const newIf = encodeMessage(
+				ifFields.map((f) => {
+					if (f.field !== NODE.attribute) return f;
+					const name = all(parseMessage(f.bytes), ATTR.name).map(text)[0];
+					if (name === 'then_branch') return { ...f, bytes: without(thenB, dropThen) };
+					if (name === 'else_branch') return { ...f, bytes: without(elseB, dropElse) };
+					return f;
+				})
+			);
+			const rest = graph.filter((f) => f.field !== GRAPH.node);
+			return {
+				...m,
+				bytes: encodeMessage([...shared, { field: GRAPH.node, wire: 2, bytes: newIf }, ...rest])
+			};
+		})
+	);
+	if (hoisted === 0) throw new Error('decoder rewrite: no constant shared by both branches');
+	return result;
 }

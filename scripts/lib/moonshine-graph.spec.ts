@@ -4,7 +4,8 @@
 // tests/integration/engine, which pins its token ids.
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { precomputeCrossAttentionKeys } from './moonshine-graph.mjs';
+import { sessionOptions } from '../../src/lib/engine/ort';
+import { hoistSharedConstants, precomputeCrossAttentionKeys } from './moonshine-graph.mjs';
 import { encodeMessage, stringField, varint, type WireField } from './protobuf-wire.mjs';
 
 const H = 2;
@@ -18,10 +19,11 @@ const msg = (field: number, fields: WireField[]): WireField => ({
 });
 const int = (field: number, v: number): WireField => ({ field, wire: 0, bytes: varint(v) });
 
-function node(op: string, inputs: string[], outputs: string[], perm?: number[]): WireField {
+function node(op: string, inputs: string[], outputs: string[], perm?: number[], name?: string): WireField {
 	return msg(1, [
 		...inputs.map((n) => stringField(1, n)),
 		...outputs.map((n) => stringField(2, n)),
+		...(name ? [stringField(3, name)] : []),
 		stringField(4, op),
 		...(perm ? [msg(5, [stringField(1, 'perm'), int(20, 7), ...perm.map((p) => int(8, p))])] : [])
 	]);
@@ -86,7 +88,7 @@ const random = (n: number, seed: number) =>
 	Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 97 + i * 13.7) * 3);
 
 async function run(model: Uint8Array, cached: boolean, past: ort.Tensor) {
-	const session = await ort.InferenceSession.create(model);
+	const session = await ort.InferenceSession.create(model, sessionOptions('wasm'));
 	const out = await session.run({
 		use_cache_branch: new ort.Tensor('bool', new Uint8Array([cached ? 1 : 0]), [1]),
 		q: new ort.Tensor('float32', random(H * D, 1), [1, H, 1, D]),
@@ -150,5 +152,80 @@ describe('precomputeCrossAttentionKeys', () => {
 	it('does not rewrite twice', () => {
 		const once = precomputeCrossAttentionKeys(miniDecoder(), 1);
 		expect(() => precomputeCrossAttentionKeys(once, 1)).toThrow(/has 0 cross-attention keys/);
+	});
+});
+
+/** TensorProto initializer with raw little-endian data. */
+function initializer(name: string, dataType: number, dims: number[], raw: ArrayBufferView): WireField {
+	return msg(5, [
+		...dims.map((d) => int(1, d)),
+		int(2, dataType),
+		stringField(8, name),
+		{ field: 9, wire: 2, bytes: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) }
+	]);
+}
+
+/**
+ * Both branches project x [1,2] with the same int8 weight, dequantised from its transpose (as the
+ * decoder's output projection is); the nodes have different names in each branch, as exported.
+ */
+function sharedWeightModel(): Uint8Array {
+	const branchOf = (name: string, suffix: string, extra: WireField[]) =>
+		msg(5, [
+			stringField(1, name),
+			int(20, 5),
+			msg(6, [
+				node('Transpose', ['wq'], ['wt'], [1, 0], `Transpose_${suffix}`),
+				node('DequantizeLinear', ['wt', 's', 'zp'], ['w'], undefined, `DQ_${suffix}`),
+				node('MatMul', ['x', 'w'], ['p']),
+				...extra,
+				stringField(2, name),
+				valueInfo(12, 'y', [1, 3])
+			])
+		]);
+	const ifNode = msg(1, [
+		stringField(1, 'c'),
+		stringField(2, 'y'),
+		stringField(4, 'If'),
+		branchOf('then_branch', '17', [node('Neg', ['p'], ['y'])]),
+		branchOf('else_branch', '42', [node('Identity', ['p'], ['y'])])
+	]);
+	return encodeMessage([
+		int(1, 8),
+		msg(8, [stringField(1, ''), int(2, 17)]),
+		msg(7, [
+			ifNode,
+			stringField(2, 'shared'),
+			initializer('wq', 3, [3, 2], Int8Array.from([1, -2, 3, -4, 5, -6])),
+			initializer('s', 1, [], Float32Array.from([0.1])),
+			initializer('zp', 3, [], Int8Array.from([1])),
+			valueInfo(11, 'c', [1], 9),
+			valueInfo(11, 'x', [1, 2]),
+			valueInfo(12, 'y', [1, 3])
+		])
+	]);
+}
+
+async function project(model: Uint8Array, branch: boolean) {
+	const session = await ort.InferenceSession.create(model, sessionOptions('wasm'));
+	const out = await session.run({
+		c: new ort.Tensor('bool', new Uint8Array([branch ? 1 : 0]), [1]),
+		x: new ort.Tensor('float32', Float32Array.from([0.7, -1.3]), [1, 2])
+	});
+	await session.release();
+	return Array.from(out.y.data as Float32Array);
+}
+
+describe('hoistSharedConstants', () => {
+	it('computes a constant both branches share once, before the If, with the same results', async () => {
+		const original = sharedWeightModel();
+		const hoisted = hoistSharedConstants(original);
+		for (const branch of [true, false])
+			expect(await project(hoisted, branch)).toEqual(await project(original, branch));
+		expect(hoisted.length).toBeLessThan(original.length);
+	});
+
+	it('refuses a merged decoder with nothing to hoist', () => {
+		expect(() => hoistSharedConstants(miniDecoder())).toThrow(/no constant shared by both branches/);
 	});
 });

@@ -16,7 +16,12 @@ const valid = {
 			name: 'decoder.kv.onnx',
 			bytes: 20,
 			sha256: sha('b'),
-			from: { name: 'decoder.onnx', bytes: 21, sha256: sha('c'), rewrite: 'precompute-cross-attention-keys' }
+			from: {
+				name: 'decoder.onnx',
+				bytes: 21,
+				sha256: sha('c'),
+				rewrites: ['precompute-cross-attention-keys']
+			}
 		}
 	},
 	sampleRate: 16000,
@@ -42,7 +47,7 @@ const edit = (path: string[], value: unknown) => {
 
 describe('parseManifest', () => {
 	it('accepts a complete manifest', () => {
-		expect(parseManifest(valid).files.decoder.from?.rewrite).toBe('precompute-cross-attention-keys');
+		expect(parseManifest(valid).files.decoder.from?.rewrites).toEqual(['precompute-cross-attention-keys']);
 	});
 
 	it.each([
@@ -50,7 +55,8 @@ describe('parseManifest', () => {
 		[['files', 'encoder', 'sha256'], 'abc', /files\.encoder\.sha256/],
 		[['files', 'encoder', 'name'], '../escape.onnx', /files\.encoder\.name: a plain file name/],
 		[['files', 'encoder', 'bytes'], 0, /files\.encoder\.bytes/],
-		[['files', 'decoder', 'from', 'rewrite'], 'made-up', /files\.decoder\.from\.rewrite/],
+		[['files', 'decoder', 'from', 'rewrites'], ['made-up'], /files\.decoder\.from\.rewrites\.0/],
+		[['files', 'decoder', 'from', 'rewrites'], [], /files\.decoder\.from\.rewrites/],
 		[['kind'], 'tts', /kind/],
 		[['source'], undefined, /source/]
 	])('names the bad field %j', (path, value, message) => {

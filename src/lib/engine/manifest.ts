@@ -8,16 +8,16 @@ const plainFile = {
 };
 
 /** Graph rewrites that `npm install` may apply to a shipped file (scripts/lib/moonshine-graph.mjs). */
-export const GRAPH_REWRITES = ['precompute-cross-attention-keys'] as const;
+export const GRAPH_REWRITES = ['precompute-cross-attention-keys', 'hoist-shared-constants'] as const;
 
 const fileSpec = z.object({
 	...plainFile,
 	/**
 	 * Set when the file is derived at install time from a file in the source package: that file's
-	 * own name, size and sha256, and the rewrite applied. The result is still verified against
-	 * `sha256` above, so the served bytes are pinned either way.
+	 * own name, size and sha256, and the rewrites applied in order. The result is still verified
+	 * against `sha256` above, so the served bytes are pinned either way.
 	 */
-	from: z.object({ ...plainFile, rewrite: z.enum(GRAPH_REWRITES) }).optional()
+	from: z.object({ ...plainFile, rewrites: z.array(z.enum(GRAPH_REWRITES)).min(1) }).optional()
 });
 
 /** models/<id>/manifest.json: everything the engine needs to know about a model, read instead of guessed. */

@@ -44,12 +44,15 @@ export class MoonshineModel {
 		tokenizerVocab: number,
 		options: InferenceSession.SessionOptions
 	): Promise<MoonshineModel> {
-		const encoder = await ort.InferenceSession.create(encoderBytes, options);
+		// The decoder first: its creation peaks highest (constant folding), and the WASM heap keeps its
+		// peak for good. Created after it, the encoder fits into memory the decoder's peak freed:
+		// the heap ends 26 MB smaller than the other way round.
+		const decoder = await ort.InferenceSession.create(decoderBytes, options);
 		try {
-			const decoder = await ort.InferenceSession.create(decoderBytes, options);
+			const encoder = await ort.InferenceSession.create(encoderBytes, options);
 			return new MoonshineModel(ort, encoder, decoder, arch, tokenizerVocab);
 		} catch (err) {
-			await encoder.release();
+			await decoder.release();
 			throw err;
 		}
 	}

@@ -56,11 +56,17 @@ export class Engine {
 	static async create(ort: OrtModule, assets: EngineAssets, backend: Backend, vadOrt = ort): Promise<Engine> {
 		const arch = asrArchitectureOf(assets.manifest);
 		const vocab = assets.manifest.tokenizer?.vocabSize ?? arch.vocabSize;
-		const [asr, vad, ref] = await Promise.allSettled([
-			MoonshineModel.create(ort, assets.encoder, assets.decoder, arch, vocab, sessionOptions(backend)),
-			SileroVad.create(vadOrt, assets.vad),
-			modelRef(assets.manifest)
-		]);
+		// One after the other, largest first, for the same reason as in MoonshineModel.create.
+		const settle = <T>(p: Promise<T>) =>
+			p.then(
+				(value): PromiseSettledResult<T> => ({ status: 'fulfilled', value }),
+				(reason): PromiseSettledResult<T> => ({ status: 'rejected', reason })
+			);
+		const asr = await settle(
+			MoonshineModel.create(ort, assets.encoder, assets.decoder, arch, vocab, sessionOptions(backend))
+		);
+		const vad = await settle(SileroVad.create(vadOrt, assets.vad));
+		const ref = await settle(modelRef(assets.manifest));
 		if (asr.status === 'fulfilled' && vad.status === 'fulfilled' && ref.status === 'fulfilled') {
 			return new Engine(ref.value, backend, asr.value, vad.value);
 		}
