@@ -4,7 +4,7 @@
 // with substitutions, deletions and insertions, and the real-time factor of each file.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createNodeEngine, decodeAudioFile, DEFAULT_MODEL_ID } from '../src/lib/engine/node';
+import { createNodeEngine, DEFAULT_MODEL_ID, openAudioFile } from '../src/lib/engine/node';
 import { totalWer, wer, type WerResult } from '../src/lib/transcript/align';
 import { parseCli } from './args';
 
@@ -43,9 +43,9 @@ let failed = 0;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 for (const item of items) {
 	try {
-		const { audio } = await decodeAudioFile(item.audio);
+		const audio = await openAudioFile(item.audio);
 		const started = performance.now();
-		const result = await engine.transcribe(audio);
+		const result = await engine.transcribe(audio.source).finally(() => audio.close());
 		const seconds = (performance.now() - started) / 1000;
 		const score = wer(item.text, result.text);
 		results.push({

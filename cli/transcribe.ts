@@ -2,7 +2,7 @@
 // Transcribes each file on this machine (no network) and prints the result on stdout.
 // Exit status: 0 when every file was transcribed, 1 when any failed (one line on stderr each).
 import { basename } from 'node:path';
-import { createNodeEngine, decodeAudioFile, DEFAULT_MODEL_ID } from '../src/lib/engine/node';
+import { createNodeEngine, DEFAULT_MODEL_ID, openAudioFile } from '../src/lib/engine/node';
 import { formatResult, isOutputFormat, OUTPUT_FORMATS } from '../src/lib/transcript/result-format';
 import { parseCli, progressDone, progressLine } from './args';
 
@@ -29,15 +29,17 @@ try {
 let failed = 0;
 for (const file of positionals) {
 	try {
-		const { audio, truncated } = await decodeAudioFile(file);
-		if (truncated)
+		const audio = await openAudioFile(file);
+		if (audio.truncated)
 			process.stderr.write(`${file}: warning: the file is truncated; transcribing what is there\n`);
-		const result = await engine.transcribe(audio, {
-			onSegment: (_s, fraction, eta) =>
-				progressLine(
-					`${basename(file)}: ${Math.round(fraction * 100)}%${eta !== null ? `, ~${Math.ceil(eta)} s left` : ''}`
-				)
-		});
+		const result = await engine
+			.transcribe(audio.source, {
+				onSegment: (_s, fraction, eta) =>
+					progressLine(
+						`${basename(file)}: ${Math.round(fraction * 100)}%${eta !== null ? `, ~${Math.ceil(eta)} s left` : ''}`
+					)
+			})
+			.finally(() => audio.close());
 		progressDone();
 		if (positionals.length > 1 && format !== 'json') process.stdout.write(`==> ${file} <==\n`);
 		process.stdout.write(formatResult(result, format));

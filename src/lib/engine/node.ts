@@ -1,6 +1,6 @@
 // Node-only entry of the engine (CLI, evaluation, benchmarks, tests). Browser code never imports it.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import decodeAudio from 'audio-decode';
 import * as ortNode from 'onnxruntime-web';
@@ -8,7 +8,9 @@ import { parseManifest, type ModelManifest } from './manifest';
 import type { OrtModule } from './ort';
 import { AudioInputError, Engine, type EngineAssets } from './pipeline';
 import { resample, toMono } from './resample';
+import { memorySource, type AudioSource } from './audio-source';
 import { isWav, wavToMono16k, WavError } from './wav';
+import { openWavFile } from './wav-file';
 
 /** The models folder at the top of the project. */
 export const MODELS_DIR = resolve(import.meta.dirname, '../../../models');
@@ -77,8 +79,52 @@ export async function createNodeEngine({
 	return Engine.create(ort, await loadAssets(modelId), 'wasm');
 }
 
+/** An opened recording: read it through `source`, then close it. */
+export interface OpenedAudio {
+	source: AudioSource;
+	truncated: boolean;
+	close(): void;
+}
+
 /**
- * Decodes an audio file to 16 kHz mono. WAV is parsed here (every PCM and float layout); other
+ * Opens an audio file for the engine. A WAV file is read from disk piece by piece as the engine needs
+ * it, so memory does not grow with the recording's length; other formats are decoded into memory
+ * (see decodeAudioFile). The samples are the same either way.
+ */
+export async function openAudioFile(path: string): Promise<OpenedAudio> {
+	let head: Uint8Array;
+	try {
+		const file = await open(path, 'r');
+		try {
+			head = new Uint8Array(12);
+			const { bytesRead } = await file.read(head, 0, 12, 0);
+			head = head.subarray(0, bytesRead);
+		} finally {
+			await file.close();
+		}
+	} catch (err) {
+		throw new AudioInputError(
+			`cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+			'invalid'
+		);
+	}
+	if (isWav(head)) {
+		let wav;
+		try {
+			wav = openWavFile(path);
+		} catch (err) {
+			if (err instanceof WavError)
+				throw new AudioInputError(`Cannot read this WAV file: ${err.message}.`, 'invalid');
+			throw err;
+		}
+		if (wav) return { source: wav, truncated: wav.truncated, close: () => wav.close() };
+	}
+	const { audio, truncated } = await decodeAudioFile(path);
+	return { source: memorySource(audio), truncated, close: () => {} };
+}
+
+/**
+ * Decodes an audio file to 16 kHz mono in memory. WAV is parsed here (every PCM and float layout); other
  * formats (mp3, ogg/opus, flac, m4a/aac, webm, …) go through the audio-decode package.
  */
 export async function decodeAudioFile(path: string): Promise<{ audio: Float32Array; truncated: boolean }> {

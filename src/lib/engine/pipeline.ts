@@ -1,4 +1,5 @@
 import type { Backend, ModelRef, Segment, TranscriptResult } from '../transcript/types';
+import { forEachChunk, memorySource, type AudioSource } from './audio-source';
 import { asrArchitectureOf, modelRef, type ModelManifest } from './manifest';
 import { CancelledError, MoonshineModel } from './moonshine';
 import { sessionOptions, type OrtModule } from './ort';
@@ -81,9 +82,12 @@ export class Engine {
 		return this.asr.decode(audio, shouldStop);
 	}
 
-	/** Transcribes 16 kHz mono audio. Throws AudioInputError for unusable audio, CancelledError on stop. */
+	/**
+	 * Transcribes 16 kHz mono audio, in memory or read piece by piece from a source. Throws
+	 * AudioInputError for unusable audio, CancelledError on stop.
+	 */
 	async transcribe(
-		audio: Float32Array,
+		input: Float32Array | AudioSource,
 		{
 			onSegment,
 			shouldStop = () => false,
@@ -94,6 +98,7 @@ export class Engine {
 			segmentOptions?: Partial<SegmentOptions>;
 		} = {}
 	): Promise<TranscriptResult> {
+		const audio = input instanceof Float32Array ? memorySource(input) : input;
 		checkAudio(audio);
 		const durationSec = audio.length / SAMPLE_RATE;
 		const probs = await this.vad.probabilities(audio, shouldStop);
@@ -110,7 +115,7 @@ export class Engine {
 		for (const span of spans) {
 			await yieldToEventLoop();
 			if (shouldStop()) throw new CancelledError();
-			const decoded = await this.asr.decode(audio.subarray(span.start, span.end), shouldStop);
+			const decoded = await this.asr.decode(audio.read(span.start, span.end), shouldStop);
 			const start = span.start / SAMPLE_RATE;
 			const end = span.end / SAMPLE_RATE;
 			const words = interpolateWordTimes(
@@ -152,7 +157,8 @@ export class Engine {
 }
 
 /** Rejects audio that cannot hold speech, before any model runs. */
-export function checkAudio(audio: Float32Array): void {
+export function checkAudio(input: Float32Array | AudioSource): void {
+	const audio = input instanceof Float32Array ? memorySource(input) : input;
 	if (audio.length === 0) throw new AudioInputError('The recording is empty (no audio samples).', 'empty');
 	if (audio.length > MAX_AUDIO_SECONDS * SAMPLE_RATE) {
 		throw new AudioInputError(
@@ -161,13 +167,15 @@ export function checkAudio(audio: Float32Array): void {
 		);
 	}
 	let peak = 0;
-	for (let i = 0; i < audio.length; i++) {
-		const v = audio[i];
-		if (!Number.isFinite(v))
-			throw new AudioInputError('The audio data is corrupt (invalid samples).', 'invalid');
-		const a = v < 0 ? -v : v;
-		if (a > peak) peak = a;
-	}
+	forEachChunk(audio, (samples) => {
+		for (let i = 0; i < samples.length; i++) {
+			const v = samples[i];
+			if (!Number.isFinite(v))
+				throw new AudioInputError('The audio data is corrupt (invalid samples).', 'invalid');
+			const a = v < 0 ? -v : v;
+			if (a > peak) peak = a;
+		}
+	});
 	// -80 dBFS: below any microphone's noise floor, so this is digital silence.
 	if (peak < 1e-4) throw new AudioInputError('The recording is silent.', 'silent');
 }

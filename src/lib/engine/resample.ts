@@ -20,25 +20,63 @@ export function toMono(channels: readonly Float32Array[]): Float32Array {
 export function resample(input: Float32Array, from: number, to: number, halfTaps = 16): Float32Array {
 	if (!(from > 0 && to > 0)) throw new Error(`invalid sample rates ${from} -> ${to}`);
 	if (from === to) return input;
+	const plan = resamplePlan(input.length, from, to, halfTaps);
+	return resampleRange(plan, input, 0, 0, plan.outLength);
+}
+
+/** What resampling a signal of `inputLength` samples needs to know, shared by every range of it. */
+export interface ResamplePlan {
+	inputLength: number;
+	outLength: number;
+	ratio: number;
+	cutoff: number;
+	width: number;
+}
+
+export function resamplePlan(inputLength: number, from: number, to: number, halfTaps = 16): ResamplePlan {
+	if (!(from > 0 && to > 0)) throw new Error(`invalid sample rates ${from} -> ${to}`);
 	const ratio = to / from;
-	const outLength = Math.round(input.length * ratio);
-	const out = new Float32Array(outLength);
 	const cutoff = Math.min(1, ratio) * 0.95;
-	const width = halfTaps / cutoff;
-	for (let i = 0; i < outLength; i++) {
+	return { inputLength, outLength: Math.round(inputLength * ratio), ratio, cutoff, width: halfTaps / cutoff };
+}
+
+/** The input samples [lo, hi) that output samples [start, end) read. */
+export function resampleWindow(plan: ResamplePlan, start: number, end: number): { lo: number; hi: number } {
+	const { ratio, width, inputLength } = plan;
+	return {
+		lo: Math.max(0, Math.ceil(start / ratio - width)),
+		hi: Math.min(inputLength, Math.floor((end - 1) / ratio + width) + 1)
+	};
+}
+
+/**
+ * Output samples [start, end) of the resampled signal, from `input` holding the original samples
+ * from index `inputOffset` on (at least resampleWindow's range). Reading a long recording piece by
+ * piece this way gives exactly the samples `resample` gives for the whole of it.
+ */
+export function resampleRange(
+	plan: ResamplePlan,
+	input: Float32Array,
+	inputOffset: number,
+	start: number,
+	end: number
+): Float32Array {
+	const { ratio, cutoff, width, inputLength } = plan;
+	const out = new Float32Array(end - start);
+	for (let i = start; i < end; i++) {
 		const center = i / ratio;
 		const lo = Math.max(0, Math.ceil(center - width));
-		const hi = Math.min(input.length - 1, Math.floor(center + width));
+		const hi = Math.min(inputLength - 1, Math.floor(center + width));
 		let acc = 0;
 		let norm = 0;
 		for (let j = lo; j <= hi; j++) {
 			const x = j - center;
 			const w = kernel(x * cutoff, x / width);
-			acc += input[j] * w;
+			acc += input[j - inputOffset] * w;
 			norm += w;
 		}
 		// Normalising by the summed weights keeps DC gain exactly 1, also at the edges.
-		out[i] = norm !== 0 ? acc / norm : 0;
+		out[i - start] = norm !== 0 ? acc / norm : 0;
 	}
 	return out;
 }

@@ -1,3 +1,4 @@
+import { SCAN_CHUNK, type AudioSource } from './audio-source';
 import type { InferenceSession, OrtModule, Tensor } from './ort';
 import { yieldToEventLoop } from './yield';
 
@@ -26,13 +27,17 @@ export class SileroVad {
 	}
 
 	/** One probability per full or partial frame of `audio`. */
-	async probabilities(audio: Float32Array, shouldStop: () => boolean = () => false): Promise<Float32Array> {
+	async probabilities(audio: AudioSource, shouldStop: () => boolean = () => false): Promise<Float32Array> {
 		const { ort } = this;
 		const frames = Math.ceil(audio.length / FRAME);
 		const probs = new Float32Array(frames);
 		let state: Tensor = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
 		const sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
 		const window = new Float32Array(CONTEXT + FRAME);
+		// The source is read a piece at a time (a whole number of frames), not all at once.
+		const piece = Math.floor(SCAN_CHUNK / FRAME) * FRAME;
+		let chunk: Float32Array = new Float32Array(0);
+		let chunkStart = 0;
 		try {
 			for (let f = 0; f < frames; f++) {
 				if ((f & 255) === 0) {
@@ -40,9 +45,16 @@ export class SileroVad {
 					if (shouldStop()) break;
 				}
 				const start = f * FRAME;
+				if (start >= chunkStart + chunk.length) {
+					chunkStart = start;
+					chunk = audio.read(start, Math.min(audio.length, start + piece));
+				}
 				window.copyWithin(0, FRAME, FRAME + CONTEXT);
 				window.fill(0, CONTEXT);
-				window.set(audio.subarray(start, Math.min(audio.length, start + FRAME)), CONTEXT);
+				window.set(
+					chunk.subarray(start - chunkStart, Math.min(chunk.length, start - chunkStart + FRAME)),
+					CONTEXT
+				);
 				const input = new ort.Tensor('float32', window, [1, CONTEXT + FRAME]);
 				const out = await this.session.run({ input, state, sr });
 				input.dispose();
