@@ -2,7 +2,7 @@
 // in headless Chromium (WASM), the PocketSphinx peer on the same audio, long recordings (RTF ratio
 // and memory across segments), cold start and bytes transferred on a first and second visit.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
@@ -65,13 +65,29 @@ export async function benchNode() {
 	}
 	const peerRtf = median(peerTimes) / ours.seconds;
 	row(`RTF (median of ${RUNS}, includes its model load)`, fmt(peerRtf));
+	// Its load, timed on the first second of the same clip, so the warm figure can be compared too.
+	const scratch = mkdtempSync(join(tmpdir(), 'redline-bench-peer-'));
+	const oneSecond = join(scratch, 'one-second.wav');
+	spawnSync('sox', [READ_SPEECH, '-r', '16000', '-c', '1', '-b', '16', oneSecond, 'trim', '0', '1']);
+	const loadTimes: number[] = [];
+	for (let i = 0; i < RUNS; i++) loadTimes.push((await runPocketsphinx(oneSecond)).seconds);
+	rmSync(scratch, { recursive: true, force: true });
+	const warmPeerRtf = Math.max(0, median(peerTimes) - median(loadTimes)) / (ours.seconds - 1);
+	row('RTF without its load (time on a 1 s clip taken off)', fmt(warmPeerRtf));
 	row('WER on that clip', `${fmt(wer(READ_SPEECH_TEXT, peerText).wer * 100, 1)}%`);
-	row('Redline speed-up over PocketSphinx', `${fmt(peerRtf / ours.rtf, 1)}x`);
+	row(
+		'Redline speed-up over PocketSphinx',
+		`${fmt(peerRtf / ours.rtf, 1)}x (${fmt(warmPeerRtf / ours.rtf, 1)}x against its warm figure)`
+	);
 	await engine.release();
 	return { nodeRtf: ours.rtf, peerRtf };
 }
 
-/** Long recordings: RTF relative to the short clip, and memory as segments go by. */
+/**
+ * Long recordings, each in a fresh process as the CLI runs them (WAV read from disk as needed):
+ * RTF relative to the short clip, WER, peak process memory, memory along the segments, and the
+ * size of onnxruntime's WASM heap.
+ */
 export async function benchLong(minutes: number[]) {
 	const missing = minutes.filter((m) => !existsSync(join(root, `bench/out/long-${m}min.wav`)));
 	if (missing.length) {
@@ -82,30 +98,41 @@ export async function benchLong(minutes: number[]) {
 	}
 	const engine = await createNodeEngine();
 	const short = await nodeRtf(engine, READ_SPEECH, 3);
-	console.log(`\nLong recordings (short-clip RTF ${fmt(short.rtf)})`);
+	await engine.release();
+	console.log(`\nLong recordings, one process each (short-clip RTF ${fmt(short.rtf)})`);
+	const mb = (x: number) => `${fmt(x / 1e6, 0)} MB`;
 	for (const m of minutes) {
 		const file = join(root, `bench/out/long-${m}min.wav`);
-		const { audio } = await decodeAudioFile(file);
-		const rss: number[] = [];
-		global.gc?.();
-		const before = process.memoryUsage().rss;
-		const t = performance.now();
-		const result = await engine.transcribe(audio, {
-			onSegment: () => rss.push(process.memoryUsage().rss)
-		});
-		const rtf = (performance.now() - t) / 1000 / result.durationSec;
-		const q = Math.max(1, Math.floor(rss.length / 4));
-		const mb = (x: number) => `${fmt(x / 1e6, 0)} MB`;
-		const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-		row(`${m} min: RTF`, `${fmt(rtf)} (ratio to short ${fmt(rtf / short.rtf, 2)})`);
-		row(`${m} min: segments`, String(result.segments.length));
-		row(`${m} min: RSS before / peak`, `${mb(before)} / ${mb(Math.max(...rss))}`);
+		const run = spawnSync(
+			process.execPath,
+			[join(root, 'node_modules/.bin/tsx'), join(root, 'bench/long-run.ts'), file],
+			{
+				encoding: 'utf8',
+				maxBuffer: 64 * 1024 * 1024
+			}
+		);
+		if (run.status !== 0) throw new Error(`long run failed: ${run.stderr}`);
+		const r = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+			rtf: number;
+			segments: number;
+			text: string;
+			peakRssBytes: number;
+			firstQuarterRssBytes: number;
+			lastQuarterRssBytes: number;
+			wasmHeapBytes: number;
+		};
+		const reference = (
+			JSON.parse(readFileSync(join(root, `bench/out/long-${m}min.jsonl`), 'utf8')) as { text: string }
+		).text;
+		row(`${m} min: RTF`, `${fmt(r.rtf)} (ratio to short ${fmt(r.rtf / short.rtf, 2)})`);
+		row(`${m} min: segments, WER`, `${r.segments}, ${fmt(wer(reference, r.text).wer * 100, 1)}%`);
+		row(`${m} min: peak process memory (load included)`, mb(r.peakRssBytes));
 		row(
 			`${m} min: RSS mean, first vs last quarter`,
-			`${mb(avg(rss.slice(0, q)))} vs ${mb(avg(rss.slice(-q)))}`
+			`${mb(r.firstQuarterRssBytes)} vs ${mb(r.lastQuarterRssBytes)}`
 		);
+		row(`${m} min: onnxruntime WASM heap`, mb(r.wasmHeapBytes));
 	}
-	await engine.release();
 }
 
 const CHROMIUM_ARGS = [
@@ -149,6 +176,29 @@ async function waitFor(url: string, ms = 30_000) {
 		await new Promise((r) => setTimeout(r, 200));
 	}
 	throw new Error(`server at ${url} did not start`);
+}
+
+/**
+ * Peak and current resident memory of the busiest renderer process of a Chromium profile (Linux
+ * /proc): the page and its workers live in one renderer.
+ */
+function rendererMemory(profile: string): { peak: number; now: number } | null {
+	let best: { peak: number; now: number } | null = null;
+	for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+		let cmdline: string;
+		let status: string;
+		try {
+			cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+			if (!cmdline.includes('--type=renderer') || !cmdline.includes(profile)) continue;
+			status = readFileSync(`/proc/${pid}/status`, 'utf8');
+		} catch {
+			continue; // the process ended meanwhile
+		}
+		const kb = (key: string) => Number(status.match(new RegExp(`${key}:\\s+(\\d+) kB`))?.[1] ?? 0) * 1024;
+		const m = { peak: kb('VmHWM'), now: kb('VmRSS') };
+		if (!best || m.peak > best.peak) best = m;
+	}
+	return best;
 }
 
 /** Opens the diagnostics page and waits until the engine is ready; returns the worker's load time. */
@@ -223,6 +273,22 @@ export async function benchBrowser(port = 4199) {
 			if (i > 0) times.push(Number(ms) / 1000);
 		}
 		row(`warm RTF, ${fmt(seconds, 1)} s read speech (median of ${RUNS})`, fmt(median(times) / seconds));
+
+		// The tab's renderer process holds the page and the worker: its peak is what the product costs.
+		const long = join(root, 'bench/out/long-10min.wav');
+		if (existsSync(long) && existsSync('/proc/self/status')) {
+			await page.getByLabel('Or transcribe a file:').setInputFiles([]);
+			await page.getByLabel('Or transcribe a file:').setInputFiles(long);
+			const took = page.getByText(/^Took \d+ ms for/);
+			await took.waitFor({ timeout: 1_800_000 });
+			const [, ms, sec] = (await took.innerText()).match(/Took (\d+) ms for ([\d.]+) s/) ?? [];
+			const renderer = rendererMemory(profile);
+			row('10 min recording: RTF', fmt(Number(ms) / 1000 / Number(sec)));
+			row(
+				'10 min: tab renderer peak / now (page + worker)',
+				renderer ? `${fmt(renderer.peak / 1e6, 0)} MB / ${fmt(renderer.now / 1e6, 0)} MB` : 'not found'
+			);
+		}
 		await context.close();
 		return { browserRtf: median(times) / seconds };
 	} finally {
