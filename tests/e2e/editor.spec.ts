@@ -213,6 +213,44 @@ test('reload right after an edit (before the debounced save) keeps it; speaker, 
 	for (let i = 1; i < times.length; i++) expect(times[i][0]).toBeGreaterThanOrEqual(times[i - 1][0]);
 });
 
+test('the time offset shifts shown times and timestamped TXT, undoes, and survives a reload', async ({
+	page,
+	upload
+}) => {
+	await transcribeAndOpen(page, upload, 'speech/demo-thanks.wav', 'demo-thanks');
+	const firstTime = page
+		.locator('[data-segment-id]')
+		.first()
+		.getByRole('button', { name: /^Play from / });
+	await expect(firstTime).toHaveText('0:00');
+	const offset = page.getByLabel('Time offset (s)');
+	await offset.fill('3600');
+	await expect(firstTime).toHaveText('1:00:00');
+	await expect(page.getByText(/Saved/)).toBeVisible();
+
+	// Something that is not an offset is marked and not saved; leaving the field restores it.
+	await offset.fill('-5');
+	await expect(offset).toHaveAttribute('aria-invalid', 'true');
+	await expect(firstTime).toHaveText('1:00:00');
+	await offset.press('Tab');
+	await expect(offset).toHaveValue('3600');
+	await page.getByRole('button', { name: 'Undo' }).click();
+	await expect(firstTime).toHaveText('0:00');
+	await expect(offset).toHaveValue('0');
+	await page.getByRole('button', { name: 'Redo' }).click();
+	await expect(firstTime).toHaveText('1:00:00');
+	await expect(page.getByText(/Saved/)).toBeVisible();
+
+	await page.reload();
+	await expect(page.getByLabel('Time offset (s)')).toHaveValue('3600');
+	await expect(firstTime).toHaveText('1:00:00');
+	await page.getByRole('button', { name: 'Export' }).click();
+	const d = page.waitForEvent('download');
+	await page.getByRole('menuitem', { name: 'TXT with timestamps' }).click();
+	const txt = await readFile((await (await d).path())!, 'utf8');
+	expect(txt).toMatch(/^\[1:00:00\] /);
+});
+
 test('an unknown transcript id shows a clear page', async ({ page }) => {
 	await page.goto('/t/does-not-exist');
 	await expect(page.getByRole('heading', { name: 'Transcript not found' })).toBeVisible();

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
 	applyEdit,
+	MAX_TIME_OFFSET_SEC,
+	timeOffset,
 	createDoc,
 	docText,
 	nextLowConfidence,
@@ -425,6 +427,7 @@ describe('other edits', () => {
 	it.each([
 		[{ type: 'setTitle', title: 'Ünïcødé / title' }, (d: TranscriptDoc) => d.title, 'Ünïcødé / title'],
 		[{ type: 'setNotes', notes: 'line 1\nline 2' }, (d: TranscriptDoc) => d.notes, 'line 1\nline 2'],
+		[{ type: 'setTimeOffset', seconds: 3600.5 }, (d: TranscriptDoc) => timeOffset(d), 3600.5],
 		[{ type: 'setSpeaker', speaker: 'Bob' }, (d: TranscriptDoc) => d.segments[0].speaker, 'Bob'],
 		[
 			{ type: 'confirmWord', wordIndex: 1, confirmed: true },
@@ -438,6 +441,24 @@ describe('other edits', () => {
 		expect(out.updatedAt).toBe(LATER);
 		expect(applyEdit(out, { segmentId: doc.segments[0].id, ...partial } as Edit)).toBe(out);
 	});
+});
+
+describe('time offset', () => {
+	it('reads as 0 in a document saved before it existed', () => {
+		const doc = fiveWords();
+		delete doc.timeOffsetSec;
+		expect(timeOffset(doc)).toBe(0);
+		expect(applyEdit(doc, { type: 'setTimeOffset', seconds: 0 })).toBe(doc);
+	});
+
+	it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, MAX_TIME_OFFSET_SEC + 1])(
+		'refuses %d seconds',
+		(seconds) => {
+			expect(() => applyEdit(fiveWords(), { type: 'setTimeOffset', seconds })).toThrow(
+				/time offset must be between/
+			);
+		}
+	);
 });
 
 describe('random edit sequences', () => {

@@ -59,6 +59,12 @@ export interface TranscriptDoc {
 	backend: Backend;
 	segments: DocSegment[];
 	notes: string;
+	/**
+	 * Seconds added to every time shown to a person (the editor, TXT and DOCX timestamps), for a
+	 * recording that starts at a known clock time. Subtitles keep times relative to the recording, so
+	 * they stay in sync with it. Absent in documents saved before it existed: read it as 0.
+	 */
+	timeOffsetSec?: number;
 }
 
 /** An edit the user can make; `applyEdit` applies one. */
@@ -69,7 +75,8 @@ export type Edit =
 	| { type: 'setSpeaker'; segmentId: string; speaker: string }
 	| { type: 'confirmWord'; segmentId: string; wordIndex: number; confirmed: boolean }
 	| { type: 'setTitle'; title: string }
-	| { type: 'setNotes'; notes: string };
+	| { type: 'setNotes'; notes: string }
+	| { type: 'setTimeOffset'; seconds: number };
 
 /** Options for `applyEdit`: an id source and a clock, both injectable for deterministic tests. */
 export interface EditOptions {
@@ -78,6 +85,12 @@ export interface EditOptions {
 	/** ISO time for `updatedAt`; defaults to the current time. */
 	now?: string;
 }
+
+/** The largest time offset: one week, far past any clock time a recording starts at. */
+export const MAX_TIME_OFFSET_SEC = 7 * 24 * 3600;
+
+/** The document's time offset in seconds (0 when it has none). */
+export const timeOffset = (doc: Pick<TranscriptDoc, 'timeOffsetSec'>): number => doc.timeOffsetSec ?? 0;
 
 /** A random v4 UUID; uses crypto.randomUUID where available (secure contexts, Node) and getRandomValues otherwise. */
 export function randomId(): string {
@@ -391,6 +404,11 @@ export function applyEdit(doc: TranscriptDoc, edit: Edit, opts: EditOptions = {}
 			return doc.title === edit.title ? doc : { ...doc, title: edit.title, updatedAt: now };
 		case 'setNotes':
 			return doc.notes === edit.notes ? doc : { ...doc, notes: edit.notes, updatedAt: now };
+		case 'setTimeOffset': {
+			if (!Number.isFinite(edit.seconds) || edit.seconds < 0 || edit.seconds > MAX_TIME_OFFSET_SEC)
+				throw new Error(`a time offset must be between 0 and ${MAX_TIME_OFFSET_SEC} seconds`);
+			return timeOffset(doc) === edit.seconds ? doc : { ...doc, timeOffsetSec: edit.seconds, updatedAt: now };
+		}
 		default: {
 			const unknown: never = edit;
 			throw new Error(`Unknown edit type: ${JSON.stringify((unknown as { type?: unknown }).type)}`);

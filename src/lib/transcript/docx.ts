@@ -4,7 +4,7 @@
  * when someone exports to Word.
  */
 import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
-import type { TranscriptDoc } from './document';
+import { timeOffset, type TranscriptDoc } from './document';
 import type { TxtOptions } from './export';
 import { formatClock } from './time';
 
@@ -29,7 +29,8 @@ export async function exportDocx(
 			.trim();
 		if (text === '') continue;
 		const runs: TextRun[] = [];
-		if (opts.timestamps) runs.push(new TextRun({ text: `[${formatClock(seg.start)}] `, color: '666666' }));
+		if (opts.timestamps)
+			runs.push(new TextRun({ text: `[${formatClock(seg.start + timeOffset(doc))}] `, color: '666666' }));
 		const speaker = xmlSafe(seg.speaker).replace(/\s+/g, ' ').trim();
 		if ((opts.speakers ?? true) && speaker !== '')
 			runs.push(new TextRun({ text: `${speaker}: `, bold: true }));

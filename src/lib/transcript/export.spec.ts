@@ -120,6 +120,27 @@ describe('exportTxt', () => {
 		[{ timestamps: true, speakers: false }, '[0:01] hello there\n\n[1:05] bye now\n']
 	])('%j', (opts, expected) => expect(exportTxt(doc, opts)).toBe(expected));
 
+	it('adds the time offset to timestamps', () => {
+		const shifted = { ...doc, timeOffsetSec: 3600 };
+		expect(exportTxt(shifted, { timestamps: true })).toBe(
+			'[1:00:01] Ann: hello there\n\n[1:01:05] bye now\n'
+		);
+		expect(exportTxt(shifted)).toBe(exportTxt(doc));
+	});
+
+	it('keeps subtitles relative to the recording, so they stay in sync with it', () => {
+		const shifted = { ...doc, timeOffsetSec: 3600 };
+		expect(exportSrt(shifted)).toBe(exportSrt(doc));
+		expect(exportVtt(shifted)).toBe(exportVtt(doc));
+	});
+
+	it('states the offset in JSON beside times relative to the recording', () => {
+		const json = toJsonExport({ ...doc, timeOffsetSec: 90 });
+		expect(json.timeOffsetSec).toBe(90);
+		expect(json.segments[0].start).toBe(1);
+		expect(toJsonExport(doc).timeOffsetSec).toBe(0);
+	});
+
 	it('is empty for an empty document', () => {
 		expect(exportTxt(docOf([]))).toBe('');
 		expect(exportSrt(docOf([]))).toBe('');
@@ -170,7 +191,14 @@ describe('SRT and WebVTT', () => {
 describe('JSON export', () => {
 	it('has the documented shape with edits beside the original', () => {
 		const json = JSON.parse(exportJson(sampleDoc()));
-		expect(Object.keys(json)).toEqual(['title', 'model', 'backend', 'durationSec', 'segments']);
+		expect(Object.keys(json)).toEqual([
+			'title',
+			'model',
+			'backend',
+			'durationSec',
+			'timeOffsetSec',
+			'segments'
+		]);
 		expect(Object.keys(json.segments[0])).toEqual(['start', 'end', 'speaker', 'text', 'words', 'original']);
 		expect(json.segments[0].text).toBe('Hello mister Smith, welcome to Redline.');
 		expect(json.segments[0].original.text).toBe('Hello mister Smith, welcome to red line.');
@@ -224,6 +252,8 @@ describe('DOCX export', () => {
 		expect(xml).toContain('[59:59] ');
 		expect(xml).toContain('Interviewer: ');
 		expect(xml).toContain('Checked against the recording.');
+		const shifted = documentXml(await exportDocx({ ...doc, timeOffsetSec: 60 }, { timestamps: true }));
+		expect(shifted).toContain('[1:00:59] ');
 		const plain = documentXml(await exportDocx(doc, { speakers: false }));
 		expect(plain).not.toContain('Interviewer');
 		expect(plain).not.toContain('[0:00]');

@@ -9,7 +9,7 @@
  * start and end at their last word's end. Cue text over `lineChars` (42) is wrapped onto two lines at
  * the space that best balances them. Segments without words give no cue.
  */
-import type { DocSegment, TranscriptDoc } from './document';
+import { timeOffset, type DocSegment, type TranscriptDoc } from './document';
 import { formatClock, formatSrtTime, formatVttTime } from './time';
 import type { Backend, ModelRef, Word } from './types';
 
@@ -49,6 +49,8 @@ export interface JsonExport {
 	model: ModelRef;
 	backend: Backend;
 	durationSec: number;
+	/** The document's time offset; segment and word times are relative to the recording. */
+	timeOffsetSec: number;
 	segments: {
 		start: number;
 		end: number;
@@ -132,17 +134,21 @@ export function wrapCueText(text: string, lineChars = 42): string[] {
 	return best;
 }
 
-function segmentLine(seg: DocSegment, opts: TxtOptions): string {
+function segmentLine(seg: DocSegment, opts: TxtOptions, offset: number): string {
 	const text = clean(seg.words.map((w) => w.text).join(' '));
 	const speaker = clean(seg.speaker);
-	const ts = opts.timestamps ? `[${formatClock(seg.start)}] ` : '';
+	const ts = opts.timestamps ? `[${formatClock(seg.start + offset)}] ` : '';
 	const who = (opts.speakers ?? true) && speaker !== '' ? `${speaker}: ` : '';
 	return `${ts}${who}${text}`;
 }
 
-/** Plain text: one paragraph per non-empty segment, blank lines between, optional times and speakers. */
+/**
+ * Plain text: one paragraph per non-empty segment, blank lines between, optional times (with the
+ * document's time offset added) and speakers.
+ */
 export function exportTxt(doc: TranscriptDoc, opts: TxtOptions = {}): string {
-	const lines = doc.segments.filter((s) => cueWords(s).length > 0).map((s) => segmentLine(s, opts));
+	const offset = timeOffset(doc);
+	const lines = doc.segments.filter((s) => cueWords(s).length > 0).map((s) => segmentLine(s, opts, offset));
 	return lines.length === 0 ? '' : `${lines.join('\n\n')}\n`;
 }
 
@@ -182,6 +188,7 @@ export function toJsonExport(doc: TranscriptDoc): JsonExport {
 		model: { id: doc.model.id, version: doc.model.version, sha256: doc.model.sha256 },
 		backend: doc.backend,
 		durationSec: doc.durationSec,
+		timeOffsetSec: timeOffset(doc),
 		segments: doc.segments.map((s) => ({
 			start: s.start,
 			end: s.end,

@@ -1,6 +1,7 @@
 import type { RedlineDb, Rating, TranscriptRecord, TranscriptStatus } from '../storage/db';
 import {
 	nextLowConfidence,
+	timeOffset,
 	type DocSegment,
 	type Edit,
 	type TranscriptDoc,
@@ -401,6 +402,16 @@ export class EditorState {
 	/** Notes and title changes; each call is one undo step. */
 	setNotes(notes: string): void {
 		this.apply({ type: 'setNotes', notes }, 'notes');
+	}
+
+	/** The time offset in seconds added to displayed times (saved with the transcript). */
+	get timeOffset(): number {
+		return timeOffset(this.doc);
+	}
+
+	/** Sets the time offset; consecutive changes are one undo step. Invalid values are refused. */
+	setTimeOffset(seconds: number): boolean {
+		return this.apply({ type: 'setTimeOffset', seconds }, 'time-offset');
 	}
 
 	/** Renames the transcript. */

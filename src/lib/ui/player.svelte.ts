@@ -21,8 +21,6 @@ export class PlayerState {
 	paused = $state(true);
 	rate = $state(1);
 	volume = $state(1);
-	/** Added to every displayed time, for recordings that start at a known clock time. */
-	offset = $state(0);
 	element = $state<HTMLAudioElement | null>(null);
 
 	/** Plays or pauses. */
