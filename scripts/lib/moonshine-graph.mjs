@@ -163,12 +163,12 @@ function keyPaths(nodes, perm) {
 }
 
 /**
- * @param {Uint8Array} graphBytes
- * @param {'then_branch' | 'else_branch'} branch
+ * @param {WireField[]} fields the branch graph's fields
+ * @param {BranchName} branch
  * @param {number} layers
+ * @returns {WireField[]}
  */
-function rewriteBranch(graphBytes, branch, layers) {
-	const fields = parseMessage(graphBytes);
+function rewriteBranch(fields, branch, layers) {
 	let nodes = all(fields, GRAPH.node).map((f) => readNode(f.bytes));
 	const outputs = all(fields, GRAPH.output).map((f) => valueInfoName(f.bytes));
 	let rewritten = 0;
@@ -198,7 +198,61 @@ function rewriteBranch(graphBytes, branch, layers) {
 	if (rewritten !== layers)
 		throw new Error(`decoder rewrite: ${branch} has ${rewritten} cross-attention keys, expected ${layers}`);
 	const rest = swapCrossKeyShapes(fields.filter((f) => f.field !== GRAPH.node));
-	return encodeMessage([...nodes.map((n) => ({ field: GRAPH.node, wire: 2, bytes: writeNode(n) })), ...rest]);
+	return [...nodes.map((n) => ({ field: GRAPH.node, wire: 2, bytes: writeNode(n) })), ...rest];
+}
+
+/** @typedef {'then_branch' | 'else_branch'} BranchName */
+/**
+ * A merged decoder opened for editing: the top graph's fields, and both branches of its one If node,
+ * each parsed once (the same field objects a rewrite inspects are the ones it hands back).
+ * @typedef {{ graph: WireField[], branches: Record<BranchName, WireField[]> }} MergedDecoder
+ */
+
+/**
+ * Applies `edit` to the graph of a merged decoder (optimum's export: one If node at the top, choosing
+ * between the uncached `else_branch` and the cached `then_branch`) and re-encodes the model. `edit`
+ * returns the new top-level nodes to put in front of the If, the new top graph's other fields, and
+ * the new branch graphs. Throws for any other model.
+ * @param {Uint8Array} modelBytes
+ * @param {(d: MergedDecoder) => { before?: WireField[], graph: WireField[], branches: Record<BranchName, WireField[]> }} edit
+ */
+function editMergedDecoder(modelBytes, edit) {
+	return encodeMessage(
+		parseMessage(modelBytes).map((m) => {
+			if (m.field !== MODEL_GRAPH) return m;
+			const graph = parseMessage(m.bytes);
+			const nodes = all(graph, GRAPH.node);
+			if (nodes.length !== 1 || readNode(nodes[0].bytes).op !== 'If')
+				throw new Error('decoder rewrite: expected a merged decoder (one If node at the top)');
+			const ifFields = parseMessage(nodes[0].bytes);
+			/** @type {Partial<Record<BranchName, WireField[]>>} */
+			const found = {};
+			for (const a of all(ifFields, NODE.attribute)) {
+				const attr = parseMessage(a.bytes);
+				const name = all(attr, ATTR.name).map(text)[0];
+				const g = all(attr, ATTR.g)[0];
+				if (g && (name === 'then_branch' || name === 'else_branch')) found[name] = parseMessage(g.bytes);
+			}
+			if (!found.then_branch || !found.else_branch)
+				throw new Error('decoder rewrite: the If has no then/else branches');
+			const out = edit({
+				graph: graph.filter((f) => f.field !== GRAPH.node),
+				branches: { then_branch: found.then_branch, else_branch: found.else_branch }
+			});
+			const newIf = encodeMessage(
+				ifFields.map((f) => {
+					if (f.field !== NODE.attribute) return f;
+					const attr = parseMessage(f.bytes);
+					const name = all(attr, ATTR.name).map(text)[0];
+					if (name !== 'then_branch' && name !== 'else_branch') return f;
+					const bytes = encodeMessage(out.branches[name]);
+					return { ...f, bytes: encodeMessage(attr.map((a) => (a.field === ATTR.g ? { ...a, bytes } : a))) };
+				})
+			);
+			const ifNode = { field: GRAPH.node, wire: 2, bytes: newIf };
+			return { ...m, bytes: encodeMessage([...(out.before ?? []), ifNode, ...out.graph]) };
+		})
+	);
 }
 
 /**
@@ -208,35 +262,13 @@ function rewriteBranch(graphBytes, branch, layers) {
  * @param {number} layers
  */
 export function precomputeCrossAttentionKeys(modelBytes, layers) {
-	const model = parseMessage(modelBytes);
-	return encodeMessage(
-		model.map((m) => {
-			if (m.field !== MODEL_GRAPH) return m;
-			const graph = parseMessage(m.bytes);
-			const nodes = all(graph, GRAPH.node);
-			if (nodes.length !== 1 || readNode(nodes[0].bytes).op !== 'If')
-				throw new Error('decoder rewrite: expected a merged decoder (one If node at the top)');
-			const newGraph = swapCrossKeyShapes(graph).map((g) => {
-				if (g.field !== GRAPH.node) return g;
-				const node = parseMessage(g.bytes).map((n) => {
-					if (n.field !== NODE.attribute) return n;
-					const attr = parseMessage(n.bytes);
-					const name = all(attr, ATTR.name).map(text)[0];
-					if (name !== 'then_branch' && name !== 'else_branch') return n;
-					return {
-						...n,
-						bytes: encodeMessage(
-							attr.map((a) =>
-								a.field === ATTR.g ? { ...a, bytes: rewriteBranch(a.bytes, name, layers) } : a
-							)
-						)
-					};
-				});
-				return { ...g, bytes: encodeMessage(node) };
-			});
-			return { ...m, bytes: encodeMessage(newGraph) };
-		})
-	);
+	return editMergedDecoder(modelBytes, ({ graph, branches }) => ({
+		graph: swapCrossKeyShapes(graph),
+		branches: {
+			then_branch: rewriteBranch(branches.then_branch, 'then_branch', layers),
+			else_branch: rewriteBranch(branches.else_branch, 'else_branch', layers)
+		}
+	}));
 }
 
 /**
@@ -246,79 +278,35 @@ export function precomputeCrossAttentionKeys(modelBytes, layers) {
  * @param {Uint8Array} modelBytes
  */
 export function hoistSharedConstants(modelBytes) {
-	const model = parseMessage(modelBytes);
-	let hoisted = 0;
-	const result = encodeMessage(
-		model.map((m) => {
-			if (m.field !== MODEL_GRAPH) return m;
-			const graph = parseMessage(m.bytes);
-			const initializers = new Set(
-				all(graph, GRAPH.initializer).map((f) => all(parseMessage(f.bytes), TENSOR_NAME).map(text)[0])
-			);
-			const nodes = all(graph, GRAPH.node);
-			if (nodes.length !== 1 || readNode(nodes[0].bytes).op !== 'If')
-				throw new Error('decoder rewrite: expected a merged decoder (one If node at the top)');
-			const ifFields = parseMessage(nodes[0].bytes);
-			/** @type {Record<string, { attr: WireField[], graph: WireField[], nodes: WireField[] }>} */
-			const branches = {};
-			for (const a of all(ifFields, NODE.attribute)) {
-				const attr = parseMessage(a.bytes);
-				const name = all(attr, ATTR.name).map(text)[0];
-				const g = all(attr, ATTR.g)[0];
-				if (g) {
-					const graphFields = parseMessage(g.bytes);
-					branches[name] = { attr, graph: graphFields, nodes: all(graphFields, GRAPH.node) };
-				}
+	return editMergedDecoder(modelBytes, ({ graph, branches }) => {
+		const available = new Set(
+			all(graph, GRAPH.initializer).map((f) => all(parseMessage(f.bytes), TENSOR_NAME).map(text)[0])
+		);
+		// Two nodes compute the same thing when all but their name and doc string agree.
+		const signature = (/** @type {WireField} */ f) =>
+			encodeMessage(
+				parseMessage(f.bytes).filter((x) => x.field !== NODE.name && x.field !== NODE.docString)
+			).toString();
+		const elseBySignature = new Map(all(branches.else_branch, GRAPH.node).map((f) => [signature(f), f]));
+		/** @type {WireField[]} */
+		const shared = [];
+		const drop = new Set();
+		for (const f of all(branches.then_branch, GRAPH.node)) {
+			const n = readNode(f.bytes);
+			const twin = elseBySignature.get(signature(f));
+			if (!twin || !n.inputs.every((i) => available.has(i))) continue;
+			shared.push(f);
+			drop.add(f).add(twin);
+			for (const o of n.outputs) available.add(o);
+		}
+		if (shared.length === 0) throw new Error('decoder rewrite: no constant shared by both branches');
+		return {
+			before: shared,
+			graph,
+			branches: {
+				then_branch: branches.then_branch.filter((f) => !drop.has(f)),
+				else_branch: branches.else_branch.filter((f) => !drop.has(f))
 			}
-			const { then_branch: thenB, else_branch: elseB } = branches;
-			if (!thenB || !elseB) throw new Error('decoder rewrite: the If has no then/else branches');
-			// Two nodes compute the same thing when all but their name and doc string agree.
-			const signature = (/** @type {WireField} */ f) =>
-				encodeMessage(
-					parseMessage(f.bytes).filter((x) => x.field !== NODE.name && x.field !== NODE.docString)
-				).toString();
-			const elseBySignature = new Map(elseB.nodes.map((f) => [signature(f), f]));
-			const available = new Set(initializers);
-			/** @type {WireField[]} */
-			const shared = [];
-			const dropThen = new Set();
-			const dropElse = new Set();
-			for (const f of thenB.nodes) {
-				const n = readNode(f.bytes);
-				const twin = elseBySignature.get(signature(f));
-				if (!twin || !n.inputs.every((i) => available.has(i))) continue;
-				shared.push(f);
-				dropThen.add(f);
-				dropElse.add(twin);
-				for (const o of n.outputs) available.add(o);
-			}
-			hoisted = shared.length;
-			/**
-			 * @param {{ attr: WireField[], graph: WireField[] }} b
-			 * @param {Set<WireField>} drop
-			 */
-			const without = (b, drop) =>
-				encodeMessage(
-					b.attr.map((a) =>
-						a.field === ATTR.g ? { ...a, bytes: encodeMessage(b.graph.filter((f) => !drop.has(f))) } : a
-					)
-				);
-			const newIf = encodeMessage(
-				ifFields.map((f) => {
-					if (f.field !== NODE.attribute) return f;
-					const name = all(parseMessage(f.bytes), ATTR.name).map(text)[0];
-					if (name === 'then_branch') return { ...f, bytes: without(thenB, dropThen) };
-					if (name === 'else_branch') return { ...f, bytes: without(elseB, dropElse) };
-					return f;
-				})
-			);
-			const rest = graph.filter((f) => f.field !== GRAPH.node);
-			return {
-				...m,
-				bytes: encodeMessage([...shared, { field: GRAPH.node, wire: 2, bytes: newIf }, ...rest])
-			};
-		})
-	);
-	if (hoisted === 0) throw new Error('decoder rewrite: no constant shared by both branches');
-	return result;
+		};
+	});
 }
