@@ -157,8 +157,7 @@ export class Engine {
 }
 
 /** Rejects audio that cannot hold speech, before any model runs. */
-export function checkAudio(input: Float32Array | AudioSource): void {
-	const audio = input instanceof Float32Array ? memorySource(input) : input;
+export function checkAudio(audio: AudioSource): void {
 	if (audio.length === 0) throw new AudioInputError('The recording is empty (no audio samples).', 'empty');
 	if (audio.length > MAX_AUDIO_SECONDS * SAMPLE_RATE) {
 		throw new AudioInputError(

@@ -18,9 +18,8 @@ export function toMono(channels: readonly Float32Array[]): Float32Array {
  * Output length is round(input * to / from), so durations are kept to the sample.
  */
 export function resample(input: Float32Array, from: number, to: number, halfTaps = 16): Float32Array {
-	if (!(from > 0 && to > 0)) throw new Error(`invalid sample rates ${from} -> ${to}`);
-	if (from === to) return input;
 	const plan = resamplePlan(input.length, from, to, halfTaps);
+	if (from === to) return input;
 	return resampleRange(plan, input, 0, 0, plan.outLength);
 }
 
@@ -33,6 +32,7 @@ export interface ResamplePlan {
 	width: number;
 }
 
+/** Validates the rates and works out the plan; throws for a rate that is not positive. */
 export function resamplePlan(inputLength: number, from: number, to: number, halfTaps = 16): ResamplePlan {
 	if (!(from > 0 && to > 0)) throw new Error(`invalid sample rates ${from} -> ${to}`);
 	const ratio = to / from;
