@@ -1,5 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { runTx } from './idb-tx';
+import { IdbConnection } from './idb-tx';
 import type { TranscriptDoc } from '../transcript/document';
 
 /** IndexedDB database name. Changing this wipes user data without a migration. */
@@ -118,33 +118,20 @@ export async function upgradeSchema(
 }
 
 /** Library-level data access: every read and write goes through `tx()`. */
-export class RedlineDb {
-	private dbPromise: Promise<IDBPDatabase<RedlineSchema>> | null = null;
-	private inFlight = new Set<Promise<unknown>>();
+export class RedlineDb extends IdbConnection<RedlineSchema> {
+	constructor(private readonly name: string = DB_NAME) {
+		super();
+	}
 
-	constructor(private readonly name: string = DB_NAME) {}
-
-	private open(): Promise<IDBPDatabase<RedlineSchema>> {
-		this.dbPromise ??= openDB<RedlineSchema>(this.name, DB_VERSION, {
+	protected connect(blocking: () => void): Promise<IDBPDatabase<RedlineSchema>> {
+		return openDB<RedlineSchema>(this.name, DB_VERSION, {
 			upgrade: (db, oldVersion, _newVersion, tx) => {
 				// idb does not await the callback; the transaction stays open while requests are queued.
 				upgradeSchema(db, oldVersion, tx as unknown as AnyTx).catch(() => tx.abort());
 			},
-			blocking: () => {
-				// Another tab wants a newer version: let it have the database instead of blocking it.
-				void this.close();
-			}
+			// Another tab wants a newer version: let it have the database instead of blocking it.
+			blocking
 		});
-		return this.dbPromise;
-	}
-
-	/** Runs `fn` in one transaction over `stores` and resolves when the transaction has committed. */
-	async tx<const S extends StoreNames<RedlineSchema>[], M extends IDBTransactionMode, T>(
-		stores: S,
-		mode: M,
-		fn: (tx: IDBPTransaction<RedlineSchema, S, M>) => Promise<T> | T
-	): Promise<T> {
-		return runTx(() => this.open(), this.inFlight, stores, mode, fn);
 	}
 
 	/** Library rows, newest first. */
@@ -206,17 +193,5 @@ export class RedlineDb {
 		return this.tx([Stores.settings], 'readwrite', async (tx) => {
 			await tx.objectStore(Stores.settings).put({ key, value });
 		});
-	}
-
-	/** Resolves when every transaction started so far has finished (tests, page hide). */
-	async pending(): Promise<void> {
-		await Promise.allSettled([...this.inFlight]);
-	}
-
-	/** Closes the connection; the next call reopens it. */
-	async close(): Promise<void> {
-		const db = this.dbPromise;
-		this.dbPromise = null;
-		if (db) (await db).close();
 	}
 }

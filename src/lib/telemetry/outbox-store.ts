@@ -4,7 +4,7 @@
  * same contract in memory, for tests that run the queue under fake timers.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { runTx } from '../storage/idb-tx';
+import { IdbConnection } from '../storage/idb-tx';
 import type { TelemetryEvent } from './schema';
 
 /** IndexedDB database name. Changing this wipes queued events and settings without a migration. */
@@ -63,27 +63,16 @@ export function upgradeOutbox(
 }
 
 /** The browser's outbox storage (tldraw-style wrapper: one `tx()` for every read and write). */
-export class IdbOutboxStore implements OutboxStore {
-	private dbPromise: Promise<IDBPDatabase<OutboxSchema>> | null = null;
-	private inFlight = new Set<Promise<unknown>>();
-
-	constructor(private readonly name: string = OUTBOX_DB_NAME) {}
-
-	private open(): Promise<IDBPDatabase<OutboxSchema>> {
-		this.dbPromise ??= openDB<OutboxSchema>(this.name, OUTBOX_DB_VERSION, {
-			upgrade: (db, _old, _new, tx) => upgradeOutbox(db, tx),
-			blocking: () => void this.close()
-		});
-		return this.dbPromise;
+export class IdbOutboxStore extends IdbConnection<OutboxSchema> implements OutboxStore {
+	constructor(private readonly name: string = OUTBOX_DB_NAME) {
+		super();
 	}
 
-	/** Runs `fn` in one transaction and resolves when it has committed. */
-	async tx<const S extends StoreNames<OutboxSchema>[], M extends IDBTransactionMode, T>(
-		stores: S,
-		mode: M,
-		fn: (tx: IDBPTransaction<OutboxSchema, S, M>) => Promise<T> | T
-	): Promise<T> {
-		return runTx(() => this.open(), this.inFlight, stores, mode, fn);
+	protected connect(blocking: () => void): Promise<IDBPDatabase<OutboxSchema>> {
+		return openDB<OutboxSchema>(this.name, OUTBOX_DB_VERSION, {
+			upgrade: (db, _old, _new, tx) => upgradeOutbox(db, tx),
+			blocking
+		});
 	}
 
 	list(): Promise<StoredEvent[]> {
@@ -121,18 +110,6 @@ export class IdbOutboxStore implements OutboxStore {
 		return this.tx([OutboxStores.meta], 'readwrite', async (tx) => {
 			await tx.objectStore(OutboxStores.meta).put({ key, value });
 		});
-	}
-
-	/** Resolves when every started transaction has settled (tests). */
-	async pending(): Promise<void> {
-		await Promise.allSettled([...this.inFlight]);
-	}
-
-	/** Closes the connection; the next call opens it again. */
-	async close(): Promise<void> {
-		const p = this.dbPromise;
-		this.dbPromise = null;
-		if (p) (await p).close();
 	}
 }
 
