@@ -201,6 +201,17 @@ function rendererMemory(profile: string): { peak: number; now: number } | null {
 	return best;
 }
 
+/** Transcribes a file on the open diagnostics page; returns the time it reports and the audio length. */
+async function transcribeOnPage(page: Page, file: string, timeout: number) {
+	// Re-choosing the same file fires no change event: clear the input first.
+	await page.getByLabel('Or transcribe a file:').setInputFiles([]);
+	await page.getByLabel('Or transcribe a file:').setInputFiles(file);
+	const took = page.getByText(/^Took \d+ ms for/);
+	await took.waitFor({ timeout });
+	const [, ms, sec] = (await took.innerText()).match(/Took (\d+) ms for ([\d.]+) s/) ?? [];
+	return { seconds: Number(ms) / 1000, audioSec: Number(sec) };
+}
+
 /** Opens the diagnostics page and waits until the engine is ready; returns the worker's load time. */
 async function openDiagnostics(
 	page: Page,
@@ -263,27 +274,18 @@ export async function benchBrowser(port = 4199) {
 		const times: number[] = [];
 		let seconds = 0;
 		for (let i = 0; i <= RUNS; i++) {
-			// Re-choosing the same file fires no change event: clear the input first.
-			await page.getByLabel('Or transcribe a file:').setInputFiles([]);
-			await page.getByLabel('Or transcribe a file:').setInputFiles(READ_SPEECH);
-			const took = page.getByText(/^Took \d+ ms for/);
-			await took.waitFor({ timeout: 120_000 });
-			const [, ms, sec] = (await took.innerText()).match(/Took (\d+) ms for ([\d.]+) s/) ?? [];
-			seconds = Number(sec);
-			if (i > 0) times.push(Number(ms) / 1000);
+			const run = await transcribeOnPage(page, READ_SPEECH, 120_000);
+			seconds = run.audioSec;
+			if (i > 0) times.push(run.seconds);
 		}
 		row(`warm RTF, ${fmt(seconds, 1)} s read speech (median of ${RUNS})`, fmt(median(times) / seconds));
 
 		// The tab's renderer process holds the page and the worker: its peak is what the product costs.
 		const long = join(root, 'bench/out/long-10min.wav');
 		if (existsSync(long) && existsSync('/proc/self/status')) {
-			await page.getByLabel('Or transcribe a file:').setInputFiles([]);
-			await page.getByLabel('Or transcribe a file:').setInputFiles(long);
-			const took = page.getByText(/^Took \d+ ms for/);
-			await took.waitFor({ timeout: 1_800_000 });
-			const [, ms, sec] = (await took.innerText()).match(/Took (\d+) ms for ([\d.]+) s/) ?? [];
+			const run = await transcribeOnPage(page, long, 1_800_000);
 			const renderer = rendererMemory(profile);
-			row('10 min recording: RTF', fmt(Number(ms) / 1000 / Number(sec)));
+			row('10 min recording: RTF', fmt(run.seconds / run.audioSec));
 			row(
 				'10 min: tab renderer peak / now (page + worker)',
 				renderer ? `${fmt(renderer.peak / 1e6, 0)} MB / ${fmt(renderer.now / 1e6, 0)} MB` : 'not found'
