@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const CI = !!process.env.CI;
-const port = 4173;
+// E2E_PORT lets two checkouts run their suites side by side without sharing a server.
+const port = Number(process.env.E2E_PORT ?? 4173);
 // localhost, not 127.0.0.1: Chromium exposes WebGPU only to secure contexts, and localhost counts as one.
 const baseURL = `http://localhost:${port}`;
 
