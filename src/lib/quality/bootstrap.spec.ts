@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { clusterBootstrap, clusterBootstrapDifference, quantileSorted } from './bootstrap';
+
+describe('quantileSorted', () => {
+	it.each([
+		// Positions q·(n−1): 0 → 1; 0.5·3 = 1.5 → between 2 and 4 → 3; 0.25·3 = 0.75 → 1 + 0.75·1 = 1.75.
+		[[1, 2, 4, 8], 0, 1],
+		[[1, 2, 4, 8], 0.5, 3],
+		[[1, 2, 4, 8], 0.25, 1.75],
+		[[1, 2, 4, 8], 1, 8],
+		[[5], 0.975, 5]
+	])('%j at %s → %s', (values, q, expected) => {
+		expect(quantileSorted(values, q)).toBeCloseTo(expected, 12);
+	});
+
+	it('rejects no values and q outside [0, 1]', () => {
+		expect(() => quantileSorted([], 0.5)).toThrow(RangeError);
+		expect(() => quantileSorted([1], 1.1)).toThrow(RangeError);
+	});
+});
+
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
+
+describe('clusterBootstrap', () => {
+	it('is deterministic for a seed and reproduces the textbook standard error of a mean', () => {
+		// Values 0..99: mean 49.5, sd (population) 28.87, standard error 2.887; 95 % ≈ ±5.66.
+		const xs = Array.from({ length: 100 }, (_, i) => i);
+		const a = clusterBootstrap(xs, mean, { seed: 9, resamples: 4000 })!;
+		expect(clusterBootstrap(xs, mean, { seed: 9, resamples: 4000 })).toEqual(a);
+		expect(a.estimate).toBe(49.5);
+		expect(a.resamples).toBe(4000);
+		expect(a.high - a.low).toBeGreaterThan(2 * 5.66 * 0.9);
+		expect(a.high - a.low).toBeLessThan(2 * 5.66 * 1.1);
+	});
+
+	it('resamples whole clusters: words of one cluster move together', () => {
+		// Two clusters of 50 words each, all wrong in one, all right in the other. A word-level
+		// bootstrap would give ±0.1; whole clusters give {0, 0.5, 1} with probabilities ¼, ½, ¼.
+		const clusters = [
+			{ errors: 50, words: 50 },
+			{ errors: 0, words: 50 }
+		];
+		const wer = (s: readonly { errors: number; words: number }[]) =>
+			s.reduce((t, c) => t + c.errors, 0) / s.reduce((t, c) => t + c.words, 0);
+		const r = clusterBootstrap(clusters, wer, { seed: 3 })!;
+		expect(r).toMatchObject({ estimate: 0.5, low: 0, high: 1 });
+	});
+
+	it('leaves out resamples without an estimate and returns null when the data have none', () => {
+		const r = clusterBootstrap([[], [1]], (s) => mean(s.flat()), { seed: 1, resamples: 400 })!;
+		// About a quarter of resamples draw the empty cluster twice.
+		expect(r.resamples).toBeGreaterThan(250);
+		expect(r.resamples).toBeLessThan(350);
+		expect(clusterBootstrap([[]], (s) => mean(s.flat()), { seed: 1 })).toBeNull();
+	});
+
+	it('rejects bad settings', () => {
+		expect(() => clusterBootstrap([1], mean, { seed: 1, resamples: 0 })).toThrow(RangeError);
+		expect(() => clusterBootstrap([1], mean, { seed: 1, level: 1 })).toThrow(RangeError);
+	});
+});
+
+describe('clusterBootstrapDifference', () => {
+	it('gives b − a with an interval around it, deterministic for a seed', () => {
+		const a = Array.from({ length: 50 }, (_, i) => i % 10);
+		const b = a.map((x) => x + 3);
+		const r = clusterBootstrapDifference(a, b, mean, { seed: 5 })!;
+		expect(r).toEqual(clusterBootstrapDifference(a, b, mean, { seed: 5 }));
+		// Means 4.5 and 7.5; each has standard error 2.87/√50 ≈ 0.41, the difference ≈ 0.58: ±1.13.
+		expect(r.estimate).toBe(3);
+		expect(r.low).toBeGreaterThan(1.5);
+		expect(r.high).toBeLessThan(4.5);
+		expect(clusterBootstrapDifference([], b, mean, { seed: 5 })).toBeNull();
+	});
+});
