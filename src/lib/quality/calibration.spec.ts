@@ -7,7 +7,11 @@ import {
 	type LabelledWord
 } from './calibration';
 
-const w = (confidence: number, changed: boolean, weight?: number): LabelledWord => ({ confidence, changed, weight });
+const w = (confidence: number, changed: boolean, weight?: number): LabelledWord => ({
+	confidence,
+	changed,
+	weight
+});
 
 // Six words: low-confidence ones mostly changed.
 const words = [w(0.1, true), w(0.3, true), w(0.45, false), w(0.6, true), w(0.85, false), w(0.95, false)];
@@ -69,7 +73,11 @@ describe('highlightScore', () => {
 	});
 
 	it('is 0 F1 when highlighted words are all unchanged', () => {
-		expect(highlightScore([w(0.1, false), w(0.9, true)], 0.5)).toMatchObject({ precision: 0, recall: 0, f1: 0 });
+		expect(highlightScore([w(0.1, false), w(0.9, true)], 0.5)).toMatchObject({
+			precision: 0,
+			recall: 0,
+			f1: 0
+		});
 	});
 });
 

@@ -53,7 +53,8 @@ function check(words: readonly LabelledWord[]): void {
 
 /** Reliability bins: equal-width confidence bins with mean confidence and changed share. */
 export function reliabilityBins(words: readonly LabelledWord[], bins = 10): ReliabilityBin[] {
-	if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be a positive integer, got ${bins}`);
+	if (!Number.isInteger(bins) || bins < 1)
+		throw new RangeError(`bins must be a positive integer, got ${bins}`);
 	check(words);
 	const acc = Array.from({ length: bins }, () => ({ count: 0, weight: 0, conf: 0, changed: 0 }));
 	for (const w of words) {
@@ -80,8 +81,7 @@ export function expectedCalibrationError(words: readonly LabelledWord[], bins = 
 	const total = rb.reduce((s, b) => s + b.weight, 0);
 	if (total === 0) return null;
 	return rb.reduce(
-		(s, b) =>
-			b.weight > 0 ? s + (b.weight / total) * Math.abs(1 - b.changedShare! - b.meanConfidence!) : s,
+		(s, b) => (b.weight > 0 ? s + (b.weight / total) * Math.abs(1 - b.changedShare! - b.meanConfidence!) : s),
 		0
 	);
 }
@@ -101,7 +101,8 @@ export interface HighlightScore {
 
 /** Scores the highlight rule at one threshold. */
 export function highlightScore(words: readonly LabelledWord[], threshold: number): HighlightScore {
-	if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be in [0, 1], got ${threshold}`);
+	if (!(threshold >= 0 && threshold <= 1))
+		throw new RangeError(`threshold must be in [0, 1], got ${threshold}`);
 	check(words);
 	let total = 0;
 	let highlighted = 0;
@@ -144,7 +145,8 @@ export function recommendThreshold(
 	if (rule.rule === 'target-recall' && !(rule.recall > 0 && rule.recall <= 1))
 		throw new RangeError(`target recall must be in (0, 1], got ${rule.recall}`);
 	const scores = [...candidates].sort((a, b) => a - b).map((t) => highlightScore(words, t));
-	if (rule.rule === 'target-recall') return scores.find((s) => s.recall !== null && s.recall >= rule.recall) ?? null;
+	if (rule.rule === 'target-recall')
+		return scores.find((s) => s.recall !== null && s.recall >= rule.recall) ?? null;
 	let best: HighlightScore | null = null;
 	for (const s of scores) if (s.f1 !== null && (best === null || s.f1 > best.f1!)) best = s;
 	return best;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { cusum, dailyZ, detectJump, estimateReference, type DailyWer } from './change';
 import { mulberry32, randomNormal } from './random';
 
-const day = (i: number) => `2026-${String(9 + Math.floor(i / 30)).padStart(2, '0')}-${String((i % 30) + 1).padStart(2, '0')}`;
+const day = (i: number) =>
+	`2026-${String(9 + Math.floor(i / 30)).padStart(2, '0')}-${String((i % 30) + 1).padStart(2, '0')}`;
 
 // A daily series with 2000 words a day, WER `base` (from day `shiftDay` on: base · factor), and
 // day-to-day noise twice the binomial standard deviation (dispersion 4), from a seed.
@@ -11,7 +12,10 @@ function series(seed: number, days: number, base: number, shiftDay = Infinity, f
 	return Array.from({ length: days }, (_, i) => {
 		const p = i >= shiftDay ? base * factor : base;
 		const words = 2000;
-		const errors = Math.max(0, Math.round(words * p + 2 * Math.sqrt(words * p * (1 - p)) * randomNormal(random)));
+		const errors = Math.max(
+			0,
+			Math.round(words * p + 2 * Math.sqrt(words * p * (1 - p)) * randomNormal(random))
+		);
 		return { day: day(i), errors, words };
 	});
 }
@@ -39,9 +43,12 @@ describe('estimateReference / dailyZ', () => {
 	});
 
 	it('rejects unsorted days and negative counts', () => {
-		expect(() => estimateReference([{ day: day(1), errors: 1, words: 10 }, { day: day(0), errors: 1, words: 10 }])).toThrow(
-			RangeError
-		);
+		expect(() =>
+			estimateReference([
+				{ day: day(1), errors: 1, words: 10 },
+				{ day: day(0), errors: 1, words: 10 }
+			])
+		).toThrow(RangeError);
 		expect(() => estimateReference([{ day: day(0), errors: -1, words: 10 }])).toThrow(RangeError);
 	});
 });
@@ -59,10 +66,13 @@ describe('cusum', () => {
 		expect(upTo3).toMatchObject({ alarm: true, since: day(1), alarmDay: day(2) });
 	});
 
-	it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])('raises no alarm on 120 days without a shift (seed %s)', (seed) => {
-		// Average run length between false alarms ≈ 900 days; a spurious alarm in 120 would be rare.
-		expect(cusum(series(seed, 120, 0.15))!.alarm).toBe(false);
-	});
+	it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])(
+		'raises no alarm on 120 days without a shift (seed %s)',
+		(seed) => {
+			// Average run length between false alarms ≈ 900 days; a spurious alarm in 120 would be rare.
+			expect(cusum(series(seed, 120, 0.15))!.alarm).toBe(false);
+		}
+	);
 
 	it.each([1, 2, 3, 4, 5])('flags a 15 % relative rise from day 40 and dates it (seed %s)', (seed) => {
 		// Shift 0.0225 against a daily sd of 2 · √(0.15 · 0.85 / 2000) = 0.016: 1.4 sd a day.

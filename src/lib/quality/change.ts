@@ -137,7 +137,8 @@ export function detectJump(
 ): JumpResult | null {
 	const window = options.window ?? 7;
 	const threshold = options.threshold ?? 3;
-	if (!Number.isInteger(window) || window < 3) throw new RangeError(`window must be an integer ≥ 3, got ${window}`);
+	if (!Number.isInteger(window) || window < 3)
+		throw new RangeError(`window must be an integer ≥ 3, got ${window}`);
 	const days = checkSeries(series);
 	const before = days.filter((d) => d.day < releaseDay).slice(-window);
 	const after = days.filter((d) => d.day >= releaseDay).slice(0, window);

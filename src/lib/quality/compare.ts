@@ -67,7 +67,8 @@ export function mixtureSequentialTest(
 		0.5 * Math.log(variance / (variance + tau2)) +
 		(tau2 * difference * difference) / (2 * variance * (variance + tau2));
 	const radius = Math.sqrt(
-		((variance * (variance + tau2)) / tau2) * (2 * Math.log(1 / alpha) + Math.log((variance + tau2) / variance))
+		((variance * (variance + tau2)) / tau2) *
+			(2 * Math.log(1 / alpha) + Math.log((variance + tau2) / variance))
 	);
 	return {
 		likelihoodRatio: Math.exp(logRatio),

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { rejectionJump, stoppedTypes, telemetryAlerts, type HourlyCounts } from './health';
 
-const hour = (i: number) => `2026-11-${String(1 + Math.floor(i / 24)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00Z`;
+const hour = (i: number) =>
+	`2026-11-${String(1 + Math.floor(i / 24)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00Z`;
 
 // 48 normal hours: 10 transcriptions and 4 corrections an hour, 1 rejection in 100 events
 // (one every 7 hours, roughly), then `tail` hours from `f`.
 function series(tail: number, f: (i: number) => Partial<HourlyCounts['accepted']> & { rejected?: number }) {
 	const out: HourlyCounts[] = [];
 	for (let i = 0; i < 48; i++)
-		out.push({ hour: hour(i), accepted: { transcription: 10, correction: 4 }, rejected: i % 7 === 0 ? 1 : 0 });
+		out.push({
+			hour: hour(i),
+			accepted: { transcription: 10, correction: 4 },
+			rejected: i % 7 === 0 ? 1 : 0
+		});
 	for (let j = 0; j < tail; j++) {
 		const { rejected = 0, ...accepted } = f(j);
 		out.push({ hour: hour(48 + j), accepted: accepted as Record<string, number>, rejected });
@@ -20,7 +25,12 @@ describe('stoppedTypes', () => {
 	it.each<[string, number, (j: number) => Record<string, number>, string[]]>([
 		['healthy', 3, () => ({ transcription: 10, correction: 4 }), []],
 		// Corrections stop; in 2 hours 20 transcriptions arrive: expected 192/480 · 20 = 8 ≥ 5 → alert.
-		['corrections stop while transcriptions go on', 2, () => ({ transcription: 10, correction: 0 }), ['correction']],
+		[
+			'corrections stop while transcriptions go on',
+			2,
+			() => ({ transcription: 10, correction: 0 }),
+			['correction']
+		],
 		// After one hour only 4 are expected (192/480 · 10): not yet.
 		['too early to tell', 1, () => ({ transcription: 10 }), []],
 		// Everything stops: nothing expected from the others' clock; an outage is not this rule.
@@ -62,13 +72,26 @@ describe('rejectionJump', () => {
 		// Baseline share (7 + 1)/(679 + 2) ≈ 1.2 %; 3 hours of 5 rejected of 19 (26 %): z ≫ 4.
 		['jump', 3, () => ({ transcription: 10, correction: 4, rejected: 5 }), hour(48)],
 		// The jump starts an hour later; one elevated hour already gives z ≫ 4 with 5 rejections.
-		['jump from the second hour', 3, (j) => ({ transcription: 10, correction: 4, rejected: j >= 1 ? 5 : 0 }), hour(49)],
+		[
+			'jump from the second hour',
+			3,
+			(j) => ({ transcription: 10, correction: 4, rejected: j >= 1 ? 5 : 0 }),
+			hour(49)
+		],
 		// Only 2 rejections: below minRejections.
 		['too few rejections', 1, () => ({ transcription: 2, rejected: 2 }), null],
 		// Recovery: the last hour is clean again.
 		['recovered', 4, (j) => ({ transcription: 10, correction: 4, rejected: j < 3 ? 5 : 0 }), null],
 		// An hour without any traffic neither breaks nor extends the run.
-		['quiet hour inside the jump', 3, (j) => (j === 2 ? {} : { transcription: 10, correction: 4, rejected: 5 }), hour(48)]
+		[
+			'quiet hour inside the jump',
+			3,
+			(j) =>
+				j === 2
+					? { transcription: 0, correction: 0, rejected: 0 }
+					: { transcription: 10, correction: 4, rejected: 5 },
+			hour(48)
+		]
 	])('%s', (_, tail, f, since) => {
 		const alerts = rejectionJump(series(tail, f));
 		expect(alerts.map((a) => a.since)).toEqual(since === null ? [] : [since]);

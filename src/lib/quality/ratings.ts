@@ -81,5 +81,11 @@ export function meanRating(
 	const cap = options.cap ?? RATING_CAP;
 	const b = clusterBootstrap(clusters, (s) => cappedRatio(s, cap).estimate, options);
 	if (b === null) return null;
-	return { estimate: b.estimate, low: b.low, high: b.high, installations: clusters.length, ratings: rows.length };
+	return {
+		estimate: b.estimate,
+		low: b.low,
+		high: b.high,
+		installations: clusters.length,
+		ratings: rows.length
+	};
 }

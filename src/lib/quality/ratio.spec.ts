@@ -48,9 +48,9 @@ describe('toClusters / cappedRatio', () => {
 	});
 
 	it.each([0, 1.5, NaN])('rejects samplingRate %s', (rate) => {
-		expect(() => toClusters([{ installationId: 'a', numerator: 1, denominator: 1, samplingRate: rate }])).toThrow(
-			RangeError
-		);
+		expect(() =>
+			toClusters([{ installationId: 'a', numerator: 1, denominator: 1, samplingRate: rate }])
+		).toThrow(RangeError);
 	});
 
 	it('computes the capped ratio and its clustered variance by hand', () => {

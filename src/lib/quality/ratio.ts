@@ -81,7 +81,11 @@ export function toClusters(rows: readonly ClusterRow[]): Cluster[] {
 		finiteNonNegative(r.denominator, 'denominator');
 		const rate = r.samplingRate ?? 1;
 		if (!(rate > 0 && rate <= 1)) throw new RangeError(`samplingRate must be in (0, 1], got ${rate}`);
-		const c = byId.get(r.installationId) ?? { installationId: r.installationId, numerator: 0, denominator: 0 };
+		const c = byId.get(r.installationId) ?? {
+			installationId: r.installationId,
+			numerator: 0,
+			denominator: 0
+		};
 		c.numerator += r.numerator / rate;
 		c.denominator += r.denominator / rate;
 		byId.set(r.installationId, c);

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { pooledWer, werInterval, werSummary, type WerRow } from './wer';
 
-const row = (installationId: string, errors: number, referenceWords: number, samplingRate?: number): WerRow => ({
+const row = (
+	installationId: string,
+	errors: number,
+	referenceWords: number,
+	samplingRate?: number
+): WerRow => ({
 	installationId,
 	errors,
 	referenceWords,
@@ -30,10 +35,13 @@ describe('pooledWer', () => {
 		// 20 installations of 1000 words at WER 0.1, one of 180,000 words (90 %) at WER 0.5.
 		// Cap: c = 0.05 (20,000 + c) → c = 1000 / 0.95 ≈ 1052.6 (≥ the 200 floor), so the heavy one
 		// carries exactly 5 %: WER = 0.95 · 0.1 + 0.05 · 0.5 = 0.12 (uncapped it would be 0.46).
-		const rows = [...Array.from({ length: 20 }, (_, i) => row(`u${i}`, 100, 1000)), row('heavy', 90_000, 180_000)];
+		const rows = [
+			...Array.from({ length: 20 }, (_, i) => row(`u${i}`, 100, 1000)),
+			row('heavy', 90_000, 180_000)
+		];
 		const r = pooledWer(rows);
 		expect(r.wer).toBeCloseTo(0.12, 12);
-		expect(r.uncappedWer).toBeCloseTo(90_000 / 180_000 * 0.9 + 0.1 * 0.1, 12);
+		expect(r.uncappedWer).toBeCloseTo((90_000 / 180_000) * 0.9 + 0.1 * 0.1, 12);
 		expect(r.largestShare).toBeCloseTo(0.05, 12);
 		expect(r.cap).toBeCloseTo(1000 / 0.95, 9);
 		expect(r.words).toBe(200_000);

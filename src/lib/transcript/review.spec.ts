@@ -33,14 +33,52 @@ describe('playedSeconds', () => {
 		['nothing played', [], 0, 10, 0],
 		['all of it', [{ from: 0, to: 10 }], 0, 10, 10],
 		// [2,6) and [4,8) overlap on [4,6): union [2,8) = 6 s.
-		['overlap counts once', [{ from: 2, to: 6 }, { from: 4, to: 8 }], 0, 10, 6],
+		[
+			'overlap counts once',
+			[
+				{ from: 2, to: 6 },
+				{ from: 4, to: 8 }
+			],
+			0,
+			10,
+			6
+		],
 		// The same second replayed three times is one second.
-		['repeats count once', [{ from: 1, to: 2 }, { from: 1, to: 2 }, { from: 1, to: 2 }], 0, 10, 1],
+		[
+			'repeats count once',
+			[
+				{ from: 1, to: 2 },
+				{ from: 1, to: 2 },
+				{ from: 1, to: 2 }
+			],
+			0,
+			10,
+			1
+		],
 		// Segment [10,20): [5,12) clips to [10,12) = 2 s, [18,30) to [18,20) = 2 s.
-		['clipped to the segment', [{ from: 5, to: 12 }, { from: 18, to: 30 }], 10, 20, 4],
+		[
+			'clipped to the segment',
+			[
+				{ from: 5, to: 12 },
+				{ from: 18, to: 30 }
+			],
+			10,
+			20,
+			4
+		],
 		['outside the segment', [{ from: 0, to: 5 }], 10, 20, 0],
 		// Unsorted, nested: [3,4) inside [0,5), then [6,7): 5 + 1 = 6 s.
-		['unsorted and nested', [{ from: 6, to: 7 }, { from: 0, to: 5 }, { from: 3, to: 4 }], 0, 10, 6]
+		[
+			'unsorted and nested',
+			[
+				{ from: 6, to: 7 },
+				{ from: 0, to: 5 },
+				{ from: 3, to: 4 }
+			],
+			0,
+			10,
+			6
+		]
 	])('%s', (_, intervals, start, end, expected) => {
 		expect(playedSeconds(intervals, start, end)).toBeCloseTo(expected, 12);
 	});
