@@ -27,6 +27,23 @@ export default ts.config(
 		}
 	},
 	{
+		// The statistics room is pure: plain arrays in, numbers out; no database, DOM, or other room.
+		files: ['src/lib/quality/**/*.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							group: ['$lib/*', '!$lib/shared', '!$lib/shared/*', '../*', '$app/*', 'node:*', 'kysely'],
+							message: 'src/lib/quality/ is pure statistics: import only from ./ or $lib/shared.'
+						}
+					]
+				}
+			]
+		}
+	},
+	{
 		ignores: [
 			'build/',
 			'.svelte-kit/',
