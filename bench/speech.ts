@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
-import { createNodeEngine, decodeAudioFile } from '../src/lib/engine/node';
-import type { Engine } from '../src/lib/engine/pipeline';
+import { createNodeEngine, decodeAudioFile } from '../src/lib/engine/node/index';
+import type { Engine } from '../src/lib/engine/engine';
 import { wer } from '../src/lib/transcript/align';
 import { runPocketsphinx } from './peer-pocketsphinx';
 

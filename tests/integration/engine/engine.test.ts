@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeEngine, decodeAudioFile } from '../../../src/lib/engine/node';
-import type { Engine } from '../../../src/lib/engine/pipeline';
+import { createNodeEngine, decodeAudioFile } from '../../../src/lib/engine/node/index';
+import type { Engine } from '../../../src/lib/engine/engine';
 import { totalWer, wer } from '../../../src/lib/transcript/align';
 
 const speech = join(import.meta.dirname, '../../fixtures/speech');
