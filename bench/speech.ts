@@ -33,7 +33,7 @@ function row(label: string, value: string) {
 /** Median RTF of warm runs of the whole pipeline (VAD + decoding) on one file. */
 async function nodeRtf(engine: Engine, file: string, runs = RUNS) {
 	const { audio } = await decodeAudioFile(file);
-	const seconds = audio.length / 16000;
+	const seconds = audio.length / engine.sampleRate;
 	await engine.transcribe(audio); // warm-up
 	const times: number[] = [];
 	let text = '';
