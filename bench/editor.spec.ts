@@ -5,6 +5,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
+import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
 import { createDoc } from '../src/lib/transcript/document';
 import type { TranscriptResult } from '../src/lib/transcript/types';
 import { expect, fixturePath, test } from '../tests/e2e/fixtures';
@@ -27,7 +28,7 @@ function longResult(): TranscriptResult {
 	});
 	return {
 		text: segments.map((s) => s.text).join(' '),
-		model: { id: 'moonshine-tiny-en', version: 'bench', sha256: 'bench' },
+		model: { id: DEFAULT_MODEL_ID, version: 'bench', sha256: 'bench' },
 		backend: 'wasm',
 		durationSec: SEGMENTS * 9,
 		segments,

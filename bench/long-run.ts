@@ -2,7 +2,7 @@
 // with the RTF, the process's peak memory (engine load included) and memory along the segments.
 // Used by bench/speech.ts (benchLong); run alone: tsx bench/long-run.ts FILE
 import { wasmHeapBytes } from './wasm-memory';
-const { createNodeEngine, openAudioFile } = await import('../src/lib/engine/node');
+const { createNodeEngine, openAudioFile } = await import('../src/lib/engine/node/index');
 
 const file = process.argv[2];
 const engine = await createNodeEngine();

@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
-import { createNodeEngine, decodeAudioFile } from '../src/lib/engine/node';
-import type { Engine } from '../src/lib/engine/pipeline';
+import { createNodeEngine, decodeAudioFile } from '../src/lib/engine/node/index';
+import type { Engine } from '../src/lib/engine/engine';
 import { wer } from '../src/lib/transcript/align';
 import { runPocketsphinx } from './peer-pocketsphinx';
 
@@ -33,7 +33,7 @@ function row(label: string, value: string) {
 /** Median RTF of warm runs of the whole pipeline (VAD + decoding) on one file. */
 async function nodeRtf(engine: Engine, file: string, runs = RUNS) {
 	const { audio } = await decodeAudioFile(file);
-	const seconds = audio.length / 16000;
+	const seconds = audio.length / engine.sampleRate;
 	await engine.transcribe(audio); // warm-up
 	const times: number[] = [];
 	let text = '';

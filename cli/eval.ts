@@ -4,7 +4,8 @@
 // with substitutions, deletions and insertions, and the real-time factor of each file.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createNodeEngine, DEFAULT_MODEL_ID, openAudioFile } from '../src/lib/engine/node';
+import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
+import { createNodeEngine, openAudioFile } from '../src/lib/engine/node/index';
 import { totalWer, wer, type WerResult } from '../src/lib/transcript/align';
 import { parseCli } from './args';
 

@@ -2,7 +2,8 @@
 // Transcribes each file on this machine (no network) and prints the result on stdout.
 // Exit status: 0 when every file was transcribed, 1 when any failed (one line on stderr each).
 import { basename } from 'node:path';
-import { createNodeEngine, DEFAULT_MODEL_ID, openAudioFile } from '../src/lib/engine/node';
+import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
+import { createNodeEngine, openAudioFile } from '../src/lib/engine/node/index';
 import { formatResult, isOutputFormat, OUTPUT_FORMATS } from '../src/lib/transcript/result-format';
 import { parseCli, progressDone, progressLine } from './args';
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { hoistSharedConstants, precomputeCrossAttentionKeys } from './lib/moonshine-graph.mjs';
+import { hoistSharedConstants, precomputeCrossAttentionKeys } from '../src/lib/engine/moonshine/graph.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const modelsDir = join(root, 'models');
@@ -96,7 +96,7 @@ for (const { dir, manifest } of manifests) {
 					fail(
 						`rewriting ${shipped.name} (${spec.from.rewrites.join(', ')}) gave sha256 ${result}, but ` +
 							`models/${manifest.id}/manifest.json expects ${spec.sha256} for ${spec.name}.\n` +
-							'The rewrites in scripts/lib/moonshine-graph.mjs changed. Check that the engine still produces ' +
+							'The rewrites in src/lib/engine/moonshine/graph.mjs changed. Check that the engine still produces ' +
 							'the reference token ids (tests/integration/engine) before updating the manifest.'
 					);
 				}

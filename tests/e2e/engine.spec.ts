@@ -3,9 +3,10 @@
 import { expect, test } from './fixtures';
 import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MODEL_ID } from '../../src/lib/engine/models';
 
 const shipped = JSON.parse(
-	readFileSync(new URL('../../models/moonshine-tiny-en/manifest.json', import.meta.url), 'utf8')
+	readFileSync(new URL(`../../models/${DEFAULT_MODEL_ID}/manifest.json`, import.meta.url), 'utf8')
 ) as { version: string };
 
 /** Greedy output of the bundled check clip (tests/fixtures/speech/agent-alreadyon.wav), as in Node. */
@@ -25,7 +26,7 @@ test('the worker transcribes a real recording with WASM threads', async ({ page 
 	await expect(page.getByTestId('backend')).toHaveText('wasm');
 	await expect(page.getByText('Cross-origin isolated (WASM threads)').locator('+ dd')).toHaveText('yes');
 	const result = JSON.parse(await page.getByTestId('result').innerText());
-	expect(result.model).toMatchObject({ id: 'moonshine-tiny-en', version: shipped.version });
+	expect(result.model).toMatchObject({ id: DEFAULT_MODEL_ID, version: shipped.version });
 	expect(result.segments[0].words[0]).toMatchObject({ text: 'That' });
 	for (const w of result.segments.flatMap((s: { words: { confidence: number }[] }) => s.words)) {
 		expect(w.confidence).toBeGreaterThan(0);

@@ -1,10 +1,10 @@
 /**
- * 16 kHz mono audio as the engine reads it: in pieces. A recording in memory is one kind of source;
- * a WAV file read on demand (wav-file.ts, Node) is another, so that an hour of audio never has to be
- * held in memory at once (230 MB as Float32).
+ * Mono audio at the engine's rate (ENGINE_SAMPLE_RATE) as the engine reads it: in pieces. A recording
+ * in memory is one kind of source; a WAV file read on demand (node/wav-file.ts) is another, so that an
+ * hour of audio never has to be held in memory at once (230 MB as Float32 at 16 kHz).
  */
 export interface AudioSource {
-	/** Samples at 16 kHz. */
+	/** Samples at ENGINE_SAMPLE_RATE. */
 	readonly length: number;
 	/** Samples [start, end), 0 <= start <= end <= length. The result may be a view: do not keep it. */
 	read(start: number, end: number): Float32Array;

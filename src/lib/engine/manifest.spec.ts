@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { asrArchitectureOf, modelRef, parseManifest } from './manifest';
+import { ENGINE_SAMPLE_RATE } from './models';
 
 const sha = (c: string) => c.repeat(64);
 const valid = {
@@ -24,7 +25,7 @@ const valid = {
 			}
 		}
 	},
-	sampleRate: 16000,
+	sampleRate: ENGINE_SAMPLE_RATE,
 	architecture: {
 		decoderLayers: 6,
 		kvHeads: 8,
@@ -58,6 +59,8 @@ describe('parseManifest', () => {
 		[['files', 'decoder', 'from', 'rewrites'], ['made-up'], /files\.decoder\.from\.rewrites\.0/],
 		[['files', 'decoder', 'from', 'rewrites'], [], /files\.decoder\.from\.rewrites/],
 		[['kind'], 'tts', /kind/],
+		[['sampleRate'], 8000, /sampleRate: must be 16000: the engine decodes all audio to that rate/],
+		[['sampleRate'], '16000', /sampleRate: must be 16000/],
 		[['source'], undefined, /source/]
 	])('names the bad field %j', (path, value, message) => {
 		expect(() => parseManifest(edit(path, value))).toThrow(message);

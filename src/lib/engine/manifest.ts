@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ModelRef } from '../transcript/types';
+import { ENGINE_SAMPLE_RATE } from './models';
 
 const plainFile = {
 	name: z.string().regex(/^[\w.-]+$/, 'a plain file name'),
@@ -7,7 +8,7 @@ const plainFile = {
 	sha256: z.string().regex(/^[0-9a-f]{64}$/)
 };
 
-/** Graph rewrites that `npm install` may apply to a shipped file (scripts/lib/moonshine-graph.mjs). */
+/** Graph rewrites that `npm install` may apply to a shipped file (engine/moonshine/graph.mjs). */
 export const GRAPH_REWRITES = ['precompute-cross-attention-keys', 'hoist-shared-constants'] as const;
 
 const fileSpec = z.object({
@@ -30,7 +31,11 @@ export const manifestSchema = z.object({
 	license: z.string(),
 	source: z.object({ npm: z.string(), version: z.string(), dir: z.string() }),
 	files: z.record(z.string(), fileSpec),
-	sampleRate: z.number().int().positive(),
+	// The engine takes audio at one rate (see ENGINE_SAMPLE_RATE): a model trained at another is refused
+	// here, when its manifest is read, rather than fed audio at the wrong speed.
+	sampleRate: z.literal(ENGINE_SAMPLE_RATE, {
+		error: `must be ${ENGINE_SAMPLE_RATE}: the engine decodes all audio to that rate`
+	}),
 	tokenizer: z
 		.object({ type: z.literal('llama-tokenizer-js'), vocabSize: z.number().int().positive() })
 		.optional(),

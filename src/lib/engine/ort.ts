@@ -1,9 +1,6 @@
-// The one place that knows which onnxruntime-web bundle runs where. Everything else receives an
-// OrtModule and stays agnostic: Node uses the package's node build (WASM), the browser worker imports
-// `onnxruntime-web/wasm` (14 MB runtime) or, only where WebGPU is used, `onnxruntime-web/webgpu`.
-// The default/`all` bundle is avoided on purpose: its JSEP WebGPU path decodes garbage on this
-// int8 decoder (every probability 0.25), while the native WebGPU provider in the webgpu bundle
-// gives the same token ids as WASM.
+// The engine's view of onnxruntime-web: its types and the session options for each backend. The
+// engine receives an OrtModule and stays agnostic of where it came from: node/index.ts passes the
+// package's node build (WASM), browser/ort.ts loads the browser bundles.
 import type * as OrtTypes from 'onnxruntime-web';
 
 /** The onnxruntime-web module, whichever bundle provided it. */
@@ -14,17 +11,6 @@ export declare namespace InferenceSession {
 	type SessionOptions = OrtTypes.InferenceSession.SessionOptions;
 }
 export type Tensor = OrtTypes.Tensor;
-
-/** Loads the runtime for a backend in a browser or worker. */
-export async function loadBrowserOrt(backend: 'wasm' | 'webgpu'): Promise<OrtModule> {
-	const ort =
-		backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
-	// Threads need SharedArrayBuffer, which only a cross-origin isolated page has.
-	ort.env.wasm.numThreads = globalThis.crossOriginIsolated
-		? Math.min(4, navigator.hardwareConcurrency || 2)
-		: 1;
-	return ort as unknown as OrtModule;
-}
 
 /** Session options for a backend. */
 export function sessionOptions(backend: 'wasm' | 'webgpu'): OrtTypes.InferenceSession.SessionOptions {

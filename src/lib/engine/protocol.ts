@@ -9,7 +9,7 @@ export type WorkerRequest =
 	| {
 			type: 'transcribe';
 			jobId: string;
-			/** 16 kHz mono PCM; transferred, not copied. */
+			/** Mono PCM at ENGINE_SAMPLE_RATE (models.ts); transferred, not copied. */
 			audio: Float32Array;
 	  }
 	| { type: 'cancel'; jobId: string };

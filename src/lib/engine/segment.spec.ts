@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ENGINE_SAMPLE_RATE } from './models';
 import { segmentSpeech } from './segment';
 
 const FRAME = 512;
@@ -42,14 +43,14 @@ describe('segmentSpeech', () => {
 	it('merges close neighbours up to the target length', () => {
 		const p = frames(('#'.repeat(30) + '.'.repeat(15)).repeat(6));
 		const spans = segmentSpeech(p, p.length * FRAME, { padMs: 0, mergeGapMs: 600, targetSeconds: 3 });
-		for (const s of spans) expect(s.end - s.start).toBeLessThanOrEqual(3 * 16000);
+		for (const s of spans) expect(s.end - s.start).toBeLessThanOrEqual(3 * ENGINE_SAMPLE_RATE);
 		expect(spans.length).toBe(3);
 	});
 
 	it('cuts speech longer than maxSeconds at the quietest frame', () => {
 		const p = Array.from({ length: 2000 }, (_, i) => (i === 500 ? 0.4 : 0.9)); // 64 s of speech
 		const spans = segmentSpeech(p, 2000 * FRAME, { maxSeconds: 20 });
-		for (const s of spans) expect(s.end - s.start).toBeLessThanOrEqual(20 * 16000);
+		for (const s of spans) expect(s.end - s.start).toBeLessThanOrEqual(20 * ENGINE_SAMPLE_RATE);
 		expect(spans.some((s) => s.end === 500 * FRAME)).toBe(true);
 		// contiguous, covering all the speech
 		for (let i = 1; i < spans.length; i++) expect(spans[i].start).toBe(spans[i - 1].end);
@@ -58,7 +59,7 @@ describe('segmentSpeech', () => {
 	});
 
 	it('cuts speech longer than softMaxSeconds only at a real dip', () => {
-		const frames15s = Math.round((15 * 16000) / FRAME); // 469 frames
+		const frames15s = Math.round((15 * ENGINE_SAMPLE_RATE) / FRAME); // 469 frames
 		const withDip = Array.from({ length: frames15s }, (_, i) => (i === 280 ? 0.3 : 0.9)); // dip at ~9 s
 		expect(segmentSpeech(withDip, frames15s * FRAME, { softMaxSeconds: 12 }).map((s) => s.end)).toEqual([
 			280 * FRAME,

@@ -1,3 +1,5 @@
+import { ENGINE_SAMPLE_RATE } from './models';
+
 /**
  * Turns per-frame speech probabilities into segments for the recogniser. Pure: the VAD model runs
  * elsewhere (vad.ts); this is where the policy lives, so it is tested on synthetic probabilities.
@@ -32,7 +34,7 @@ export interface SegmentOptions {
 
 /** Defaults tuned on read speech; documented above. */
 export const defaultSegmentOptions: SegmentOptions = {
-	sampleRate: 16000,
+	sampleRate: ENGINE_SAMPLE_RATE,
 	frameSamples: 512,
 	threshold: 0.5,
 	minSilenceMs: 300,

@@ -2,6 +2,8 @@ import { SCAN_CHUNK, type AudioSource } from './audio-source';
 import type { InferenceSession, OrtModule, Tensor } from './ort';
 import { yieldToEventLoop } from './yield';
 
+/** The rate the frame sizes below are for; silero's 8 kHz mode takes 256-sample frames and 32 of context. */
+const RATE = 16_000;
 /** Samples of left context silero v5 expects before each 512-sample frame at 16 kHz. */
 const CONTEXT = 64;
 const FRAME = 512;
@@ -17,8 +19,13 @@ export class SileroVad {
 		private readonly session: InferenceSession
 	) {}
 
-	/** Creates the session from the model bytes. VAD always runs on WASM: it is tiny and sequential. */
-	static async create(ort: OrtModule, bytes: Uint8Array): Promise<SileroVad> {
+	/**
+	 * Creates the session from the model bytes, for audio at `sampleRate` (the engine's, from the
+	 * manifest), which must be the rate the frame sizes are for. VAD always runs on WASM: it is tiny
+	 * and sequential.
+	 */
+	static async create(ort: OrtModule, bytes: Uint8Array, sampleRate: number): Promise<SileroVad> {
+		if (sampleRate !== RATE) throw new Error(`the Silero VAD runs at ${RATE} Hz here, not ${sampleRate} Hz`);
 		const session = await ort.InferenceSession.create(bytes, {
 			executionProviders: ['wasm'],
 			graphOptimizationLevel: 'all'
@@ -32,7 +39,7 @@ export class SileroVad {
 		const frames = Math.ceil(audio.length / FRAME);
 		const probs = new Float32Array(frames);
 		let state: Tensor = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
-		const sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
+		const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(RATE)]), []);
 		const window = new Float32Array(CONTEXT + FRAME);
 		// The source is read a piece at a time (a whole number of frames), not all at once.
 		const piece = Math.floor(SCAN_CHUNK / FRAME) * FRAME;

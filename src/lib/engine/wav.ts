@@ -1,4 +1,5 @@
 import { resample, toMono } from './resample';
+import { ENGINE_SAMPLE_RATE } from './models';
 
 /** Decoded PCM: one Float32Array per channel, samples in [-1, 1]. */
 export interface Pcm {
@@ -132,10 +133,13 @@ export function parseWav(bytes: Uint8Array): Pcm & { truncated: boolean } {
 	return { sampleRate: layout.sampleRate, channels: decodeFrames(data, layout), truncated: layout.truncated };
 }
 
-/** Parses a WAV file and converts it to what the engine takes: 16 kHz mono. */
+/** Parses a WAV file and converts it to what the engine takes: mono at ENGINE_SAMPLE_RATE (16 kHz). */
 export function wavToMono16k(bytes: Uint8Array): { audio: Float32Array; truncated: boolean } {
 	const wav = parseWav(bytes);
-	return { audio: resample(toMono(wav.channels), wav.sampleRate, 16000), truncated: wav.truncated };
+	return {
+		audio: resample(toMono(wav.channels), wav.sampleRate, ENGINE_SAMPLE_RATE),
+		truncated: wav.truncated
+	};
 }
 
 function ascii(bytes: Uint8Array, at: number, len: number): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import llamaTokenizer from 'llama-tokenizer-js';
-import { moonshineTokenizer } from './tokenizer';
+import { moonshineTokenizer } from './moonshine/tokenizer';
 import { interpolateWordTimes, speechClock, tokensToWords, type PieceTokenizer } from './words';
 
 const fake: PieceTokenizer = {

@@ -59,7 +59,7 @@ export function tokensToWords(
 /**
  * Word times inside a segment, estimated: speaking time is shared out in proportion to each word's
  * character count (plus one for the space after it). `clock` maps a fraction of the segment's
- * speaking time to seconds; by default time is linear over [start, end], and the pipeline passes
+ * speaking time to seconds; by default time is linear over [start, end], and the engine passes
  * one that skips the frames the VAD heard as silence. Moonshine gives no alignment, so this is an
  * honest approximation, labelled as such in every result (`wordTiming`).
  */

@@ -3,7 +3,7 @@ export interface Word {
 	text: string;
 	start: number;
 	end: number;
-	/** Model confidence in [0, 1]; see src/lib/engine/confidence.ts for how it is aggregated. */
+	/** Model confidence in [0, 1]; the minimum of its tokens' probabilities (tokensToWords in src/lib/engine/words.ts). */
 	confidence: number;
 }
 

@@ -1,5 +1,5 @@
 import { createContext } from 'svelte';
-import { decodeToMono16k } from '../audio/decode';
+import { decodeToMono16k } from '../engine/browser/decode';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
 import { createDoc } from '../transcript/document';
 import type { TranscriptResult } from '../transcript/types';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerRequest, WorkerResponse } from '../engine/protocol';
 import type { Segment, TranscriptResult } from '../transcript/types';
 import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
-import { AudioDecodeError } from '../audio/decode';
+import { AudioDecodeError } from '../engine/browser/decode';
 
 /** A worker that follows the protocol; `script` decides what each transcribe request produces. */
 class FakeWorker implements WorkerLike {

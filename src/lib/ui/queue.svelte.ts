@@ -1,14 +1,11 @@
-import type { BackendPreference, WorkerRequest, WorkerResponse } from '../engine/protocol';
+import type { BackendPreference, WorkerResponse } from '../engine/protocol';
 import type { Backend, Segment, TranscriptResult } from '../transcript/types';
-import type { DecodedAudio } from '../audio/decode';
+import type { EngineWorker } from '../engine/browser/client';
+import type { DecodedAudio } from '../engine/browser/decode';
+import { DEFAULT_MODEL_ID } from '../engine/models';
 
-/** The part of a Worker the queue uses, so tests can pass a fake. */
-export interface WorkerLike {
-	postMessage(message: WorkerRequest, transfer?: Transferable[]): void;
-	onmessage: ((event: MessageEvent<WorkerResponse>) => void) | null;
-	onerror: ((event: ErrorEvent) => void) | null;
-	terminate(): void;
-}
+/** The worker the queue drives (the engine's typed client), so tests can pass a fake. */
+export type WorkerLike = EngineWorker;
 
 /** Where a job is. */
 export type JobStatus =
@@ -34,9 +31,6 @@ export interface QueueDeps {
 	/** After this long without an answer to `cancel`, the worker is killed (ms). */
 	cancelGraceMs?: number;
 }
-
-/** The model the worker loads; one for the whole app. */
-export const DEFAULT_MODEL_ID = 'moonshine-tiny-en';
 
 /** One file on its way to a transcript. */
 export class Job {

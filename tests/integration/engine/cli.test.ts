@@ -4,12 +4,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL_ID } from '../../../src/lib/engine/models';
 
 const root = resolve(import.meta.dirname, '../../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
 const run = (script: string, args: string[]) =>
 	spawnSync(tsx, [join(root, 'cli', script), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-const shipped = JSON.parse(readFileSync(join(root, 'models/moonshine-tiny-en/manifest.json'), 'utf8')) as {
+const shipped = JSON.parse(readFileSync(join(root, 'models', DEFAULT_MODEL_ID, 'manifest.json'), 'utf8')) as {
 	version: string;
 };
 const speech = (f: string) => join(root, 'tests/fixtures/speech', f);
@@ -34,7 +35,7 @@ describe('npm run transcribe', () => {
 		expect(Object.keys(json)).toEqual(
 			expect.arrayContaining(['text', 'model', 'backend', 'durationSec', 'segments'])
 		);
-		expect(json.model).toMatchObject({ id: 'moonshine-tiny-en', version: shipped.version });
+		expect(json.model).toMatchObject({ id: DEFAULT_MODEL_ID, version: shipped.version });
 		expect(json.model.sha256).toMatch(/^[0-9a-f]{64}$/);
 		expect(json.segments[0].words[0]).toEqual({
 			text: 'That',

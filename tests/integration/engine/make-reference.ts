@@ -3,7 +3,7 @@
 // Regenerate only after a deliberate change of model or decoding: npx tsx tests/integration/engine/make-reference.ts
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createNodeEngine, decodeAudioFile } from '../../../src/lib/engine/node';
+import { createNodeEngine, decodeAudioFile } from '../../../src/lib/engine/node/index';
 
 const dir = join(import.meta.dirname, '../../fixtures/speech');
 const items = readFileSync(join(dir, 'eval.jsonl'), 'utf8')

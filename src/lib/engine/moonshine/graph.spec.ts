@@ -4,9 +4,14 @@
 // tests/integration/engine, which pins its token ids.
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { sessionOptions } from '../../src/lib/engine/ort';
-import { hoistSharedConstants, precomputeCrossAttentionKeys } from './moonshine-graph.mjs';
-import { encodeMessage, stringField, varint, type WireField } from './protobuf-wire.mjs';
+import { sessionOptions } from '../ort';
+import { hoistSharedConstants, precomputeCrossAttentionKeys } from './graph.mjs';
+import {
+	encodeMessage,
+	stringField,
+	varint,
+	type WireField
+} from '../../../../scripts/lib/protobuf-wire.mjs';
 
 const H = 2;
 const D = 3;

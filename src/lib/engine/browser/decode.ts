@@ -1,14 +1,14 @@
 /**
- * Browser audio decoding for the engine: any file the browser can play becomes 16 kHz mono PCM.
+ * Browser audio decoding for the engine: any file the browser can play becomes mono PCM at the
+ * engine's rate (ENGINE_SAMPLE_RATE, 16 kHz).
  *
  * Limits (shown to the user, enforced here): files up to MAX_FILE_BYTES (300 MB) and recordings up to
  * MAX_DURATION_SEC (2 hours). Why: decodeAudioData holds the whole decoded recording in memory, at
  * 16 kHz mono that is 230 MB of Float32 for 1 hour, and the worker needs its own copy while it runs.
  */
-import { toMono } from '../engine/resample';
+import { ENGINE_SAMPLE_RATE } from '../models';
+import { toMono } from '../resample';
 
-/** Sample rate the engine expects. */
-export const TARGET_SAMPLE_RATE = 16_000;
 /** Largest accepted file, in bytes (300 MB). */
 export const MAX_FILE_BYTES = 300 * 1024 * 1024;
 /** Longest accepted recording, in seconds (2 hours). */
@@ -33,7 +33,7 @@ export class AudioDecodeError extends Error {
 
 /** What the engine needs from a recording. */
 export interface DecodedAudio {
-	/** 16 kHz mono samples in [-1, 1]. */
+	/** Mono samples at ENGINE_SAMPLE_RATE, in [-1, 1]. */
 	samples: Float32Array;
 	durationSec: number;
 }
@@ -99,8 +99,8 @@ export function decodeTimeoutMs(bytes: number): number {
 }
 
 /**
- * Decodes a recording to 16 kHz mono with Web Audio. decodeAudioData resamples to its context's rate,
- * so an OfflineAudioContext at 16 kHz does the resampling in the browser's native code.
+ * Decodes a recording to mono at ENGINE_SAMPLE_RATE with Web Audio. decodeAudioData resamples to its
+ * context's rate, so an OfflineAudioContext at that rate does the resampling in the browser's native code.
  */
 export async function decodeToMono16k(
 	file: Blob,
@@ -109,7 +109,7 @@ export async function decodeToMono16k(
 	const early = precheckFile({ name, size: file.size, type: file.type });
 	if (early) throw early;
 	const bytes = await file.arrayBuffer();
-	const ctx = new OfflineAudioContext(1, 1, TARGET_SAMPLE_RATE);
+	const ctx = new OfflineAudioContext(1, 1, ENGINE_SAMPLE_RATE);
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	const timeout = new Promise<never>((_, reject) => {
 		timer = setTimeout(

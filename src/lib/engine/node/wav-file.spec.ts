@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { wavToMono16k } from './wav';
+import { wavToMono16k } from '../wav';
 import { openWavFile } from './wav-file';
-import { wav } from './wav.fixture';
+import { wav } from '../wav.fixture';
 
 const dir = mkdtempSync(join(tmpdir(), 'redline-wav-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,23 +1,21 @@
-// Node-only entry of the engine (CLI, evaluation, benchmarks, tests). Browser code never imports it.
+// Node-only entry of the engine (CLI, evaluation, benchmarks, tests). Browser code never imports it
+// (eslint.config.js enforces it).
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import decodeAudio from 'audio-decode';
 import * as ortNode from 'onnxruntime-web';
-import { parseManifest, type ModelManifest } from './manifest';
-import type { OrtModule } from './ort';
-import { AudioInputError, Engine, type EngineAssets } from './pipeline';
-import { resample, toMono } from './resample';
-import { memorySource, type AudioSource } from './audio-source';
-import { isWav, wavToMono16k, WavError } from './wav';
+import { parseManifest, type ModelManifest } from '../manifest';
+import type { OrtModule } from '../ort';
+import { AudioInputError, Engine, type EngineAssets } from '../engine';
+import { resample, toMono } from '../resample';
+import { memorySource, type AudioSource } from '../audio-source';
+import { isWav, wavToMono16k, WavError } from '../wav';
+import { DEFAULT_MODEL_ID, ENGINE_SAMPLE_RATE, VAD_MODEL_ID } from '../models';
 import { openWavFile } from './wav-file';
 
 /** The models folder at the top of the project. */
-export const MODELS_DIR = resolve(import.meta.dirname, '../../../models');
-/** The VAD every speech model is paired with. */
-export const VAD_MODEL_ID = 'silero-vad-v5';
-/** The model used when none is named. */
-export const DEFAULT_MODEL_ID = 'moonshine-tiny-en';
+export const MODELS_DIR = resolve(import.meta.dirname, '../../../../models');
 
 /** Reads a model's manifest. */
 export async function readManifest(modelId: string, modelsDir = MODELS_DIR): Promise<ModelManifest> {
@@ -124,7 +122,7 @@ export async function openAudioFile(path: string): Promise<OpenedAudio> {
 }
 
 /**
- * Decodes an audio file to 16 kHz mono in memory. WAV is parsed here (every PCM and float layout); other
+ * Decodes an audio file to mono at ENGINE_SAMPLE_RATE in memory. WAV is parsed here (every PCM and float layout); other
  * formats (mp3, ogg/opus, flac, m4a/aac, webm, …) go through the audio-decode package.
  */
 export async function decodeAudioFile(path: string): Promise<{ audio: Float32Array; truncated: boolean }> {
@@ -140,7 +138,7 @@ export async function decodeAudioFile(path: string): Promise<{ audio: Float32Arr
 	return decodeAudioBytes(bytes);
 }
 
-/** Decodes audio bytes to 16 kHz mono; see decodeAudioFile. */
+/** Decodes audio bytes to mono at ENGINE_SAMPLE_RATE; see decodeAudioFile. */
 export async function decodeAudioBytes(
 	bytes: Uint8Array
 ): Promise<{ audio: Float32Array; truncated: boolean }> {
@@ -169,5 +167,5 @@ export async function decodeAudioBytes(
 			'invalid'
 		);
 	}
-	return { audio: resample(toMono(channels), decoded.sampleRate, 16000), truncated: false };
+	return { audio: resample(toMono(channels), decoded.sampleRate, ENGINE_SAMPLE_RATE), truncated: false };
 }

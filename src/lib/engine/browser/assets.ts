@@ -1,11 +1,11 @@
 // Fetches model files from our own origin, verifies their sha256 and keeps them in Cache Storage,
 // so a second visit downloads nothing and a corrupted download is never used.
-import { parseManifest, sha256Hex, type ModelManifest } from './manifest';
-import type { EngineAssets } from './pipeline';
+import { parseManifest, sha256Hex, type ModelManifest } from '../manifest';
+import type { EngineAssets } from '../engine';
+import { VAD_MODEL_ID } from '../models';
 
 /** Changing this name drops every cached model (users download them again). */
 const CACHE_NAME = 'redline-models-v1';
-const VAD_MODEL_ID = 'silero-vad-v5';
 
 /** Reports bytes received for one file. */
 export type FileProgress = (file: string, loaded: number, total: number) => void;

@@ -1,10 +1,10 @@
 import type { Backend, ModelRef, Segment, TranscriptResult } from '../transcript/types';
 import { forEachChunk, memorySource, type AudioSource } from './audio-source';
 import { asrArchitectureOf, modelRef, type ModelManifest } from './manifest';
-import { CancelledError, MoonshineModel } from './moonshine';
+import { CancelledError, MoonshineModel } from './moonshine/model';
 import { sessionOptions, type OrtModule } from './ort';
 import { segmentSpeech, type SegmentOptions } from './segment';
-import { moonshineTokenizer } from './tokenizer';
+import { moonshineTokenizer } from './moonshine/tokenizer';
 import { SileroVad } from './vad';
 import { yieldToEventLoop } from './yield';
 import { interpolateWordTimes, speechClock, tokensToWords } from './words';
@@ -33,7 +33,6 @@ export class AudioInputError extends Error {
 /** Progress after each segment: the segment, the fraction of audio done, and an ETA in seconds. */
 export type SegmentCallback = (segment: Segment, fraction: number, etaSec: number | null) => void;
 
-const SAMPLE_RATE = 16000;
 const FRAME_SAMPLES = 512;
 /** Four hours: beyond this the PCM alone is ~1 GB of memory in a browser tab. */
 export const MAX_AUDIO_SECONDS = 4 * 3600;
@@ -46,6 +45,8 @@ export class Engine {
 	private constructor(
 		readonly model: ModelRef,
 		readonly backend: Backend,
+		/** The rate of the audio `transcribe` takes, from the model's manifest. */
+		readonly sampleRate: number,
 		private readonly asr: MoonshineModel,
 		private readonly vad: SileroVad
 	) {}
@@ -57,6 +58,7 @@ export class Engine {
 	static async create(ort: OrtModule, assets: EngineAssets, backend: Backend, vadOrt = ort): Promise<Engine> {
 		const arch = asrArchitectureOf(assets.manifest);
 		const vocab = assets.manifest.tokenizer?.vocabSize ?? arch.vocabSize;
+		const { sampleRate } = assets.manifest;
 		// One after the other, largest first, for the same reason as in MoonshineModel.create.
 		const settle = <T>(p: Promise<T>) =>
 			p.then(
@@ -64,12 +66,20 @@ export class Engine {
 				(reason): PromiseSettledResult<T> => ({ status: 'rejected', reason })
 			);
 		const asr = await settle(
-			MoonshineModel.create(ort, assets.encoder, assets.decoder, arch, vocab, sessionOptions(backend))
+			MoonshineModel.create(
+				ort,
+				assets.encoder,
+				assets.decoder,
+				arch,
+				vocab,
+				sampleRate,
+				sessionOptions(backend)
+			)
 		);
-		const vad = await settle(SileroVad.create(vadOrt, assets.vad));
+		const vad = await settle(SileroVad.create(vadOrt, assets.vad, sampleRate));
 		const ref = await settle(modelRef(assets.manifest));
 		if (asr.status === 'fulfilled' && vad.status === 'fulfilled' && ref.status === 'fulfilled') {
-			return new Engine(ref.value, backend, asr.value, vad.value);
+			return new Engine(ref.value, backend, sampleRate, asr.value, vad.value);
 		}
 		// Free the sessions that were created: a failed WebGPU attempt must not leak the VAD's.
 		if (asr.status === 'fulfilled') await asr.value.release();
@@ -83,7 +93,7 @@ export class Engine {
 	}
 
 	/**
-	 * Transcribes 16 kHz mono audio, in memory or read piece by piece from a source. Throws
+	 * Transcribes mono audio at `sampleRate`, in memory or read piece by piece from a source. Throws
 	 * AudioInputError for unusable audio, CancelledError on stop.
 	 */
 	async transcribe(
@@ -99,11 +109,12 @@ export class Engine {
 		} = {}
 	): Promise<TranscriptResult> {
 		const audio = input instanceof Float32Array ? memorySource(input) : input;
-		checkAudio(audio);
-		const durationSec = audio.length / SAMPLE_RATE;
+		const rate = this.sampleRate;
+		checkAudio(audio, rate);
+		const durationSec = audio.length / rate;
 		const probs = await this.vad.probabilities(audio, shouldStop);
 		if (shouldStop()) throw new CancelledError();
-		const spans = segmentSpeech(probs, audio.length, segmentOptions);
+		const spans = segmentSpeech(probs, audio.length, { sampleRate: rate, ...segmentOptions });
 		if (spans.length === 0) {
 			throw new AudioInputError('No speech was detected in this recording.', 'no-speech');
 		}
@@ -116,13 +127,13 @@ export class Engine {
 			await yieldToEventLoop();
 			if (shouldStop()) throw new CancelledError();
 			const decoded = await this.asr.decode(audio.read(span.start, span.end), shouldStop);
-			const start = span.start / SAMPLE_RATE;
-			const end = span.end / SAMPLE_RATE;
+			const start = span.start / rate;
+			const end = span.end / rate;
 			const words = interpolateWordTimes(
 				tokensToWords(decoded.tokens, decoded.probs, moonshineTokenizer),
 				start,
 				end,
-				speechClock(probs, FRAME_SAMPLES / SAMPLE_RATE, start, end)
+				speechClock(probs, FRAME_SAMPLES / rate, start, end)
 			);
 			doneSamples += span.end - span.start;
 			if (words.length > 0) {
@@ -156,10 +167,10 @@ export class Engine {
 	}
 }
 
-/** Rejects audio that cannot hold speech, before any model runs. */
-export function checkAudio(audio: AudioSource): void {
+/** Rejects audio (at `sampleRate`) that cannot hold speech, before any model runs. */
+export function checkAudio(audio: AudioSource, sampleRate: number): void {
 	if (audio.length === 0) throw new AudioInputError('The recording is empty (no audio samples).', 'empty');
-	if (audio.length > MAX_AUDIO_SECONDS * SAMPLE_RATE) {
+	if (audio.length > MAX_AUDIO_SECONDS * sampleRate) {
 		throw new AudioInputError(
 			`The recording is longer than ${MAX_AUDIO_SECONDS / 3600} hours; split it into parts.`,
 			'too-long'

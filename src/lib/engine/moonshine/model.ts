@@ -1,5 +1,5 @@
-import type { AsrArchitecture } from './manifest';
-import type { InferenceSession, OrtModule, Tensor } from './ort';
+import type { AsrArchitecture } from '../manifest';
+import type { InferenceSession, OrtModule, Tensor } from '../ort';
 import { repetitionCut } from './repetition';
 
 /** One decoded segment: token ids (without start/end tokens) and each token's probability. */
@@ -21,7 +21,9 @@ export class MoonshineModel {
 		private readonly decoder: InferenceSession,
 		private readonly arch: AsrArchitecture,
 		/** Only ids the tokenizer can turn into text are eligible: the logits are padded past its vocabulary. */
-		private readonly tokenizerVocab: number
+		private readonly tokenizerVocab: number,
+		/** The rate of the audio `decode` takes (the manifest's), which sets the token cap. */
+		private readonly sampleRate: number
 	) {
 		this.stepOutputs = decoder.outputNames.filter(
 			(n) => n === 'logits' || /^present\.\d+\.decoder\./.test(n)
@@ -42,6 +44,7 @@ export class MoonshineModel {
 		decoderBytes: Uint8Array,
 		arch: AsrArchitecture,
 		tokenizerVocab: number,
+		sampleRate: number,
 		options: InferenceSession.SessionOptions
 	): Promise<MoonshineModel> {
 		// The decoder first: its creation peaks highest (constant folding), and the WASM heap keeps its
@@ -50,17 +53,17 @@ export class MoonshineModel {
 		const decoder = await ort.InferenceSession.create(decoderBytes, options);
 		try {
 			const encoder = await ort.InferenceSession.create(encoderBytes, options);
-			return new MoonshineModel(ort, encoder, decoder, arch, tokenizerVocab);
+			return new MoonshineModel(ort, encoder, decoder, arch, tokenizerVocab, sampleRate);
 		} catch (err) {
 			await decoder.release();
 			throw err;
 		}
 	}
 
-	/** Decodes one segment of 16 kHz mono audio. `shouldStop` is polled between steps (cancellation). */
+	/** Decodes one segment of mono audio at the model's rate. `shouldStop` is polled between steps (cancellation). */
 	async decode(audio: Float32Array, shouldStop: () => boolean = () => false): Promise<DecodedTokens> {
 		const { ort, arch } = this;
-		const seconds = audio.length / 16000;
+		const seconds = audio.length / this.sampleRate;
 		const maxTokens = Math.max(4, Math.ceil(seconds * arch.maxTokensPerSecond));
 
 		const input = new ort.Tensor('float32', audio, [1, audio.length]);
@@ -137,7 +140,7 @@ export class MoonshineModel {
  * Empty cache tensors for the first step, shaped as the graph declares them: the batch is 1 and the
  * other named (sequence) dimensions are 0. Reading the declaration rather than assuming
  * [batch, heads, seq, headDim] matters: our rewritten decoder keeps the cross-attention key as
- * [batch, heads, headDim, seq] (scripts/lib/moonshine-graph.mjs).
+ * [batch, heads, headDim, seq] (moonshine/graph.mjs).
  */
 export function emptyCacheShapes(
 	decoder: Pick<InferenceSession, 'inputNames' | 'inputMetadata'>,

@@ -1,11 +1,11 @@
 // Node only: a WAV file as an AudioSource, read from disk piece by piece. Samples come out exactly
 // as wavToMono16k would give them for the whole file (same decoding, mix-down and resampling).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { AudioSource } from './audio-source';
-import { resamplePlan, resampleRange, resampleWindow, toMono, type ResamplePlan } from './resample';
-import { decodeFrames, frameBytes, readWavLayout, type WavLayout } from './wav';
+import type { AudioSource } from '../audio-source';
+import { resamplePlan, resampleRange, resampleWindow, toMono, type ResamplePlan } from '../resample';
+import { ENGINE_SAMPLE_RATE } from '../models';
+import { decodeFrames, frameBytes, readWavLayout, type WavLayout } from '../wav';
 
-const TARGET_RATE = 16000;
 /** Enough for the RIFF header and the chunks before the data in any ordinary file. */
 const HEAD_BYTES = 1 << 20;
 
@@ -58,7 +58,9 @@ class WavReader implements WavFileSource {
 	) {
 		this.truncated = layout.truncated;
 		this.plan =
-			layout.sampleRate === TARGET_RATE ? null : resamplePlan(layout.frames, layout.sampleRate, TARGET_RATE);
+			layout.sampleRate === ENGINE_SAMPLE_RATE
+				? null
+				: resamplePlan(layout.frames, layout.sampleRate, ENGINE_SAMPLE_RATE);
 		this.length = this.plan ? this.plan.outLength : layout.frames;
 	}
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AsrArchitecture } from './manifest';
-import { emptyCacheShapes, pickToken } from './moonshine';
+import type { AsrArchitecture } from '../manifest';
+import { emptyCacheShapes, pickToken } from './model';
 
 const arch = { decoderLayers: 1, kvHeads: 8, headDim: 36 } as AsrArchitecture;
 const names = ['decoder.key', 'decoder.value', 'encoder.key', 'encoder.value'].map(

@@ -1,13 +1,13 @@
 /// <reference lib="webworker" />
 // The transcription worker: one Engine per worker, created on 'load' and released when the model or
 // backend changes. Jobs run one at a time; 'cancel' is checked between decoder steps.
-import type { Backend } from '../transcript/types';
-import { decideBackend, type BackendVerdict, type Trial } from './backend';
-import { fetchAssets } from './browser-assets';
+import type { Backend } from '../../transcript/types';
+import { decideBackend, type BackendVerdict, type Trial } from '../backend';
+import { fetchAssets } from './assets';
 import { loadBrowserOrt } from './ort';
-import { AudioInputError, CancelledError, Engine, type EngineAssets } from './pipeline';
-import type { BackendPreference, WorkerRequest, WorkerResponse } from './protocol';
-import { wavToMono16k } from './wav';
+import { AudioInputError, CancelledError, Engine, type EngineAssets } from '../engine';
+import type { BackendPreference, WorkerRequest, WorkerResponse } from '../protocol';
+import { wavToMono16k } from '../wav';
 
 declare const self: DedicatedWorkerGlobalScope;
 

@@ -8,7 +8,14 @@
 // both graphs; a constant scale would be fused into the MatMul and round differently.
 // The cache input and output `*.encoder.key` change layout from [batch, heads, T, headDim] to
 // [batch, heads, headDim, T]; the engine reads the layout from the graph's declared input shapes.
-import { all, encodeMessage, parseMessage, readVarint, stringField, text } from './protobuf-wire.mjs';
+import {
+	all,
+	encodeMessage,
+	parseMessage,
+	readVarint,
+	stringField,
+	text
+} from '../../../../scripts/lib/protobuf-wire.mjs';
 
 // ONNX field numbers (onnx.proto).
 const MODEL_GRAPH = 7;
@@ -21,7 +28,7 @@ const TYPE_TENSOR = 1;
 const TENSOR_SHAPE = 2;
 const SHAPE_DIM = 1;
 
-/** @typedef {import('./protobuf-wire.mjs').WireField} WireField */
+/** @typedef {import('../../../../scripts/lib/protobuf-wire.mjs').WireField} WireField */
 /**
  * A node, decoded enough to rewire it; `fields` keeps everything else as it was.
  * @typedef {{ fields: WireField[], op: string, inputs: string[], outputs: string[], perm?: number[] }} GraphNode

@@ -1,5 +1,5 @@
 import llamaTokenizer from 'llama-tokenizer-js';
-import type { PieceTokenizer } from './words';
+import type { PieceTokenizer } from '../words';
 
 /** Moonshine's sentencepiece vocabulary (the LLaMA one) through llama-tokenizer-js. */
 export const moonshineTokenizer: PieceTokenizer & { text(ids: number[]): string } = {
