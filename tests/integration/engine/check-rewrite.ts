@@ -68,7 +68,8 @@ ort.env.wasm.numThreads = 2;
 async function decodeAll(assets: EngineAssets) {
 	const engine = await Engine.create(ort, assets, 'wasm');
 	const out = new Map<string, { tokens: number[]; probs: number[]; stop: string }>();
-	for (const clip of clips) out.set(clip, await engine.decodeTokens((await decodeAudioFile(join(speech, clip))).audio));
+	for (const clip of clips)
+		out.set(clip, await engine.decodeTokens((await decodeAudioFile(join(speech, clip))).audio));
 	await engine.release();
 	return out;
 }
