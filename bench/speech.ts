@@ -381,49 +381,48 @@ export async function benchModels(modelIds: string[], { browser = true, long = t
 		if (run.status !== 0) throw new Error(`model run of ${id} failed: ${run.stderr}`);
 		nodeFigures.push(JSON.parse(run.stdout.trim().split('\n').at(-1)!) as NodeFigures);
 	}
-	if (long && browser && !existsSync(join(root, 'bench/out/long-10min.wav'))) {
+	const mb = (x: number | null | undefined) => (x == null ? '–' : `${fmt(x / 1e6, 0)} MB`);
+	const width = Math.max(...modelIds.map((id) => id.length), 10) + 2;
+	/** One row per figure, one column per model. */
+	const print = (title: string, rows: [string, (i: number) => string][]) => {
+		console.log(`\n${title}`);
+		console.log(`  ${''.padEnd(52)}${modelIds.map((id) => id.padStart(width)).join('')}`);
+		for (const [label, cell] of rows)
+			console.log(`  ${label.padEnd(52)}${modelIds.map((_, i) => cell(i).padStart(width)).join('')}`);
+	};
+	const n = (i: number) => nodeFigures[i];
+	// Printed before the browser half starts, which takes much longer.
+	print('Models side by side: Node (onnxruntime-web WASM, 2 threads, one process per model)', [
+		['version', (i) => n(i).model.version],
+		['engine ready (read + verify weights, 3 sessions)', (i) => `${fmt(n(i).readyMs / 1000, 2)} s`],
+		[`warm RTF, 22.0 s read-speech clip (median of ${RUNS})`, (i) => fmt(n(i).clipRtf)],
+		['warm RTF, evaluation set (11 clips, 96 s)', (i) => fmt(n(i).evalRtf)],
+		[`WER, evaluation set (${n(0).evalWords} words)`, (i) => `${fmt(n(i).evalWer * 100, 1)}%`],
+		['onnxruntime WASM heap', (i) => mb(n(i).wasmHeapBytes)],
+		['peak process memory', (i) => mb(n(i).peakRssBytes)]
+	]);
+	if (!browser) return { node: nodeFigures, browser: null };
+	if (!existsSync(join(root, 'build/handler.js'))) {
+		console.log('\n(no production build: run `npm run build` for the Chromium figures)');
+		return { node: nodeFigures, browser: null };
+	}
+	if (long && !existsSync(join(root, 'bench/out/long-10min.wav'))) {
 		const built = spawnSync('bash', [join(root, 'scripts/make-long-audio.sh'), '10'], { stdio: 'inherit' });
 		if (built.status !== 0) throw new Error('could not build the 10-minute recording');
 	}
-	const browserFigures =
-		browser && existsSync(join(root, 'build/handler.js'))
-			? await withServer(async (base) => {
-					const out: BrowserFigures[] = [];
-					for (const id of modelIds) out.push(await measureBrowser(base, id, long));
-					return out;
-				})
-			: null;
-
-	const mb = (x: number | null | undefined) => (x == null ? '–' : `${fmt(x / 1e6, 0)} MB`);
-	const table: [string, (i: number) => string][] = [
-		['version', (i) => nodeFigures[i].model.version],
-		['Node: engine ready', (i) => `${fmt(nodeFigures[i].readyMs / 1000, 2)} s`],
-		[`Node: warm RTF, read-speech clip (median of ${RUNS})`, (i) => fmt(nodeFigures[i].clipRtf)],
-		['Node: warm RTF, evaluation set', (i) => fmt(nodeFigures[i].evalRtf)],
-		[
-			`WER, evaluation set (${nodeFigures[0].evalWords} words)`,
-			(i) => `${fmt(nodeFigures[i].evalWer * 100, 1)}%`
-		],
-		['Node: onnxruntime WASM heap', (i) => mb(nodeFigures[i].wasmHeapBytes)],
-		['Node: peak process memory', (i) => mb(nodeFigures[i].peakRssBytes)]
-	];
-	if (browserFigures) {
-		const b = (i: number) => browserFigures[i];
-		table.push(
-			['Chromium: first visit, bytes transferred', (i) => `${fmt(b(i).firstBytes / 1e6, 1)} MB`],
-			['Chromium: first visit, navigation to ready', (i) => `${fmt(b(i).firstReadyMs / 1000, 2)} s`],
-			['Chromium: second visit, navigation to ready', (i) => `${fmt(b(i).secondReadyMs / 1000, 2)} s`],
-			[`Chromium: warm RTF, read-speech clip (median of ${RUNS})`, (i) => fmt(b(i).warmRtf)],
-			['Chromium: 10 min recording, RTF', (i) => (b(i).long ? fmt(b(i).long!.rtf) : '–')],
-			['Chromium: 10 min, tab renderer peak', (i) => mb(b(i).long?.rendererPeak)]
-		);
-	}
-	const width = Math.max(...modelIds.map((id) => id.length), 10) + 2;
-	console.log(
-		`\nModels side by side (WASM backend${browserFigures ? '' : '; no production build, so no Chromium figures'})`
-	);
-	console.log(`  ${''.padEnd(52)}${modelIds.map((id) => id.padStart(width)).join('')}`);
-	for (const [label, cell] of table)
-		console.log(`  ${label.padEnd(52)}${modelIds.map((_, i) => cell(i).padStart(width)).join('')}`);
+	const browserFigures = await withServer(async (base) => {
+		const out: BrowserFigures[] = [];
+		for (const id of modelIds) out.push(await measureBrowser(base, id, long));
+		return out;
+	});
+	const b = (i: number) => browserFigures[i];
+	print('Models side by side: headless Chromium (production build, WASM backend, fresh profile each)', [
+		['first visit: bytes transferred', (i) => `${fmt(b(i).firstBytes / 1e6, 1)} MB`],
+		['first visit: navigation to engine ready', (i) => `${fmt(b(i).firstReadyMs / 1000, 2)} s`],
+		['second visit: navigation to engine ready', (i) => `${fmt(b(i).secondReadyMs / 1000, 2)} s`],
+		[`warm RTF, 22.0 s read-speech clip (median of ${RUNS})`, (i) => fmt(b(i).warmRtf)],
+		['10 min recording: RTF', (i) => (b(i).long ? fmt(b(i).long!.rtf) : '–')],
+		['10 min: tab renderer peak (page + worker)', (i) => mb(b(i).long?.rendererPeak)]
+	]);
 	return { node: nodeFigures, browser: browserFigures };
 }
