@@ -412,7 +412,11 @@ export async function benchModels(modelIds: string[], { browser = true, long = t
 	}
 	const browserFigures = await withServer(async (base) => {
 		const out: BrowserFigures[] = [];
-		for (const id of modelIds) out.push(await measureBrowser(base, id, long));
+		for (const id of modelIds) {
+			out.push(await measureBrowser(base, id, long));
+			// One line per model as it finishes: the table waits for all, and a 10-minute run is long.
+			console.log(`  (measured ${id} in Chromium: ${JSON.stringify(out.at(-1))})`);
+		}
 		return out;
 	});
 	const b = (i: number) => browserFigures[i];
