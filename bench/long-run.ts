@@ -1,11 +1,11 @@
 // One long recording in a fresh process, as `npm run transcribe` would run it: prints one JSON line
 // with the RTF, the process's peak memory (engine load included) and memory along the segments.
-// Used by bench/speech.ts (benchLong); run alone: tsx bench/long-run.ts FILE
+// Used by bench/speech.ts (benchLong); run alone: tsx bench/long-run.ts FILE [MODEL_ID]
 import { wasmHeapBytes } from './wasm-memory';
 const { createNodeEngine, openAudioFile } = await import('../src/lib/engine/node/index');
 
 const file = process.argv[2];
-const engine = await createNodeEngine();
+const engine = await createNodeEngine({ modelId: process.argv[3] });
 const audio = await openAudioFile(file);
 const rss: number[] = [];
 const started = performance.now();

@@ -1,9 +1,14 @@
-// npm run bench -- [node] [browser] [long] [long60] [editor] [ingest]   (default: node browser long)
+// npm run bench -- [node] [browser] [long] [long60] [models] [models-node] [editor] [ingest]
+// (default: node browser long). `models` puts every speech model in models/ side by side (Node, and
+// Chromium when a production build exists); `models-node` the Node half only.
 // Prints figures; asserts nothing. Run on an otherwise idle machine: 2 cores are easily disturbed.
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { benchBrowser, benchLong, benchNode } from './speech';
+import { MODELS_DIR, readManifest } from '../src/lib/engine/node/index';
+import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
+import { benchBrowser, benchLong, benchModels, benchNode } from './speech';
 
 const wanted = new Set(process.argv.slice(2));
 if (wanted.size === 0) ['node', 'browser', 'long'].forEach((s) => wanted.add(s));
@@ -17,6 +22,14 @@ console.log(
 if (wanted.has('node')) await benchNode();
 if (wanted.has('browser')) await benchBrowser();
 if (wanted.has('long') || wanted.has('long60')) await benchLong(wanted.has('long60') ? [10, 60] : [10]);
+if (wanted.has('models') || wanted.has('models-node')) {
+	const ids = [];
+	for (const d of readdirSync(MODELS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()))
+		if ((await readManifest(d.name).catch(() => null))?.kind === 'asr') ids.push(d.name);
+	// The default (fast) model first, then the others by id.
+	ids.sort((a, b) => (a === DEFAULT_MODEL_ID ? -1 : b === DEFAULT_MODEL_ID ? 1 : a < b ? -1 : 1));
+	await benchModels(ids, { browser: wanted.has('models') });
+}
 if (wanted.has('editor')) {
 	// The 10,000-word editor benchmark runs in Chromium against the production build (npm run build first).
 	spawnSync(

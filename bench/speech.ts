@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { createNodeEngine, decodeAudioFile } from '../src/lib/engine/node/index';
 import type { Engine } from '../src/lib/engine/engine';
+import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
 import { wer } from '../src/lib/transcript/align';
 import { runPocketsphinx } from './peer-pocketsphinx';
 
@@ -215,11 +216,12 @@ async function transcribeOnPage(page: Page, file: string, timeout: number) {
 /** Opens the diagnostics page and waits until the engine is ready; returns the worker's load time. */
 async function openDiagnostics(
 	page: Page,
-	base: string
+	base: string,
+	modelId: string
 ): Promise<{ loadMs: number; backend: string; wallMs: number }> {
 	const t = Date.now();
-	await page.goto(`${base}/diagnostics?backend=wasm`);
-	await page.getByTestId('ready').waitFor({ timeout: 120_000 });
+	await page.goto(`${base}/diagnostics?backend=wasm&model=${encodeURIComponent(modelId)}`);
+	await page.getByTestId('ready').waitFor({ timeout: 300_000 });
 	return {
 		loadMs: Number((await page.getByTestId('load-ms').innerText()).replace(/\D/g, '')),
 		backend: await page.getByTestId('backend').innerText(),
@@ -227,17 +229,32 @@ async function openDiagnostics(
 	};
 }
 
-/** Headless Chromium against the production build: cold start, transfer, warm RTF. */
-export async function benchBrowser(port = 4199) {
-	const base = `http://localhost:${port}`;
-	const server = startServer(port);
+/** The port the browser benchmarks serve the production build on; BENCH_PORT lets two checkouts run at once. */
+const benchPort = () => Number(process.env.BENCH_PORT) || 4199;
+
+/** What one model costs in headless Chromium, from a fresh profile (so the first visit downloads everything). */
+export interface BrowserFigures {
+	modelId: string;
+	backend: string;
+	firstReadyMs: number;
+	firstLoadMs: number;
+	firstBytes: number;
+	secondReadyMs: number;
+	secondLoadMs: number;
+	secondBytes: number;
+	warmRtf: number;
+	warmAudioSec: number;
+	long?: { rtf: number; rendererPeak: number | null; rendererNow: number | null };
+}
+
+/** Measures one model in headless Chromium against the production server at `base`. */
+async function measureBrowser(base: string, modelId: string, withLong: boolean): Promise<BrowserFigures> {
+	const profile = mkdtempSync(join(tmpdir(), 'redline-bench-profile-'));
+	const context = await chromium.launchPersistentContext(profile, {
+		executablePath: '/usr/bin/chromium',
+		args: CHROMIUM_ARGS
+	});
 	try {
-		await waitFor(`${base}/`);
-		const profile = mkdtempSync(join(tmpdir(), 'redline-bench-profile-'));
-		const context = await chromium.launchPersistentContext(profile, {
-			executablePath: '/usr/bin/chromium',
-			args: CHROMIUM_ARGS
-		});
 		const page = await context.newPage();
 		page.on('console', (m) => process.env.BENCH_DEBUG && console.log('console:', m.text()));
 		// Bytes on the wire (compressed bodies + headers) of every request of one visit, the worker's
@@ -250,50 +267,167 @@ export async function benchBrowser(port = 4199) {
 				if (s && s.responseBodySize >= 0) bytes += s.responseBodySize + s.responseHeadersSize;
 			};
 			page.on('requestfinished', onFinished);
-			const result = await openDiagnostics(page, base);
+			const result = await openDiagnostics(page, base, modelId);
 			await page.waitForTimeout(1000);
 			page.off('requestfinished', onFinished);
-			return { ...result, bytes: () => bytes };
+			return { ...result, bytes };
 		};
-
-		console.log('\nHeadless Chromium (production build, WASM backend)');
 		const first = await visit();
-		row(
-			'first visit: navigation to engine ready',
-			`${fmt(first.wallMs / 1000, 2)} s (worker load ${first.loadMs} ms)`
-		);
-		row('first visit: bytes transferred', `${fmt(first.bytes() / 1e6, 1)} MB`);
 		const second = await visit();
-		row(
-			'second visit: navigation to engine ready',
-			`${fmt(second.wallMs / 1000, 2)} s (worker load ${second.loadMs} ms)`
-		);
-		row('second visit: bytes transferred', `${fmt(second.bytes() / 1e6, 2)} MB`);
-		row('backend', second.backend);
 
 		const times: number[] = [];
-		let seconds = 0;
+		let warmAudioSec = 0;
 		for (let i = 0; i <= RUNS; i++) {
-			const run = await transcribeOnPage(page, READ_SPEECH, 120_000);
-			seconds = run.audioSec;
+			const run = await transcribeOnPage(page, READ_SPEECH, 300_000);
+			warmAudioSec = run.audioSec;
 			if (i > 0) times.push(run.seconds);
 		}
-		row(`warm RTF, ${fmt(seconds, 1)} s read speech (median of ${RUNS})`, fmt(median(times) / seconds));
-
+		const figures: BrowserFigures = {
+			modelId,
+			backend: second.backend,
+			firstReadyMs: first.wallMs,
+			firstLoadMs: first.loadMs,
+			firstBytes: first.bytes,
+			secondReadyMs: second.wallMs,
+			secondLoadMs: second.loadMs,
+			secondBytes: second.bytes,
+			warmRtf: median(times) / warmAudioSec,
+			warmAudioSec
+		};
 		// The tab's renderer process holds the page and the worker: its peak is what the product costs.
 		const long = join(root, 'bench/out/long-10min.wav');
-		if (existsSync(long) && existsSync('/proc/self/status')) {
-			const run = await transcribeOnPage(page, long, 1_800_000);
+		if (withLong && existsSync(long) && existsSync('/proc/self/status')) {
+			const run = await transcribeOnPage(page, long, 3_600_000);
 			const renderer = rendererMemory(profile);
-			row('10 min recording: RTF', fmt(run.seconds / run.audioSec));
-			row(
-				'10 min: tab renderer peak / now (page + worker)',
-				renderer ? `${fmt(renderer.peak / 1e6, 0)} MB / ${fmt(renderer.now / 1e6, 0)} MB` : 'not found'
-			);
+			figures.long = {
+				rtf: run.seconds / run.audioSec,
+				rendererPeak: renderer?.peak ?? null,
+				rendererNow: renderer?.now ?? null
+			};
 		}
+		return figures;
+	} finally {
 		await context.close();
-		return { browserRtf: median(times) / seconds };
+		rmSync(profile, { recursive: true, force: true });
+	}
+}
+
+/** Runs `work` against a production server started for it. */
+async function withServer<T>(work: (base: string) => Promise<T>): Promise<T> {
+	const port = benchPort();
+	const base = `http://localhost:${port}`;
+	const server = startServer(port);
+	try {
+		await waitFor(`${base}/`);
+		return await work(base);
 	} finally {
 		server.kill();
 	}
+}
+
+/** Headless Chromium against the production build: cold start, transfer, warm RTF. */
+export async function benchBrowser(modelId = DEFAULT_MODEL_ID) {
+	const f = await withServer((base) => measureBrowser(base, modelId, true));
+	console.log(`\nHeadless Chromium (production build, WASM backend, ${modelId})`);
+	row(
+		'first visit: navigation to engine ready',
+		`${fmt(f.firstReadyMs / 1000, 2)} s (worker load ${f.firstLoadMs} ms)`
+	);
+	row('first visit: bytes transferred', `${fmt(f.firstBytes / 1e6, 1)} MB`);
+	row(
+		'second visit: navigation to engine ready',
+		`${fmt(f.secondReadyMs / 1000, 2)} s (worker load ${f.secondLoadMs} ms)`
+	);
+	row('second visit: bytes transferred', `${fmt(f.secondBytes / 1e6, 2)} MB`);
+	row('backend', f.backend);
+	row(`warm RTF, ${fmt(f.warmAudioSec, 1)} s read speech (median of ${RUNS})`, fmt(f.warmRtf));
+	if (f.long) {
+		row('10 min recording: RTF', fmt(f.long.rtf));
+		row(
+			'10 min: tab renderer peak / now (page + worker)',
+			f.long.rendererPeak !== null
+				? `${fmt(f.long.rendererPeak / 1e6, 0)} MB / ${fmt((f.long.rendererNow ?? 0) / 1e6, 0)} MB`
+				: 'not found'
+		);
+	}
+	return { browserRtf: f.warmRtf };
+}
+
+/** What one model costs in Node, measured in a fresh process by bench/model-run.ts. */
+interface NodeFigures {
+	model: { id: string; version: string };
+	readyMs: number;
+	clipRtf: number;
+	evalWer: number;
+	evalWords: number;
+	evalRtf: number;
+	wasmHeapBytes: number;
+	peakRssBytes: number;
+}
+
+/**
+ * Every speech model side by side on the same audio: Node (warm RTF on the read-speech clip and over
+ * the evaluation set, its WER, WASM heap, peak memory), then, when a production build exists,
+ * Chromium (first-visit bytes and ready time, warm RTF, and the 10-minute recording's RTF and tab
+ * memory). One table, one column per model.
+ */
+export async function benchModels(modelIds: string[], { browser = true, long = true } = {}) {
+	const nodeFigures: NodeFigures[] = [];
+	for (const id of modelIds) {
+		const run = spawnSync(
+			process.execPath,
+			[join(root, 'node_modules/.bin/tsx'), join(root, 'bench/model-run.ts'), id],
+			{ encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }
+		);
+		if (run.status !== 0) throw new Error(`model run of ${id} failed: ${run.stderr}`);
+		nodeFigures.push(JSON.parse(run.stdout.trim().split('\n').at(-1)!) as NodeFigures);
+	}
+	const mb = (x: number | null | undefined) => (x == null ? '–' : `${fmt(x / 1e6, 0)} MB`);
+	const width = Math.max(...modelIds.map((id) => id.length), 10) + 2;
+	/** One row per figure, one column per model. */
+	const print = (title: string, rows: [string, (i: number) => string][]) => {
+		console.log(`\n${title}`);
+		console.log(`  ${''.padEnd(52)}${modelIds.map((id) => id.padStart(width)).join('')}`);
+		for (const [label, cell] of rows)
+			console.log(`  ${label.padEnd(52)}${modelIds.map((_, i) => cell(i).padStart(width)).join('')}`);
+	};
+	const n = (i: number) => nodeFigures[i];
+	// Printed before the browser half starts, which takes much longer.
+	print('Models side by side: Node (onnxruntime-web WASM, 2 threads, one process per model)', [
+		['version', (i) => n(i).model.version],
+		['engine ready (read + verify weights, 3 sessions)', (i) => `${fmt(n(i).readyMs / 1000, 2)} s`],
+		[`warm RTF, 22.0 s read-speech clip (median of ${RUNS})`, (i) => fmt(n(i).clipRtf)],
+		['warm RTF, evaluation set (11 clips, 96 s)', (i) => fmt(n(i).evalRtf)],
+		[`WER, evaluation set (${n(0).evalWords} words)`, (i) => `${fmt(n(i).evalWer * 100, 1)}%`],
+		['onnxruntime WASM heap', (i) => mb(n(i).wasmHeapBytes)],
+		['peak process memory', (i) => mb(n(i).peakRssBytes)]
+	]);
+	if (!browser) return { node: nodeFigures, browser: null };
+	if (!existsSync(join(root, 'build/handler.js'))) {
+		console.log('\n(no production build: run `npm run build` for the Chromium figures)');
+		return { node: nodeFigures, browser: null };
+	}
+	if (long && !existsSync(join(root, 'bench/out/long-10min.wav'))) {
+		const built = spawnSync('bash', [join(root, 'scripts/make-long-audio.sh'), '10'], { stdio: 'inherit' });
+		if (built.status !== 0) throw new Error('could not build the 10-minute recording');
+	}
+	const browserFigures = await withServer(async (base) => {
+		const out: BrowserFigures[] = [];
+		for (const id of modelIds) {
+			out.push(await measureBrowser(base, id, long));
+			// One line per model as it finishes: the table waits for all, and a 10-minute run is long.
+			console.log(`  (measured ${id} in Chromium: ${JSON.stringify(out.at(-1))})`);
+		}
+		return out;
+	});
+	const b = (i: number) => browserFigures[i];
+	print('Models side by side: headless Chromium (production build, WASM backend, fresh profile each)', [
+		['first visit: bytes transferred', (i) => `${fmt(b(i).firstBytes / 1e6, 1)} MB`],
+		['first visit: navigation to engine ready', (i) => `${fmt(b(i).firstReadyMs / 1000, 2)} s`],
+		['second visit: navigation to engine ready', (i) => `${fmt(b(i).secondReadyMs / 1000, 2)} s`],
+		[`warm RTF, 22.0 s read-speech clip (median of ${RUNS})`, (i) => fmt(b(i).warmRtf)],
+		['10 min recording: RTF', (i) => (b(i).long ? fmt(b(i).long!.rtf) : '–')],
+		['10 min: tab renderer peak (page + worker)', (i) => mb(b(i).long?.rendererPeak)]
+	]);
+	return { node: nodeFigures, browser: browserFigures };
 }

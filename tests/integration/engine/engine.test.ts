@@ -1,11 +1,11 @@
-// The real model on real recordings: exact greedy output, accuracy bounds, segmentation and the
+// The real models on real recordings: exact greedy output, accuracy bounds, segmentation and the
 // errors a user sees for unusable files. Runs the same Engine the browser worker runs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeEngine, decodeAudioFile } from '../../../src/lib/engine/node/index';
 import type { Engine } from '../../../src/lib/engine/engine';
-import { ENGINE_SAMPLE_RATE } from '../../../src/lib/engine/models';
+import { DEFAULT_MODEL_ID, ENGINE_SAMPLE_RATE } from '../../../src/lib/engine/models';
 import { totalWer, wer } from '../../../src/lib/transcript/align';
 
 const speech = join(import.meta.dirname, '../../fixtures/speech');
@@ -14,10 +14,12 @@ const evalSet = readFileSync(join(speech, 'eval.jsonl'), 'utf8')
 	.split('\n')
 	.filter(Boolean)
 	.map((l) => JSON.parse(l) as { audio: string; text: string });
-const reference = JSON.parse(readFileSync(join(speech, 'reference-tokens.json'), 'utf8')) as {
-	model: { sha256: string };
-	tokens: Record<string, number[]>;
-};
+/** The pinned greedy token ids of a model (written by make-reference.ts). */
+const referenceOf = (modelId: string) =>
+	JSON.parse(readFileSync(join(speech, 'reference-tokens', `${modelId}.json`), 'utf8')) as {
+		model: { sha256: string };
+		tokens: Record<string, number[]>;
+	};
 
 let engine: Engine;
 beforeAll(async () => {
@@ -27,17 +29,56 @@ afterAll(async () => {
 	await engine?.release();
 });
 
-describe('engine on real speech', () => {
-	it('reproduces the reference token ids exactly (a speed change must not change output)', async () => {
-		expect(engine.model.sha256).toBe(reference.model.sha256);
-		for (const { audio } of evalSet) {
-			const { audio: pcm } = await decodeAudioFile(join(speech, audio));
-			const decoded = await engine.decodeTokens(pcm);
-			expect(decoded.tokens, audio).toEqual(reference.tokens[audio]);
-			expect(decoded.stop, audio).toBe('eos');
-		}
+/** A whole pass over the 96 s evaluation set: base is the slower model, and a busy 2-core machine is slower still. */
+const EVAL_PASS_TIMEOUT = 600_000;
+
+// Every shipped speech model, with the corpus WER it must stay under on the evaluation set
+// (measured 2026-12: tiny 2.7%, base 1.9% over 257 words). Base is the accurate choice, so its
+// bound is half of tiny's: falling to tiny's accuracy would fail.
+describe.each([
+	{ modelId: DEFAULT_MODEL_ID, maxWer: 0.1 },
+	{ modelId: 'moonshine-base-en', maxWer: 0.05 }
+])('$modelId on the evaluation set', ({ modelId, maxWer }) => {
+	let model: Engine;
+	beforeAll(async () => {
+		model = await createNodeEngine({ modelId });
+	}, EVAL_PASS_TIMEOUT);
+	afterAll(async () => {
+		await model?.release();
 	});
 
+	it(
+		'reproduces the reference token ids exactly (a speed change must not change output)',
+		async () => {
+			const reference = referenceOf(modelId);
+			expect(model.model.sha256).toBe(reference.model.sha256);
+			for (const { audio } of evalSet) {
+				const { audio: pcm } = await decodeAudioFile(join(speech, audio));
+				const decoded = await model.decodeTokens(pcm);
+				expect(decoded.tokens, audio).toEqual(reference.tokens[audio]);
+				expect(decoded.stop, audio).toBe('eos');
+			}
+		},
+		EVAL_PASS_TIMEOUT
+	);
+
+	it(
+		`keeps the corpus word error rate under ${maxWer * 100}%`,
+		async () => {
+			const scores = [];
+			for (const { audio, text } of evalSet) {
+				const { audio: pcm } = await decodeAudioFile(join(speech, audio));
+				scores.push(wer(text, (await model.transcribe(pcm)).text));
+			}
+			const total = totalWer(scores);
+			expect(total.referenceWords).toBeGreaterThan(200);
+			expect(total.wer).toBeLessThan(maxWer);
+		},
+		EVAL_PASS_TIMEOUT
+	);
+});
+
+describe('engine on real speech', () => {
 	it('transcribes a real recording word for word', async () => {
 		const { audio } = await decodeAudioFile(join(speech, 'agent-alreadyon.wav'));
 		const result = await engine.transcribe(audio);
@@ -47,17 +88,6 @@ describe('engine on real speech', () => {
 		expect(result.model).toEqual(engine.model);
 		expect(result.backend).toBe('wasm');
 		expect(result.durationSec).toBeCloseTo(5.516, 2);
-	});
-
-	it('keeps the corpus word error rate under 10% on the evaluation set', async () => {
-		const scores = [];
-		for (const { audio, text } of evalSet) {
-			const { audio: pcm } = await decodeAudioFile(join(speech, audio));
-			scores.push(wer(text, (await engine.transcribe(pcm)).text));
-		}
-		const total = totalWer(scores);
-		expect(total.referenceWords).toBeGreaterThan(200);
-		expect(total.wer).toBeLessThan(0.1);
 	});
 
 	it('gives every word a confidence in [0, 1] and times inside its segment, in order', async () => {
