@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyEdit, createDoc, type Edit, type TranscriptDoc } from '../transcript/document';
 import type { TranscriptResult } from '../transcript/types';
-import type { Rating } from '../storage/db';
+import type { Rating } from '../transcript/rating';
 import {
 	DEBOUNCE_MS,
 	DECODE_SETTINGS,

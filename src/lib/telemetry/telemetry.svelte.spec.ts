@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TranscriptEventHub } from '../ui/events';
+import { TranscriptEventHub } from '../transcript/events';
 import { createDoc, type TranscriptDoc } from '../transcript/document';
 import { MemoryOutboxStore } from './outbox-store';
 import type { SendBatch } from './sender';

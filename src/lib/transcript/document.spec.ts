@@ -7,7 +7,6 @@ import {
 	docText,
 	nextLowConfidence,
 	originalDocText,
-	randomId,
 	segmentText,
 	wordAtTime,
 	type Edit,
@@ -15,6 +14,7 @@ import {
 } from './document';
 import { counterIds, makeSegment, sampleDoc, sampleResult } from './golden/sample';
 import type { TranscriptResult } from './types';
+import { randomId } from '../shared/ids';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 const LATER = '2026-01-01T00:01:00.000Z';

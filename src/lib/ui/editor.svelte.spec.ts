@@ -4,7 +4,7 @@ import { RedlineDb, type TranscriptRecord } from '../storage/db';
 import { createDoc, docText } from '../transcript/document';
 import type { TranscriptResult } from '../transcript/types';
 import { EditorState, SAVE_DEBOUNCE_MS, isLow, statusFor, type Journal } from './editor.svelte';
-import { TranscriptEventHub } from './events';
+import { TranscriptEventHub } from '../transcript/events';
 
 function result(): TranscriptResult {
 	const words = (texts: string[], start: number, confs: number[]) =>

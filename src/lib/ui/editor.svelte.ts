@@ -1,4 +1,5 @@
-import type { RedlineDb, Rating, TranscriptRecord, TranscriptStatus } from '../storage/db';
+import type { RedlineDb, TranscriptRecord, TranscriptStatus } from '../storage/db';
+import type { Rating } from '../transcript/rating';
 import {
 	nextLowConfidence,
 	timeOffset,
@@ -8,7 +9,7 @@ import {
 	type WordPosition
 } from '../transcript/document';
 import { canRedo, canUndo, commit, createHistory, redo, undo, type History } from '../transcript/history';
-import type { TranscriptEventHub } from './events';
+import type { TranscriptEventHub } from '../transcript/events';
 
 /** Default confidence under which a word is highlighted for review. */
 export const DEFAULT_THRESHOLD = 0.6;

@@ -1,6 +1,7 @@
 import type { BackendPreference, WorkerRequest, WorkerResponse } from '../engine/protocol';
 import type { Backend, Segment, TranscriptResult } from '../transcript/types';
 import type { DecodedAudio } from '../audio/decode';
+import { randomId } from '../shared/ids';
 
 /** The part of a Worker the queue uses, so tests can pass a fake. */
 export interface WorkerLike {
@@ -97,7 +98,7 @@ export class TranscriptionQueue {
 
 	/** Queues a file; returns its job. */
 	add(file: Blob, name: string): Job {
-		const job = new Job(crypto.randomUUID(), name, file);
+		const job = new Job(randomId(), name, file);
 		this.jobs.push(job);
 		void this.pump();
 		return job;
