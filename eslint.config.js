@@ -32,7 +32,7 @@ function roomImport(rooms, rest = '(/|$)') {
 
 /**
  * The two config objects of a room: `folder` may import only the `allowed` rooms (`more` adds finer
- * patterns); the test factories (testing/) only from its specs.
+ * patterns); the test factories (testing/) only from its specs and fixtures (`*.fixture.ts`).
  */
 function room(folder, allowed, { more = [] } = {}) {
 	const denied = ROOMS.filter((r) => r !== folder && !allowed.includes(r));
@@ -43,7 +43,7 @@ function room(folder, allowed, { more = [] } = {}) {
 		...(deny.length ? [{ regex: roomImport(deny), message }] : []),
 		...more.map((m) => ({ message, ...m }))
 	];
-	const specs = [`src/lib/${folder}/**/*.spec.ts`];
+	const specs = [`src/lib/${folder}/**/*.spec.ts`, `src/lib/${folder}/**/*.fixture.ts`];
 	return [
 		{
 			files: [`src/lib/${folder}/**`],
