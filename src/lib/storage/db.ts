@@ -1,5 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { IdbConnection } from './idb-tx';
+import { IdbConnection } from './idb-connection';
 import type { TranscriptDoc } from '../transcript/document';
 import type { Rating } from '../transcript/rating';
 
