@@ -4,6 +4,63 @@ import globals from 'globals';
 import ts from 'typescript-eslint';
 import svelteConfig from './svelte.config.js';
 
+// Room boundaries (see the README's architecture): each room may import only the rooms below it, so a
+// wrong import fails `npm run lint` instead of waiting for a review. Matched on the import string,
+// both as `$lib/<room>/...` and as a relative `../<room>/...` (any depth). Each room is its own
+// config object (no-restricted-imports options do not merge across objects: the last match wins), so
+// blocks for other folders (src/lib/engine/**) can be added beside these without conflicts.
+
+/** Every room of src/lib. */
+const ROOMS = [
+	'shared',
+	'contracts',
+	'engine',
+	'transcript',
+	'quality',
+	'telemetry',
+	'storage',
+	'server',
+	'ui',
+	'testing'
+];
+
+/** An import of one of `rooms` (optionally only the paths inside it that `rest` matches). */
+function roomImport(rooms, rest = '(/|$)') {
+	return `^(\\$lib/|(\\.\\./)+)(${rooms.join('|')})${rest}`;
+}
+
+/**
+ * The two config objects of a room: `folder` may import only the `allowed` rooms (`more` adds finer
+ * patterns); the test factories (testing/) only from its specs and fixtures (`*.fixture.ts`).
+ */
+function room(folder, allowed, { more = [] } = {}) {
+	const denied = ROOMS.filter((r) => r !== folder && !allowed.includes(r));
+	const message = allowed.length
+		? `${folder}/ may import only ${allowed.join(', ')} of the other rooms (see eslint.config.js).`
+		: `${folder}/ may import none of the other rooms (see eslint.config.js).`;
+	const patterns = (deny) => [
+		...(deny.length ? [{ regex: roomImport(deny), message }] : []),
+		...more.map((m) => ({ message, ...m }))
+	];
+	const specs = [`src/lib/${folder}/**/*.spec.ts`, `src/lib/${folder}/**/*.fixture.ts`];
+	return [
+		{
+			files: [`src/lib/${folder}/**`],
+			ignores: specs,
+			rules: { 'no-restricted-imports': ['error', { patterns: patterns(denied) }] }
+		},
+		{
+			files: specs,
+			rules: {
+				'no-restricted-imports': ['error', { patterns: patterns(denied.filter((r) => r !== 'testing')) }]
+			}
+		}
+	];
+}
+
+/** Browser-only SvelteKit modules, which server code must not import. */
+const BROWSER_APP_MODULES = ['$app/navigation', '$app/forms', '$app/state', '$app/stores'];
+
 export default ts.config(
 	js.configs.recommended,
 	...ts.configs.recommended,
@@ -32,17 +89,60 @@ export default ts.config(
 	// and the two entry folders not into each other. Each config object below replaces the
 	// no-restricted-imports of the one before for the files it matches, so each repeats the app list.
 	...engineBoundaries(),
+	...room('shared', []),
+	...room('transcript', ['shared']),
+	...room('quality', ['shared'], {
+		more: [
+			{
+				group: ['$app/*', 'node:*', 'kysely'],
+				message: 'quality/ is pure statistics: no database, SvelteKit or Node modules.'
+			}
+		]
+	}),
+	...room('storage', ['transcript', 'shared']),
+	...room('telemetry', ['transcript', 'storage', 'shared', 'contracts']),
+	// The contracts may use the event schema and the transcript's plain types, nothing else there.
+	...room('contracts', ['shared', 'telemetry', 'transcript'], {
+		more: [
+			{
+				regex: roomImport(['telemetry'], '/(?!schema$)'),
+				message: 'contracts/ may import only telemetry/schema.'
+			},
+			{
+				regex: roomImport(['transcript'], '/(?!(types|rating)$)'),
+				message: 'contracts/ may import only the transcript types (transcript/types, transcript/rating).'
+			}
+		]
+	}),
+	// Server code: no browser rooms, no Svelte, no browser-only SvelteKit modules; of telemetry only
+	// the event schema the endpoint validates with.
+	...room('server', ['contracts', 'engine', 'transcript', 'quality', 'telemetry', 'shared'], {
+		more: [
+			{
+				regex: roomImport(['telemetry'], '/(?!schema$)'),
+				message: 'server/ may import only telemetry/schema.'
+			},
+			{ regex: '^svelte(/|$)', message: 'server/ is plain TypeScript: no Svelte.' },
+			{ group: BROWSER_APP_MODULES, message: 'server/ must not import browser-only SvelteKit modules.' },
+			{ group: ['$app/environment'], importNames: ['browser'], message: 'server/ always runs on the server.' }
+		]
+	}),
+	...room('ui', ['shared', 'contracts', 'engine', 'transcript', 'quality', 'telemetry', 'storage']),
+	...room('testing', ['shared', 'contracts', 'transcript', 'telemetry', 'storage']),
+	// Routes: only server-side files may reach $lib/server (SvelteKit would refuse it in the browser
+	// bundle anyway; this says so at lint time, also for universal +page.ts/+layout.ts).
 	{
-		// The statistics room is pure: plain arrays in, numbers out; no database, DOM, or other room.
-		files: ['src/lib/quality/**/*.ts'],
+		files: ['src/routes/**', 'src/hooks.client.ts', 'src/hooks.ts'],
+		ignores: ['src/routes/**/+server.ts', 'src/routes/**/+page.server.ts', 'src/routes/**/+layout.server.ts'],
 		rules: {
 			'no-restricted-imports': [
 				'error',
 				{
 					patterns: [
 						{
-							group: ['$lib/*', '!$lib/shared', '!$lib/shared/*', '../*', '$app/*', 'node:*', 'kysely'],
-							message: 'src/lib/quality/ is pure statistics: import only from ./ or $lib/shared.'
+							regex: '^\\$lib/server(/|$)|(\\.\\./)+lib/server(/|$)',
+							message:
+								'Only +server.ts, +page.server.ts, +layout.server.ts and hooks.server.ts may import $lib/server.'
 						}
 					]
 				}

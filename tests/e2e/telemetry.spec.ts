@@ -3,7 +3,7 @@
  * surviving failed requests and a reload, and the server's quality numbers per model version.
  */
 import type { Page, APIRequestContext } from '@playwright/test';
-import type { ModelQuality } from '../../src/lib/server/quality';
+import type { ModelQuality } from '../../src/lib/contracts/quality';
 import { expect, test } from './fixtures';
 
 const ADMIN = { authorization: 'Bearer test-admin-token' };

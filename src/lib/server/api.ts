@@ -27,18 +27,20 @@
  * `fetch(…, { keepalive: true })` with application/json is not affected.
  */
 import type { Kysely } from 'kysely';
+import type {
+	ApiError,
+	EventsAccepted,
+	EventsBadRequest,
+	EventsPartial,
+	Issue,
+	RejectedEventReport
+} from '../contracts/events';
+import type { QualityReport } from '../contracts/quality';
 import { BATCH_LIMITS, batchEnvelopeSchema } from '../telemetry/schema';
 import { bearerToken, tokensEqual } from './admin-token';
 import type { Database } from './db/tables';
 import { BodyTooLargeError, isJsonContentType, json, readBodyLimited } from './http';
-import {
-	countRejections,
-	deleteInstallation,
-	storeBatch,
-	validateEvents,
-	type Issue,
-	type StoreBatch
-} from './ingest';
+import { countRejections, deleteInstallation, storeBatch, validateEvents, type StoreBatch } from './ingest';
 import { qualityReport } from './quality';
 import type { TokenBucketLimiter } from './rate-limit';
 
@@ -75,7 +77,9 @@ export function createApi(deps: ApiDeps): Api {
 	function limited(client: string): Response | null {
 		const d = deps.limiter?.take(client);
 		if (!d || d.ok) return null;
-		return json({ error: 'rate limit exceeded' }, 429, { 'retry-after': String(d.retryAfterSec) });
+		return json({ error: 'rate limit exceeded' } satisfies ApiError, 429, {
+			'retry-after': String(d.retryAfterSec)
+		});
 	}
 
 	// A batch-level refusal: counted (best effort: a failing count must not turn a 4xx into a 5xx).
@@ -86,7 +90,7 @@ export function createApi(deps: ApiDeps): Api {
 		issues: Issue[] = []
 	): Promise<Response> {
 		await countRejections(deps.db, [reason], now()).catch((e) => logError('counting a rejection failed', e));
-		return json({ error, issues }, status);
+		return json({ error, issues } satisfies ApiError, status);
 	}
 
 	async function postEvents(request: Request, client: string): Promise<Response> {
@@ -128,15 +132,17 @@ export function createApi(deps: ApiDeps): Api {
 						r.issues.map((i) => ({ path: join('events', r.index, i.path), message: i.message }))
 					)
 					.slice(0, MAX_BATCH_ISSUES);
-				return json({ error: 'no valid event in the batch', issues }, 400);
+				return json({ error: 'no valid event in the batch', issues } satisfies EventsBadRequest, 400);
 			}
 			const { accepted, duplicates } = await store(valid, reasons, now());
-			if (rejected.length === 0) return json({ accepted, duplicates }, 202);
-			const report = rejected.map(({ index, id, issues }) => ({ index, id, issues }));
-			return json({ accepted, duplicates, rejected: report }, 207);
+			if (rejected.length === 0) return json({ accepted, duplicates } satisfies EventsAccepted, 202);
+			const report = rejected.map(({ index, id, issues }): RejectedEventReport => ({ index, id, issues }));
+			return json({ accepted, duplicates, rejected: report } satisfies EventsPartial, 207);
 		} catch (e) {
 			logError('storing telemetry failed', e);
-			return json({ error: 'storage unavailable, retry later' }, 503, { 'retry-after': '5' });
+			return json({ error: 'storage unavailable, retry later' } satisfies ApiError, 503, {
+				'retry-after': '5'
+			});
 		}
 	}
 
@@ -164,7 +170,7 @@ export function createApi(deps: ApiDeps): Api {
 		if (token === null || !tokensEqual(token, deps.adminToken))
 			return json({ error: 'admin token required' }, 401, { 'www-authenticate': 'Bearer' });
 		try {
-			return json(await qualityReport(deps.db), 200);
+			return json((await qualityReport(deps.db)) satisfies QualityReport, 200);
 		} catch (e) {
 			logError('quality query failed', e);
 			return json({ error: 'storage unavailable, retry later' }, 503);

@@ -1,21 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { AlignmentOp, TelemetryEvent } from '../telemetry/schema';
 import { errorCounts, eventRow, rejectionReason, validateEvents } from './ingest';
+import { commonEventFields, transcriptEventFields } from '../testing/factories';
 
-const common = {
-	id: '3f0c8a52-8d2e-4c1b-9a57-1f6a2b7c9d10',
-	schemaVersion: 1 as const,
+// Upper-case installation id and a zone offset: ingestion normalises both.
+const common = commonEventFields({
 	occurredAt: '2025-11-27T07:30:00+02:00',
-	installationId: '0B7E2C4D-5A61-4F38-8E92-6D1C3B4A5F70',
-	appVersion: '0.1.0'
-};
-const transcript = {
+	installationId: '0B7E2C4D-5A61-4F38-8E92-6D1C3B4A5F70'
+});
+const transcript = transcriptEventFields({
 	...common,
-	transcriptId: 'tr-1',
 	model: { id: 'tiny', version: '1', sha256: 'c'.repeat(64) },
-	backend: 'webgpu' as const,
-	decodeSettings: {}
-};
+	backend: 'webgpu'
+});
 
 function correction(
 	ops: [AlignmentOp['op'], string | null, string | null][]

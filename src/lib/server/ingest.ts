@@ -17,20 +17,11 @@ import {
 	telemetryEventSchema,
 	type TelemetryEvent
 } from '../telemetry/schema';
+import type { RejectedEventReport } from '../contracts/events';
 import type { Database, EventsTable } from './db/tables';
 
-/** One problem with a request or an event, as the API reports it. */
-export interface Issue {
-	/** Dotted path into the event (or the body), e.g. `alignment.2.corrected`; '' for the whole thing. */
-	path: string;
-	message: string;
-}
-
 /** An event the server would not store, reported back to the client by its index in the batch. */
-export interface RejectedEvent {
-	index: number;
-	id: string | null;
-	issues: Issue[];
+export interface RejectedEvent extends RejectedEventReport {
 	/** Low-cardinality reason for the rejection counters, e.g. `event:rating:stars`. */
 	reason: string;
 }

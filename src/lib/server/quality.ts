@@ -15,27 +15,8 @@
  *   speech, not of everything the model transcribed.
  */
 import { sql, type Kysely } from 'kysely';
+import type { ModelQuality, QualityReport } from '../contracts/quality';
 import type { Database } from './db/tables';
-
-/** Quality figures of one model version. */
-export interface ModelQuality {
-	id: string;
-	version: string;
-	sha256: string;
-	transcripts: number;
-	corrections: number;
-	ratings: number;
-	meanRating: number | null;
-	wordsReviewed: number;
-	estimatedWer: number | null;
-}
-
-/** The quality endpoint's body. */
-export interface QualityReport {
-	models: ModelQuality[];
-	/** Rejected events and batches by reason since the database was created. */
-	rejections: Record<string, number>;
-}
 
 /** Per-model aggregates as the queries return them (drivers may give numbers as strings). */
 export interface ModelAggregates {

@@ -1,6 +1,7 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { IdbConnection } from './idb-tx';
+import { IdbConnection } from './idb-connection';
 import type { TranscriptDoc } from '../transcript/document';
+import type { Rating } from '../transcript/rating';
 
 /** IndexedDB database name. Changing this wipes user data without a migration. */
 export const DB_NAME = 'redline';
@@ -13,19 +14,6 @@ export const Stores = {
 	audio: 'audio',
 	settings: 'settings'
 } as const;
-
-/** Problems a user can tag in a rating. */
-export const ISSUE_TAGS = ['wrong words', 'missing words', 'punctuation', 'speakers', 'timing'] as const;
-/** One issue tag from the rating form. */
-export type IssueTag = (typeof ISSUE_TAGS)[number];
-
-/** The user's verdict on a transcript ("How did we do on this transcript?"). */
-export interface Rating {
-	stars: 1 | 2 | 3 | 4 | 5;
-	tags: IssueTag[];
-	comment: string;
-	ratedAt: string;
-}
 
 /** Where a stored transcript is in its life: fresh from the model, touched by the user, or rated. */
 export type TranscriptStatus = 'transcribed' | 'edited' | 'rated';

@@ -1,5 +1,5 @@
 /** The tab's one telemetry client, built on the browser's IndexedDB, fetch, Web Locks and the editor's hub. */
-import { transcriptEvents } from '../ui/events';
+import { transcriptEvents } from '../transcript/events';
 import { APP_VERSION } from './app-version';
 import { IdbOutboxStore } from './outbox-store';
 import type { LockManagerLike } from './outbox';

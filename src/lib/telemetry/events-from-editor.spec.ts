@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyEdit, createDoc, type Edit, type TranscriptDoc } from '../transcript/document';
 import type { TranscriptResult } from '../transcript/types';
-import type { Rating } from '../storage/db';
+import type { Rating } from '../transcript/rating';
 import {
 	DEBOUNCE_MS,
 	DECODE_SETTINGS,
@@ -13,33 +13,24 @@ import {
 	type EventContext
 } from './events-from-editor';
 import { telemetryEventSchema, type AlignmentOp, type TelemetryEvent } from './schema';
+import { segmentOf, transcriptResult, word } from '../testing/factories';
 
 const SHA = 'ab'.repeat(32);
 const INSTALL = '11111111-1111-4111-8111-111111111111';
 
 function result(): TranscriptResult {
-	const w = (text: string, start: number, confidence: number) => ({
-		text,
-		start,
-		end: start + 0.4,
-		confidence
-	});
-	return {
-		text: 'the quick brown fox jumps over',
+	const w = (text: string, start: number, confidence: number) => word(text, start, start + 0.4, confidence);
+	return transcriptResult({
 		model: { id: 'moonshine-tiny', version: '1.0', sha256: SHA },
-		backend: 'wasm',
 		durationSec: 4,
-		wordTiming: 'interpolated-by-characters',
 		segments: [
-			{
+			segmentOf([w('the', 0, 0.9), w('quick', 0.5, 0.4), w('brown', 1, 0.8), w('fox', 1.5, 0.95)], {
 				start: 0,
-				end: 2,
-				text: 'the quick brown fox',
-				words: [w('the', 0, 0.9), w('quick', 0.5, 0.4), w('brown', 1, 0.8), w('fox', 1.5, 0.95)]
-			},
-			{ start: 2, end: 4, text: 'jumps over', words: [w('jumps', 2, 0.7), w('over', 3, 0.3)] }
+				end: 2
+			}),
+			segmentOf([w('jumps', 2, 0.7), w('over', 3, 0.3)], { start: 2, end: 4 })
 		]
-	};
+	});
 }
 
 let ids = 0;
@@ -484,16 +475,17 @@ function rating(stars: Rating['stars']): Rating {
 
 describe('pure builders', () => {
 	it.each([
-		['txt', 'txt'],
-		['txt+timestamps', 'txt'],
-		['DOCX', 'docx'],
-		['vtt', 'vtt'],
-		['pdf', null],
-		['', null]
-	])('outcome for export format %j → %j', (format, want) => {
+		{ format: 'txt', want: 'txt' },
+		{ format: 'txt+timestamps', want: 'txt' },
+		{ format: 'DOCX', want: 'docx' },
+		{ format: 'vtt', want: 'vtt' }
+	])('outcome for export format $format is a valid event with format $want', ({ format, want }) => {
 		const e = outcomeEvent(ctx(), doc, format);
-		expect(e?.format ?? null).toBe(want);
-		if (e) expect(telemetryEventSchema.safeParse(e).success).toBe(true);
+		expect(telemetryEventSchema.parse(e)).toMatchObject({ type: 'outcome', format: want });
+	});
+
+	it.each(['pdf', ''])('no outcome event for the unknown export format %j', (format) => {
+		expect(outcomeEvent(ctx(), doc, format)).toBeNull();
 	});
 
 	it.each<[Rating['tags'], string, object]>([

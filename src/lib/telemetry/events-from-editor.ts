@@ -15,8 +15,8 @@
  */
 import { anchoredAlignment } from '../transcript/labels';
 import { segmentText, type DocSegment, type TranscriptDoc } from '../transcript/document';
-import type { TranscriptEvents } from '../ui/events';
-import type { Rating } from '../storage/db';
+import type { TranscriptEvents } from '../transcript/events';
+import type { Rating } from '../transcript/rating';
 import {
 	EXPORT_FORMATS,
 	RATING_TAGS,
@@ -38,11 +38,6 @@ export const DEBOUNCE_MS = 2_000;
  * does not record any, so these name the fixed method; change them together with the engine.
  */
 export const DECODE_SETTINGS = { decoding: 'greedy', wordTiming: 'interpolated-by-characters' } as const;
-
-/** The current time as ISO 8601 (the default `EventContext.now`). */
-export function isoNow(): string {
-	return new Date().toISOString();
-}
 
 /** Who and when: the fields an event takes from outside the document. */
 export interface EventContext {

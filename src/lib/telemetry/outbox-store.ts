@@ -4,7 +4,7 @@
  * same contract in memory, for tests that run the queue under fake timers.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { IdbConnection } from '../storage/idb-tx';
+import { IdbConnection } from '../storage/idb-connection';
 import type { TelemetryEvent } from './schema';
 
 /** IndexedDB database name. Changing this wipes queued events and settings without a migration. */

@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryOutboxStore } from './outbox-store';
 import { Outbox, eventBytes, takeBatch, type LockManagerLike, type OutboxLimits } from './outbox';
 import type { SendBatch, SendOutcome } from './sender';
-import { SCHEMA_VERSION, telemetryEventSchema, type RatingEvent, type TelemetryEvent } from './schema';
+import { telemetryEventSchema, type RatingEvent, type TelemetryEvent } from './schema';
+import { nowIso, randomId } from '../shared/ids';
+import { clientReportEvent, ratingEvent } from '../testing/factories';
 
 const INSTALL = '00000000-0000-4000-8000-000000000001';
 let counter = 0;
@@ -10,21 +12,14 @@ let counter = 0;
 /** A valid rating event with a fresh id; `comment` pads its size. */
 function ev(comment = ''): RatingEvent {
 	const n = ++counter;
-	return {
+	return ratingEvent({
 		id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-		schemaVersion: SCHEMA_VERSION,
-		type: 'rating',
-		occurredAt: new Date().toISOString(),
+		occurredAt: nowIso(),
 		installationId: INSTALL,
-		appVersion: '0.1.0',
 		transcriptId: 't1',
 		model: { id: 'm', version: '1', sha256: 'a'.repeat(64) },
-		backend: 'wasm',
-		decodeSettings: {},
-		stars: 4,
-		tags: [],
 		...(comment ? { comment } : {})
-	};
+	});
 }
 
 interface Call {
@@ -76,15 +71,8 @@ function makeOutbox(opts: {
 		locks: opts.locks ?? null,
 		limits: { backoffBaseMs: 2000, ...opts.limits },
 		makeReport: opts.report
-			? (dropped) => ({
-					id: crypto.randomUUID(),
-					schemaVersion: SCHEMA_VERSION,
-					type: 'client_report',
-					occurredAt: new Date().toISOString(),
-					installationId: INSTALL,
-					appVersion: '0.1.0',
-					dropped: { ...dropped }
-				})
+			? (dropped) =>
+					clientReportEvent(dropped, { id: randomId(), occurredAt: nowIso(), installationId: INSTALL })
 			: undefined
 	});
 	outbox.enabled = true;

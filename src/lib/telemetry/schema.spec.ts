@@ -7,21 +7,12 @@ import {
 	telemetryEventSchema,
 	type TelemetryEvent
 } from './schema';
+import { commonEventFields, transcriptEventFields } from '../testing/factories';
 
-const common = {
-	id: '3f0c8a52-8d2e-4c1b-9a57-1f6a2b7c9d10',
-	schemaVersion: 1 as const,
-	occurredAt: '2025-11-27T05:30:00.000Z',
-	installationId: '0b7e2c4d-5a61-4f38-8e92-6d1c3b4a5f70',
-	appVersion: '0.1.0'
-};
-const transcript = {
-	...common,
-	transcriptId: 'tr-1',
-	model: { id: 'moonshine-tiny', version: '1.0', sha256: 'a'.repeat(64) },
-	backend: 'wasm' as const,
+const common = commonEventFields();
+const transcript = transcriptEventFields({
 	decodeSettings: { maxTokensPerSecond: 6, language: 'en', greedy: true, seed: null }
-};
+});
 
 const events: TelemetryEvent[] = [
 	{

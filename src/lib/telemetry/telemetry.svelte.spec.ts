@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TranscriptEventHub } from '../ui/events';
+import { TranscriptEventHub } from '../transcript/events';
 import { createDoc, type TranscriptDoc } from '../transcript/document';
 import { MemoryOutboxStore } from './outbox-store';
 import type { SendBatch } from './sender';
 import { TelemetryClient } from './telemetry.svelte';
 import { telemetryEventSchema, type TelemetryEvent } from './schema';
+import { segmentOf, transcriptResult, word } from '../testing/factories';
 
 let sent: TelemetryEvent[];
 let hub: TranscriptEventHub;
@@ -28,16 +29,13 @@ const doc: TranscriptDoc = createDoc({
 	id: 'tr',
 	title: 't',
 	now: '2026-05-01T00:00:00.000Z',
-	result: {
+	result: transcriptResult({
 		text: 'a',
 		model: { id: 'm', version: '2', sha256: 'c'.repeat(64) },
 		backend: 'webgpu',
 		durationSec: 1,
-		wordTiming: 'interpolated-by-characters',
-		segments: [
-			{ start: 0, end: 1, text: 'hello', words: [{ text: 'hello', start: 0, end: 1, confidence: 0.5 }] }
-		]
-	}
+		segments: [segmentOf([word('hello', 0, 1, 0.5)])]
+	})
 });
 const rate = (stars: 1 | 2 | 3 | 4 | 5) =>
 	hub.emit('rated', { doc, rating: { stars, tags: [], comment: '', ratedAt: '' } });

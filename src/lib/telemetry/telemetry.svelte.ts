@@ -6,15 +6,9 @@
  * withdrawing clears the outbox. Consent, the installation id, revisions and counters live in the
  * outbox's own IndexedDB database (outbox-store.ts).
  */
-import type { TranscriptEventHub } from '../ui/events';
-import { randomId } from '../transcript/document';
-import {
-	MemoryRevisions,
-	TelemetryCollector,
-	isoNow,
-	type EventContext,
-	type Revisions
-} from './events-from-editor';
+import type { TranscriptEventHub } from '../transcript/events';
+import { nowIso, randomId } from '../shared/ids';
+import { MemoryRevisions, TelemetryCollector, type EventContext, type Revisions } from './events-from-editor';
 import { Outbox, type LockManagerLike, type OutboxLimits, type OutboxStats } from './outbox';
 import type { OutboxStore } from './outbox-store';
 import { SCHEMA_VERSION, type TelemetryEvent } from './schema';
@@ -249,7 +243,7 @@ export class TelemetryClient {
 			installationId: this.installationId,
 			appVersion: this.deps.appVersion,
 			newId: this.newId,
-			now: isoNow
+			now: nowIso
 		};
 	}
 

@@ -7,7 +7,6 @@ import {
 	docText,
 	nextLowConfidence,
 	originalDocText,
-	randomId,
 	segmentText,
 	wordAtTime,
 	type Edit,
@@ -15,19 +14,14 @@ import {
 } from './document';
 import { counterIds, makeSegment, sampleDoc, sampleResult } from './golden/sample';
 import type { TranscriptResult } from './types';
+import { randomId } from '../shared/ids';
+import { transcriptResult } from '../testing/factories';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 const LATER = '2026-01-01T00:01:00.000Z';
 
 function result(segments: TranscriptResult['segments']): TranscriptResult {
-	return {
-		text: segments.map((s) => s.text).join(' '),
-		model: { id: 'm', version: '1', sha256: 'abc' },
-		backend: 'wasm',
-		durationSec: 100,
-		segments,
-		wordTiming: 'interpolated-by-characters'
-	};
+	return transcriptResult({ segments, model: { id: 'm', version: '1', sha256: 'abc' }, durationSec: 100 });
 }
 
 /** "the quick brown fox jumps", one word per second from 0 to 5. */

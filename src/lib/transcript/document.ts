@@ -18,6 +18,7 @@
  * words are aligned with the model words of that gap that have no unchanged counterpart; an exact
  * text match restores the model word (its `originalIndex`, times and confidence).
  */
+import { nowIso, randomId } from '../shared/ids';
 import { alignWords } from './align';
 import type { Backend, ModelRef, Segment, TranscriptResult, Word } from './types';
 
@@ -91,18 +92,6 @@ export const MAX_TIME_OFFSET_SEC = 7 * 24 * 3600;
 
 /** The document's time offset in seconds (0 when it has none). */
 export const timeOffset = (doc: Pick<TranscriptDoc, 'timeOffsetSec'>): number => doc.timeOffsetSec ?? 0;
-
-/** A random v4 UUID; uses crypto.randomUUID where available (secure contexts, Node) and getRandomValues otherwise. */
-export function randomId(): string {
-	const c = globalThis.crypto;
-	if (typeof c.randomUUID === 'function') return c.randomUUID();
-	// randomUUID is missing on plain-http origins other than localhost; getRandomValues is not.
-	const b = c.getRandomValues(new Uint8Array(16));
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-	return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 function copySegment(seg: Segment): Segment {
 	const copy: Segment = {
@@ -374,7 +363,7 @@ function mergeWithNext(doc: TranscriptDoc, segmentId: string, now: string): Tran
  */
 export function applyEdit(doc: TranscriptDoc, edit: Edit, opts: EditOptions = {}): TranscriptDoc {
 	const newId = opts.newId ?? randomId;
-	const now = opts.now ?? new Date().toISOString();
+	const now = opts.now ?? nowIso();
 	switch (edit.type) {
 		case 'replaceWords':
 			return replaceWords(doc, edit, newId, now);

@@ -18,6 +18,7 @@ import {
 import { counterIds, makeSegment, sampleDoc } from './golden/sample';
 import { parseTimestamp } from './time';
 import type { Segment } from './types';
+import { transcriptResult } from '../testing/factories';
 
 function docOf(segments: Segment[], speakers: string[] = []): TranscriptDoc {
 	let doc = createDoc({
@@ -25,14 +26,7 @@ function docOf(segments: Segment[], speakers: string[] = []): TranscriptDoc {
 		title: 'T',
 		now: '2026-01-01T00:00:00.000Z',
 		newId: counterIds(),
-		result: {
-			text: '',
-			model: { id: 'm', version: '1', sha256: 'x' },
-			backend: 'wasm',
-			durationSec: 100,
-			segments,
-			wordTiming: 'interpolated-by-characters'
-		}
+		result: transcriptResult({ text: '', durationSec: 100, segments })
 	});
 	speakers.forEach((speaker, i) => {
 		doc = applyEdit(doc, { type: 'setSpeaker', segmentId: doc.segments[i].id, speaker });

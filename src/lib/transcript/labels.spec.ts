@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyEdit, createDoc, type TranscriptDoc } from './document';
 import { makeSegment, sampleDoc } from './golden/sample';
 import { correctionWer, labelSegment } from './labels';
+import { transcriptResult } from '../testing/factories';
 
 function doc(text: string): TranscriptDoc {
 	const seg = makeSegment(0, 10, text, [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]);
@@ -9,14 +10,7 @@ function doc(text: string): TranscriptDoc {
 		id: 'd',
 		title: '',
 		now: '2026-01-01T00:00:00.000Z',
-		result: {
-			text,
-			model: { id: 'm', version: '1', sha256: 'x' },
-			backend: 'wasm',
-			durationSec: 10,
-			segments: [seg],
-			wordTiming: 'interpolated-by-characters'
-		}
+		result: transcriptResult({ text, durationSec: 10, segments: [seg] })
 	});
 }
 

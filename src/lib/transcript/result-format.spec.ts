@@ -1,34 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { formatResult, isOutputFormat } from './result-format';
 import type { TranscriptResult } from './types';
+import { segmentOf, transcriptResult, word } from '../testing/factories';
 
-const result: TranscriptResult = {
-	text: 'Hello there. General Kenobi.',
+const result: TranscriptResult = transcriptResult({
 	model: { id: 'm', version: '1', sha256: 'a'.repeat(64) },
-	backend: 'wasm',
 	durationSec: 5,
-	wordTiming: 'interpolated-by-characters',
 	segments: [
-		{
-			start: 0.5,
-			end: 1.5,
-			text: 'Hello there.',
-			words: [
-				{ text: 'Hello', start: 0.5, end: 0.9, confidence: 0.9 },
-				{ text: 'there.', start: 1, end: 1.5, confidence: 0.4 }
-			]
-		},
-		{
-			start: 2,
-			end: 3.25,
-			text: 'General Kenobi.',
-			words: [
-				{ text: 'General', start: 2, end: 2.5, confidence: 1 },
-				{ text: 'Kenobi.', start: 2.6, end: 3.25, confidence: 0.7 }
-			]
-		}
+		segmentOf([word('Hello', 0.5, 0.9, 0.9), word('there.', 1, 1.5, 0.4)]),
+		segmentOf([word('General', 2, 2.5, 1), word('Kenobi.', 2.6, 3.25, 0.7)])
 	]
-};
+});
 
 describe('formatResult', () => {
 	it.each([

@@ -7,7 +7,7 @@ import { Library } from './library.svelte';
 import type { BackendPreference } from '../engine/protocol';
 import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
 import { Toasts } from './toasts.svelte';
-import { nowIso } from './format';
+import { nowIso, randomId } from '../shared/ids';
 
 /** Title for a new transcript from its file name: extension and separators dropped. */
 export function titleFromFileName(name: string): string {
@@ -54,7 +54,7 @@ export class RedlineApp {
 			backend: () => this.backend,
 			decode: decodeToMono16k,
 			store: async (job, result) => {
-				const id = crypto.randomUUID();
+				const id = randomId();
 				const type = job.file.type || 'audio/*';
 				await db.addTranscript(newRecord(id, { name: job.name, type }, result, nowIso()), job.file);
 				await this.library.refresh();

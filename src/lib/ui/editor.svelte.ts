@@ -1,4 +1,5 @@
-import type { RedlineDb, Rating, TranscriptRecord, TranscriptStatus } from '../storage/db';
+import type { RedlineDb, TranscriptRecord } from '../storage/db';
+import type { Rating } from '../transcript/rating';
 import {
 	nextLowConfidence,
 	timeOffset,
@@ -8,12 +9,11 @@ import {
 	type WordPosition
 } from '../transcript/document';
 import { canRedo, canUndo, commit, createHistory, redo, undo, type History } from '../transcript/history';
-import type { TranscriptEventHub } from './events';
+import type { TranscriptEventHub } from '../transcript/events';
+import { EditorPersistence, type Journal } from './editor-persistence.svelte';
 
 /** Default confidence under which a word is highlighted for review. */
 export const DEFAULT_THRESHOLD = 0.6;
-/** Autosave debounce, in ms. */
-export const SAVE_DEBOUNCE_MS = 500;
 
 /** A word range being edited in place: words [from, to) of one segment, replaced on commit. */
 export interface EditingRange {
@@ -33,42 +33,6 @@ export interface WordSelection {
 	focus: number;
 }
 
-/**
- * Synchronous last-resort storage for unsaved changes. IndexedDB writes started in `pagehide` are
- * often cut off by the unload, so the pending state is also written here synchronously and picked up
- * on the next open.
- */
-export interface Journal {
-	read(id: string): string | null;
-	write(id: string, data: string): void;
-	clear(id: string): void;
-}
-
-/** The browser's journal: localStorage, failing silently (quota, private mode). */
-export const localJournal: Journal = {
-	read: (id) => {
-		try {
-			return localStorage.getItem(`redline:unsaved:${id}`);
-		} catch {
-			return null;
-		}
-	},
-	write: (id, data) => {
-		try {
-			localStorage.setItem(`redline:unsaved:${id}`, data);
-		} catch {
-			// Nothing more can be done synchronously; the IndexedDB write may still land.
-		}
-	},
-	clear: (id) => {
-		try {
-			localStorage.removeItem(`redline:unsaved:${id}`);
-		} catch {
-			// ignore
-		}
-	}
-};
-
 /** True when the word needs review at this threshold: low confidence, not edited, not confirmed. */
 export function isLow(
 	w: { confidence: number; edited: boolean; confirmed: boolean },
@@ -77,16 +41,10 @@ export function isLow(
 	return !w.edited && !w.confirmed && w.confidence < threshold;
 }
 
-/** Status the library shows for a record, from its content. */
-export function statusFor(doc: TranscriptDoc, rating: Rating | null): TranscriptStatus {
-	if (rating) return 'rated';
-	const touched = doc.updatedAt !== doc.createdAt;
-	return touched ? 'edited' : 'transcribed';
-}
-
 /**
  * State of the transcript editor for one transcript: the undo history, selection, in-place editing,
- * rating and autosave. Pure document logic lives in transcript/; this class only orchestrates it.
+ * rating; saving is EditorPersistence's. Pure document logic lives in transcript/; this class only
+ * orchestrates it.
  */
 export class EditorState {
 	history = $state.raw<History>(null as unknown as History);
@@ -99,53 +57,54 @@ export class EditorState {
 	editing = $state.raw<EditingRange | null>(null);
 	/** Word under the playhead. */
 	playing = $state.raw<WordPosition | null>(null);
-	/** ms timestamp of the last successful save; null before the first. */
-	savedAt = $state<number | null>(null);
-	dirty = $state(false);
-	saveError = $state<string | null>(null);
 	lowCount = $derived(this.countLow());
 
-	private record: TranscriptRecord;
-	private saveTimer: ReturnType<typeof setTimeout> | undefined;
-	private saving: Promise<void> = Promise.resolve();
+	private readonly persistence: EditorPersistence;
 
 	constructor(
-		private readonly db: RedlineDb,
+		db: RedlineDb,
 		record: TranscriptRecord,
 		private readonly events: TranscriptEventHub,
 		private readonly clock: () => number = Date.now,
-		private readonly journal: Journal | null = null
+		journal: Journal | null = null
 	) {
-		this.record = record;
 		this.history = createHistory(record.doc);
 		this.rating = record.rating;
-		this.recover();
-	}
-
-	/** Takes over changes a closed tab left in the journal when they are newer than the stored doc. */
-	private recover(): void {
-		const raw = this.journal?.read(this.record.id);
-		if (!raw) return;
-		try {
-			const saved = JSON.parse(raw) as { doc: TranscriptDoc; rating: Rating | null };
-			if (saved.doc.id === this.record.id && saved.doc.updatedAt >= this.record.doc.updatedAt) {
-				this.history = createHistory(saved.doc);
-				this.rating = saved.rating;
-				this.scheduleSave();
-				return;
-			}
-		} catch {
-			// A damaged journal entry is dropped; the stored record stands.
+		this.persistence = new EditorPersistence(
+			db,
+			record,
+			() => ({ doc: this.doc, rating: this.rating }),
+			() => this.clock(),
+			journal
+		);
+		// Takes over changes a closed tab left in the journal when they are newer than the stored doc.
+		const recovered = this.persistence.recover();
+		if (recovered) {
+			this.history = createHistory(recovered.doc);
+			this.rating = recovered.rating;
+			this.persistence.schedule();
 		}
-		this.journal?.clear(this.record.id);
 	}
 
-	/** For pagehide: writes unsaved changes to the journal synchronously, then starts a normal save. */
-	saveBeforeUnload(): void {
-		// Also while a save is still in flight (`dirty` is already false then): the page may die first.
-		if (!this.dirty && this.record.doc === this.doc && this.record.rating === this.rating) return;
-		this.journal?.write(this.record.id, JSON.stringify({ doc: this.doc, rating: this.rating }));
-		void this.flush();
+	/** ms timestamp of the last successful save; null before the first. */
+	get savedAt(): number | null {
+		return this.persistence.savedAt;
+	}
+
+	/** True while a change is not yet handed to the database. */
+	get dirty(): boolean {
+		return this.persistence.dirty;
+	}
+	set dirty(v: boolean) {
+		this.persistence.dirty = v;
+	}
+
+	/** Why the last save (or edit) failed, for the status line; null when all is well. */
+	get saveError(): string | null {
+		return this.persistence.saveError;
+	}
+	set saveError(v: string | null) {
+		this.persistence.saveError = v;
 	}
 
 	private countLow(): number {
@@ -420,43 +379,22 @@ export class EditorState {
 		if (t) this.apply({ type: 'setTitle', title: t });
 	}
 
-	private scheduleSave(): void {
-		this.dirty = true;
-		clearTimeout(this.saveTimer);
-		this.saveTimer = setTimeout(() => void this.flush(), SAVE_DEBOUNCE_MS);
-	}
-
 	/** Saves now if anything changed; resolves when the write has committed. */
 	flush(): Promise<void> {
-		clearTimeout(this.saveTimer);
-		if (!this.dirty) return this.saving;
-		this.dirty = false;
-		const doc = this.doc;
-		const rating = this.rating;
-		const record: TranscriptRecord = {
-			...this.record,
-			doc,
-			rating,
-			status: statusFor(doc, rating),
-			updatedAt: doc.updatedAt
-		};
-		this.saving = this.saving
-			.then(() => this.db.putTranscript(record))
-			.then(() => {
-				this.record = record;
-				this.savedAt = this.clock();
-				this.saveError = null;
-				if (!this.dirty) this.journal?.clear(record.id);
-			})
-			.catch((e: unknown) => {
-				this.dirty = true;
-				this.saveError = `Not saved: ${(e as Error).message}. Your changes are kept in this tab; try again.`;
-			});
-		return this.saving;
+		return this.persistence.flush();
+	}
+
+	/** For pagehide: writes unsaved changes to the journal synchronously, then starts a normal save. */
+	saveBeforeUnload(): void {
+		this.persistence.saveBeforeUnload();
 	}
 
 	/** Stops timers (component teardown); call flush() first to keep the last change. */
 	dispose(): void {
-		clearTimeout(this.saveTimer);
+		this.persistence.dispose();
+	}
+
+	private scheduleSave(): void {
+		this.persistence.schedule();
 	}
 }

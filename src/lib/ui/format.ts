@@ -29,11 +29,6 @@ export function recordingName(date: Date, ext: string): string {
 	return `Recording ${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())} ${p(date.getHours())}.${p(date.getMinutes())}.${p(date.getSeconds())}.${ext}`;
 }
 
-/** Current time as an ISO string (kept here so state classes need no Date instances). */
-export function nowIso(): string {
-	return new Date().toISOString();
-}
-
 /** formatClock that tolerates NaN/Infinity (an <audio> before its metadata loads) and negatives. */
 export function safeClock(seconds: number): string {
 	return Number.isFinite(seconds) ? formatClock(Math.max(0, seconds)) : '0:00';

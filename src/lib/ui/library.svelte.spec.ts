@@ -5,6 +5,7 @@ import { createDoc } from '../transcript/document';
 import { Library } from './library.svelte';
 import { ACTION_TOAST_MS, Toasts } from './toasts.svelte';
 import { newRecord, titleFromFileName } from './app.svelte';
+import { transcriptResult } from '../testing/factories';
 
 let n = 0;
 const dbs: RedlineDb[] = [];
@@ -14,14 +15,7 @@ function record(id: string, title: string, at: string): TranscriptRecord {
 		id,
 		title,
 		now: at,
-		result: {
-			text: '',
-			model: { id: 'm', version: '1', sha256: 'x' },
-			backend: 'wasm',
-			durationSec: 1,
-			segments: [],
-			wordTiming: 'interpolated-by-characters'
-		}
+		result: transcriptResult({ durationSec: 1 })
 	});
 	return {
 		id,

@@ -1,6 +1,6 @@
 import type { RedlineDb, TranscriptRecord } from '../storage/db';
 import type { Toasts } from './toasts.svelte';
-import { nowIso } from './format';
+import { nowIso } from '../shared/ids';
 
 /** The list of stored transcripts on the start page, with rename and delete-with-undo. */
 export class Library {

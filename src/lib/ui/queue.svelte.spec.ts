@@ -3,6 +3,7 @@ import type { WorkerRequest, WorkerResponse } from '../engine/protocol';
 import type { Segment, TranscriptResult } from '../transcript/types';
 import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
 import { AudioDecodeError } from '../engine/browser/decode';
+import { transcriptResult } from '../testing/factories';
 
 /** A worker that follows the protocol; `script` decides what each transcribe request produces. */
 class FakeWorker implements WorkerLike {
@@ -44,14 +45,11 @@ function seg(text: string, start: number, end: number): Segment {
 	return { start, end, text, words: [] };
 }
 function result(text: string): TranscriptResult {
-	return {
+	return transcriptResult({
 		text,
 		model: { id: 'moonshine-tiny-en', version: '1', sha256: 'abc' },
-		backend: 'wasm',
-		durationSec: 2,
-		segments: [],
-		wordTiming: 'interpolated-by-characters'
-	};
+		durationSec: 2
+	});
 }
 
 const okDecode = async (file: Blob) => ({ samples: new Float32Array(file.size), durationSec: 1 });

@@ -3,6 +3,7 @@ import type { Backend, Segment, TranscriptResult } from '../transcript/types';
 import type { EngineWorker } from '../engine/browser/client';
 import type { DecodedAudio } from '../engine/browser/decode';
 import { DEFAULT_MODEL_ID } from '../engine/models';
+import { randomId } from '../shared/ids';
 
 /** The worker the queue drives (the engine's typed client), so tests can pass a fake. */
 export type WorkerLike = EngineWorker;
@@ -91,7 +92,7 @@ export class TranscriptionQueue {
 
 	/** Queues a file; returns its job. */
 	add(file: Blob, name: string): Job {
-		const job = new Job(crypto.randomUUID(), name, file);
+		const job = new Job(randomId(), name, file);
 		this.jobs.push(job);
 		void this.pump();
 		return job;

@@ -1,6 +1,12 @@
 /** Endpoint tests: every status of the telemetry API, on SQLite and on a real PostgreSQL. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+	eventsAcceptedSchema,
+	eventsBadRequestSchema,
+	eventsPartialSchema
+} from '../../../src/lib/contracts/events';
+import { qualityReportSchema } from '../../../src/lib/contracts/quality';
 import { createApi, type Api } from '../../../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../../../src/lib/server/db/open';
 import { storeFor } from '../../../src/lib/server/ingest';
@@ -75,7 +81,9 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 			const events = [...mixedBatch(20), clientReport()];
 			const res = await api.postEvents(post({ events }), CLIENT);
 			expect(res.status).toBe(202);
-			expect(await res.json()).toEqual({ accepted: 21, duplicates: 0 });
+			const body = await res.json();
+			expect(body).toEqual({ accepted: 21, duplicates: 0 });
+			expect(eventsAcceptedSchema.strict().safeParse(body).error).toBeUndefined();
 			expect((await countEvents()) - before).toBe(21);
 		});
 
@@ -120,6 +128,7 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 			);
 			expect(res.status).toBe(207);
 			const body = await res.json();
+			expect(eventsPartialSchema.strict().safeParse(body).error).toBeUndefined();
 			expect(body).toMatchObject({ accepted: 3, duplicates: 0 });
 			expect(body.rejected).toHaveLength(2);
 			expect(body.rejected[0]).toMatchObject({ index: 1, id: badRating.id });
@@ -143,6 +152,7 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 			const res = await a.postEvents(post(body), CLIENT);
 			expect(res.status).toBe(400);
 			const json = await res.json();
+			expect(eventsBadRequestSchema.safeParse(json).error).toBeUndefined();
 			expect(typeof json.error).toBe('string');
 			expect(Array.isArray(json.issues)).toBe(true);
 			expect(await countEvents(d)).toBe(0);
@@ -157,6 +167,7 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 			);
 			expect(res.status).toBe(400);
 			const json = await res.json();
+			expect(eventsBadRequestSchema.safeParse(json).error).toBeUndefined();
 			expect(json.issues.map((i: { path: string }) => i.path)).toContain('events.0.stars');
 			expect(await countEvents(d)).toBe(0);
 			expect(await rejections(d)).toEqual({ 'event:rating:stars': 1, 'event:unknown-type': 1 });
@@ -322,8 +333,10 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 
 			const res = await a.getQuality(quality(ADMIN));
 			expect(res.status).toBe(200);
+			const report = await res.json();
+			expect(qualityReportSchema.strict().safeParse(report).error).toBeUndefined();
 			// Model A: latest s1 (S1 D1, 4 reference words), s2 (I1, 2), i2's s1 (0 errors, 2): 3 / 8.
-			expect(await res.json()).toEqual({
+			expect(report).toEqual({
 				models: [
 					{
 						...A,

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { TranscriptEventHub } from './events';
-import type { TranscriptDoc } from '../transcript/document';
+import type { TranscriptDoc } from './document';
 
 const doc = { id: 'd' } as TranscriptDoc;
 

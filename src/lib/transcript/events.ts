@@ -1,5 +1,5 @@
-import type { DocSegment, Edit, TranscriptDoc } from '../transcript/document';
-import type { Rating } from '../storage/db';
+import type { DocSegment, Edit, TranscriptDoc } from './document';
+import type { Rating } from './rating';
 
 /**
  * What the editor reports as the user works: the one place the telemetry client subscribes to.

@@ -33,8 +33,21 @@ export abstract class IdbConnection<DB extends DBSchema> {
 		const run = (async () => {
 			const db = await this.open();
 			const tx = db.transaction(stores, mode);
-			const result = await fn(tx);
-			await tx.done;
+			// Handled before fn runs (as tldraw's LocalIndexedDb does): when fn fails, its failed request
+			// aborts the transaction and tx.done rejects while nobody awaits it, an unhandled rejection.
+			const done = tx.done.then(
+				() => ({ ok: true as const }),
+				(error: unknown) => ({ ok: false as const, error })
+			);
+			let result: T;
+			try {
+				result = await fn(tx);
+			} catch (e) {
+				await done; // settle the transaction, but fn's error is the one to report
+				throw e;
+			}
+			const settled = await done;
+			if (!settled.ok) throw settled.error;
 			return result;
 		})();
 		this.inFlight.add(run);
