@@ -21,6 +21,8 @@ function ev(comment = ''): RatingEvent {
 		model: { id: 'm', version: '1', sha256: 'a'.repeat(64) },
 		backend: 'wasm',
 		decodeSettings: {},
+		arm: 'default',
+		samplingRate: 1,
 		stars: 4,
 		tags: [],
 		...(comment ? { comment } : {})

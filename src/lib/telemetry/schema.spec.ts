@@ -75,7 +75,7 @@ describe('telemetry schema round trip', () => {
 const correction = events[0] as Extract<TelemetryEvent, { type: 'correction' }>;
 const bad: [string, unknown, string][] = [
 	['unknown type', { ...common, type: 'click' }, 'type'],
-	['schema version 2', { ...events[4], schemaVersion: 2 }, 'schemaVersion'],
+	['schema version 3', { ...events[4], schemaVersion: 3 }, 'schemaVersion'],
 	['id not a uuid', { ...events[4], id: 'abc' }, 'id'],
 	['occurredAt not ISO', { ...events[4], occurredAt: 'yesterday' }, 'occurredAt'],
 	[
