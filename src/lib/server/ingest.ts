@@ -87,7 +87,8 @@ export function rejectionReason(value: unknown, firstPath: PropertyKey | undefin
 	if (!isRecord(value)) return 'event:not-an-object';
 	const type = EVENT_TYPES.find((t) => t === value.type);
 	if (!type) return 'event:unknown-type';
-	if (!ACCEPTED_SCHEMA_VERSIONS.some((v) => v === value.schemaVersion)) return 'event:unsupported-schema-version';
+	if (!ACCEPTED_SCHEMA_VERSIONS.some((v) => v === value.schemaVersion))
+		return 'event:unsupported-schema-version';
 	const field = typeof firstPath === 'string' && KNOWN_FIELDS.has(firstPath) ? firstPath : 'other';
 	return `event:${type}:${field}`;
 }

@@ -26,33 +26,10 @@
  *   speech, not of everything the model transcribed.
  */
 import { sql, type Kysely } from 'kysely';
+import type { ModelQuality, QualityReport, ReportArm } from '../contracts/quality';
 import type { Database } from './db/tables';
 
-/** The arm a quality row is about: an event's arm, or 'unknown' for version 1 events. */
-export type ReportArm = 'default' | 'candidate' | 'user' | 'unknown';
-
-/** Quality figures of one model version in one rollout arm (weighted estimates, see above). */
-export interface ModelQuality {
-	id: string;
-	version: string;
-	sha256: string;
-	arm: ReportArm;
-	transcripts: number;
-	corrections: number;
-	ratings: number;
-	meanRating: number | null;
-	wordsReviewed: number;
-	estimatedWer: number | null;
-	/** Stored events behind the figures, unweighted. */
-	sampled: { corrections: number; ratings: number; reviews: number };
-}
-
-/** The quality endpoint's body. */
-export interface QualityReport {
-	models: ModelQuality[];
-	/** Rejected events and batches by reason since the database was created. */
-	rejections: Record<string, number>;
-}
+export type { ModelQuality, QualityReport, ReportArm } from '../contracts/quality';
 
 /** Per-model aggregates as the queries return them (drivers may give numbers as strings). */
 export interface ModelAggregates {

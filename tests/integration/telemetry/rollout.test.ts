@@ -111,7 +111,10 @@ describe.each(backends())('model rollout on $name', (backend) => {
 		await expect(
 			createServerContext({ ...env, MODEL_CANDIDATE: BASE, MODEL_CANDIDATE_PERCENT: '200' }, () => {})
 		).rejects.toThrow(/MODEL_CANDIDATE_PERCENT must be a whole number 0–100/);
-		const ok = await createServerContext({ ...env, MODEL_CANDIDATE: BASE, MODEL_CANDIDATE_PERCENT: '10' }, () => {});
+		const ok = await createServerContext(
+			{ ...env, MODEL_CANDIDATE: BASE, MODEL_CANDIDATE_PERCENT: '10' },
+			() => {}
+		);
 		opened.push(ok.database);
 	});
 
@@ -166,7 +169,9 @@ describe.each(backends())('model rollout on $name', (backend) => {
 		expect((await api.putRollout(notJson)).status).toBe(400);
 
 		const changed = await state(
-			await api.putRollout(put({ default: TINY, candidate: { model: BASE, percent: 30 }, sampling: { rating: 0.5 } }))
+			await api.putRollout(
+				put({ default: TINY, candidate: { model: BASE, percent: 30 }, sampling: { rating: 0.5 } })
+			)
 		);
 		expect(changed.source).toBe('database');
 		expect(changed.experimentId).toBe(`${TINY}@1.1.0~${BASE}@2.0.0`);
@@ -276,7 +281,8 @@ describe.each(backends())('model rollout on $name', (backend) => {
 				// Tiny in the candidate arm of another experiment, and a version 1 event (arm unknown).
 				v2(clean({ installationId: i3, model: A }), 'candidate'),
 				rating(3, { installationId: i3, model: A, transcriptId: 'tr-old' })
-			])
+			]),
+			CLIENT
 		);
 		expect(res.status).toBe(202);
 

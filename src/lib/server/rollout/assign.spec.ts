@@ -40,7 +40,11 @@ describe('experimentId', () => {
 		['no candidate', settings(null), null],
 		['names both versions', settings({ model: 'base', percent: 5 }), 'tiny@1.0~base@2.0'],
 		['the percent is not part of it', settings({ model: 'base', percent: 50 }), 'tiny@1.0~base@2.0'],
-		['another candidate is another experiment', settings({ model: 'other', percent: 5 }), 'tiny@1.0~other@1.0']
+		[
+			'another candidate is another experiment',
+			settings({ model: 'other', percent: 5 }),
+			'tiny@1.0~other@1.0'
+		]
 	])('%s', (_name, s, expected) => expect(experimentId(s, catalog)).toBe(expected));
 });
 

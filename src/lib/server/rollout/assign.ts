@@ -32,7 +32,11 @@ export function bucketOf(installationId: string, experiment: string): number {
 }
 
 /** Which arm an installation is in. */
-export function assignArm(installationId: string, settings: RolloutSettings, catalog: Catalog): 'default' | 'candidate' {
+export function assignArm(
+	installationId: string,
+	settings: RolloutSettings,
+	catalog: Catalog
+): 'default' | 'candidate' {
 	const experiment = experimentId(settings, catalog);
 	if (!experiment || !settings.candidate || settings.candidate.percent === 0) return 'default';
 	return bucketOf(installationId, experiment) < settings.candidate.percent ? 'candidate' : 'default';

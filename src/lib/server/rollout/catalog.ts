@@ -22,7 +22,7 @@ export type Catalog = ReadonlyMap<string, CatalogModel>;
 /** Reads every ASR manifest under `dir`; an unreadable or invalid manifest fails with its path. */
 export async function loadCatalog(dir: string): Promise<Catalog> {
 	const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-		throw new Error(`MODELS_DIR ${dir} cannot be read (${e.code ?? e.message})`);
+		throw new Error(`MODELS_DIR ${dir} cannot be read (${e.code ?? e.message})`, { cause: e });
 	});
 	const models = new Map<string, CatalogModel>();
 	for (const d of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -33,7 +33,7 @@ export async function loadCatalog(dir: string): Promise<Catalog> {
 		try {
 			manifest = parseManifest(JSON.parse(text));
 		} catch (e) {
-			throw new Error(`${path}: ${(e as Error).message}`);
+			throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
 		}
 		if (manifest.kind !== 'asr') continue;
 		if (manifest.id !== d.name) throw new Error(`${path}: id "${manifest.id}" differs from its folder name`);

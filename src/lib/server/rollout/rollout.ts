@@ -68,7 +68,13 @@ export class Rollout {
 	): Promise<Rollout> {
 		const envSettings = settingsFromEnv(env, catalog);
 		const stored = await readStored(db, catalog);
-		return new Rollout(db, catalog, envSettings, stored ?? { settings: envSettings, source: 'env', revision: 0 }, now);
+		return new Rollout(
+			db,
+			catalog,
+			envSettings,
+			stored ?? { settings: envSettings, source: 'env', revision: 0 },
+			now
+		);
 	}
 
 	/** The settings in force (re-read from the database when the copy is older than REFRESH_MS). */
@@ -104,16 +110,14 @@ export class Rollout {
 			.orderBy('revision', 'desc')
 			.limit(AUDIT_LIMIT)
 			.execute();
-		const audit = rows.map(
-			(r): RolloutAuditEntry => ({
-				revision: Number(r.revision),
-				at: r.at,
-				actor: r.actor,
-				action: r.action as RolloutAuditEntry['action'],
-				before: JSON.parse(r.before),
-				after: JSON.parse(r.after)
-			})
-		);
+		const audit = rows.map((r): RolloutAuditEntry => ({
+			revision: Number(r.revision),
+			at: r.at,
+			actor: r.actor,
+			action: r.action as RolloutAuditEntry['action'],
+			before: JSON.parse(r.before),
+			after: JSON.parse(r.after)
+		}));
 		return {
 			settings,
 			source,
@@ -172,7 +176,10 @@ export class Rollout {
 					.executeTakeFirst();
 				if (Number(r.numUpdatedRows) !== 1) throw new RolloutConflictError('the settings changed meanwhile');
 			} else {
-				await tx.insertInto('rollout_settings').values({ id: ROW_ID, ...row }).execute();
+				await tx
+					.insertInto('rollout_settings')
+					.values({ id: ROW_ID, ...row })
+					.execute();
 			}
 			await tx
 				.insertInto('rollout_audit')
@@ -200,7 +207,9 @@ async function readStored(db: Kysely<Database>, catalog: Catalog): Promise<Curre
 	const parsed = rolloutSettingsSchema.safeParse(JSON.parse(row.settings));
 	const checked = parsed.success ? checkSettings(parsed.data, catalog) : null;
 	if (!checked?.ok) {
-		const why = checked ? checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : 'not valid settings';
+		const why = checked
+			? checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')
+			: 'not valid settings';
 		throw new Error(
 			`the rollout settings stored in the database (changed ${row.updated_at} by ${row.updated_by}) ` +
 				`cannot be used: ${why}. Install the model again, or change the settings in the rollout_settings table.`

@@ -18,8 +18,16 @@ const ALL_ONE = { correction: 1, review: 1, rating: 1, outcome: 1 };
 describe('settingsFromEnv', () => {
 	it.each([
 		['nothing set: tiny, no candidate, everything sent', {}, { default: DEFAULT_MODEL, candidate: null }],
-		['empty strings count as unset', { MODEL_CANDIDATE: '', MODEL_CANDIDATE_PERCENT: '' }, { candidate: null }],
-		['a candidate without a percent gets 0 %', { MODEL_CANDIDATE: 'base' }, { candidate: { model: 'base', percent: 0 } }],
+		[
+			'empty strings count as unset',
+			{ MODEL_CANDIDATE: '', MODEL_CANDIDATE_PERCENT: '' },
+			{ candidate: null }
+		],
+		[
+			'a candidate without a percent gets 0 %',
+			{ MODEL_CANDIDATE: 'base' },
+			{ candidate: { model: 'base', percent: 0 } }
+		],
 		[
 			'default, candidate and percent',
 			{ MODEL_DEFAULT: 'base', MODEL_CANDIDATE: DEFAULT_MODEL, MODEL_CANDIDATE_PERCENT: '25' },
@@ -35,9 +43,17 @@ describe('settingsFromEnv', () => {
 	});
 
 	it.each([
-		['an unknown default', { MODEL_DEFAULT: 'nope' }, /MODEL_DEFAULT: unknown model "nope".*known: moonshine-tiny-en, base/],
+		[
+			'an unknown default',
+			{ MODEL_DEFAULT: 'nope' },
+			/MODEL_DEFAULT: unknown model "nope".*known: moonshine-tiny-en, base/
+		],
 		['an unknown candidate', { MODEL_CANDIDATE: 'nope' }, /MODEL_CANDIDATE: unknown model "nope"/],
-		['candidate equal to the default', { MODEL_CANDIDATE: DEFAULT_MODEL }, /MODEL_CANDIDATE: the candidate must differ/],
+		[
+			'candidate equal to the default',
+			{ MODEL_CANDIDATE: DEFAULT_MODEL },
+			/MODEL_CANDIDATE: the candidate must differ/
+		],
 		['a percent above 100', { MODEL_CANDIDATE: 'base', MODEL_CANDIDATE_PERCENT: '101' }, /0–100, got "101"/],
 		['a fractional percent', { MODEL_CANDIDATE: 'base', MODEL_CANDIDATE_PERCENT: '2.5' }, /whole number/],
 		['a percent without a candidate', { MODEL_CANDIDATE_PERCENT: '10' }, /MODEL_CANDIDATE is not/],
@@ -74,8 +90,16 @@ describe('checkSettings', () => {
 	it.each([
 		['not an object', 'x', ''],
 		['no default', { candidate: null, sampling: {} }, 'default'],
-		['percent out of range', { default: 'base', candidate: { model: DEFAULT_MODEL, percent: -1 }, sampling: {} }, 'candidate.percent'],
-		['unknown candidate', { default: 'base', candidate: { model: 'x', percent: 1 }, sampling: {} }, 'candidate.model'],
+		[
+			'percent out of range',
+			{ default: 'base', candidate: { model: DEFAULT_MODEL, percent: -1 }, sampling: {} },
+			'candidate.percent'
+		],
+		[
+			'unknown candidate',
+			{ default: 'base', candidate: { model: 'x', percent: 1 }, sampling: {} },
+			'candidate.model'
+		],
 		['rate 0', { default: 'base', candidate: null, sampling: { rating: 0 } }, 'sampling.rating']
 	])('refuses %s, naming %j', (_name, input, path) => {
 		const r = checkSettings(input, catalog);
