@@ -107,7 +107,19 @@ describe('eventRow', () => {
 	it.each([
 		[
 			{ ...transcript, type: 'rating', stars: 4, tags: [] },
-			{ stars: 4, confirmed_words: null }
+			{ stars: 4, confirmed_words: null, arm: null, sampling_rate: null }
+		],
+		[
+			{
+				...transcript,
+				schemaVersion: 2,
+				arm: 'candidate',
+				samplingRate: 0.25,
+				type: 'rating',
+				stars: 2,
+				tags: []
+			},
+			{ schema_version: 2, stars: 2, arm: 'candidate', sampling_rate: 0.25 }
 		],
 		[
 			{
@@ -120,7 +132,7 @@ describe('eventRow', () => {
 		],
 		[
 			{ ...common, type: 'client_report', dropped: {} },
-			{ transcript_id: null, model_id: null, backend: null }
+			{ transcript_id: null, model_id: null, backend: null, arm: null, sampling_rate: null }
 		]
 	] as [TelemetryEvent, object][])('%#: per-type columns', (e, expected) => {
 		expect(eventRow(e, 'now')).toMatchObject(expected);
