@@ -1,31 +1,38 @@
 /**
- * The answer of GET /api/v1/quality, shared by the server that builds it (server/quality.ts) and the
- * admin page that shows it. What each figure means is defined in server/quality.ts.
+ * GET /api/v1/quality (admin): model quality per model version and rollout arm. The definitions of
+ * every figure are in src/lib/server/quality.ts, which builds this body.
  */
 import { z } from 'zod';
 
-const count = z.int().min(0);
+/** The arm a quality row is about: an event's arm, or 'unknown' for schema version 1 events. */
+export const REPORT_ARMS = ['default', 'candidate', 'user', 'unknown'] as const;
 
-/** Quality figures of one model version. */
+/** Quality figures of one model version in one arm (sums weighted by 1/samplingRate). */
 export const modelQualitySchema = z.object({
 	id: z.string(),
 	version: z.string(),
 	sha256: z.string(),
-	transcripts: count,
-	corrections: count,
-	ratings: count,
-	meanRating: z.number().min(1).max(5).nullable(),
-	wordsReviewed: count,
-	estimatedWer: z.number().min(0).nullable()
+	arm: z.enum(REPORT_ARMS),
+	transcripts: z.number(),
+	corrections: z.number(),
+	ratings: z.number(),
+	meanRating: z.number().nullable(),
+	wordsReviewed: z.number(),
+	estimatedWer: z.number().nullable(),
+	/** Stored events behind the figures, unweighted. */
+	sampled: z.object({ corrections: z.number(), ratings: z.number(), reviews: z.number() })
 });
-/** Quality figures of one model version. */
-export type ModelQuality = z.infer<typeof modelQualitySchema>;
 
-/** The quality endpoint's 200 body. */
+/** The quality endpoint's body. */
 export const qualityReportSchema = z.object({
 	models: z.array(modelQualitySchema),
 	/** Rejected events and batches by reason since the database was created. */
-	rejections: z.record(z.string(), count)
+	rejections: z.record(z.string(), z.number())
 });
-/** The quality endpoint's 200 body. */
+
+/** One row of the report. */
+export type ModelQuality = z.infer<typeof modelQualitySchema>;
+/** The quality endpoint's body. */
 export type QualityReport = z.infer<typeof qualityReportSchema>;
+/** An arm as the report names it. */
+export type ReportArm = (typeof REPORT_ARMS)[number];

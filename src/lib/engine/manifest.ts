@@ -39,9 +39,19 @@ export const manifestSchema = z.object({
 	tokenizer: z
 		.object({ type: z.literal('llama-tokenizer-js'), vocabSize: z.number().int().positive() })
 		.optional(),
-	architecture: z.record(z.string(), z.union([z.number(), z.array(z.number())]))
+	architecture: z.record(z.string(), z.union([z.number(), z.array(z.number())])),
+	/**
+	 * ASR models: the confidence below which the editor highlights a word by default, sent to browsers by
+	 * GET /api/v1/config. A per-version default, since confidences of different models are not on one
+	 * scale; calibrated thresholds from the quality work will replace the hand-set value.
+	 */
+	highlightThreshold: z.number().min(0).max(1).optional()
 });
+/** A parsed model manifest. */
 export type ModelManifest = z.infer<typeof manifestSchema>;
+
+/** The threshold for a manifest without `highlightThreshold`: the editor's DEFAULT_THRESHOLD (ui/editor.svelte.ts). */
+export const FALLBACK_HIGHLIGHT_THRESHOLD = 0.6;
 
 const asrArchitecture = z.object({
 	decoderLayers: z.number().int().positive(),

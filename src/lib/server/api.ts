@@ -20,6 +20,18 @@
  * GET /api/v1/quality with `Authorization: Bearer <ADMIN_TOKEN>`: 200 with the report of quality.ts,
  * 401 otherwise.
  *
+ * GET /api/v1/config?installation=<uuid> (public): 200 with contracts/config.ts (the installation's model
+ * and arm, the highlight threshold, sampling rates), `Cache-Control: public, max-age=60`; 400 without a
+ * UUID. It holds nothing about the user: the installation id only picks the arm.
+ *
+ * Rollout admin, all with the admin bearer token (401 otherwise), bodies of contracts/rollout.ts:
+ * - GET /api/v1/admin/rollout: 200 with the settings, their source, the selectable models, the audit log.
+ * - PUT /api/v1/admin/rollout, body `{ default, candidate: { model, percent } | null, sampling? }`:
+ *   200 with the new state (audited as actor 'admin-token'); 400 `{ error, issues }` for an invalid body
+ *   or an unknown model; 409 when another change committed meanwhile.
+ * - POST /api/v1/admin/rollout/rollback: sets the candidate's percent to 0; 200 with the new state
+ *   (unchanged and not audited when no installation had the candidate).
+ *
  * Deployment with adapter-node: set BODY_SIZE_LIMIT=1M, or its default of 512K answers 413 before this
  * code for bodies between 512 KiB and 1 MiB. SvelteKit's CSRF check refuses text/plain POSTs whose
  * Origin is not the app's own (403), and adapter-node takes the app's origin to be https://<host>
@@ -37,6 +49,7 @@ import type {
 } from '../contracts/events';
 import type { QualityReport } from '../contracts/quality';
 import { BATCH_LIMITS, batchEnvelopeSchema } from '../telemetry/schema';
+import { RolloutConflictError, type ChangeResult, type Rollout } from './rollout/rollout';
 import { bearerToken, tokensEqual } from './admin-token';
 import type { Database } from './db/tables';
 import { BodyTooLargeError, isJsonContentType, json, readBodyLimited } from './http';
@@ -55,6 +68,8 @@ export interface ApiDeps {
 	now?: () => Date;
 	/** Where unexpected errors go; console.error by default. */
 	logError?: (message: string, error: unknown) => void;
+	/** The model rollout; without it the config and rollout endpoints answer 503. */
+	rollout?: Rollout;
 }
 
 /** The API's handlers. `client` is the key the rate limit counts by (the client's IP address). */
@@ -62,11 +77,19 @@ export interface Api {
 	postEvents(request: Request, client: string): Promise<Response>;
 	deleteInstallation(request: Request, installationId: string, client: string): Promise<Response>;
 	getQuality(request: Request): Promise<Response>;
+	getConfig(request: Request, client: string): Promise<Response>;
+	getRollout(request: Request): Promise<Response>;
+	putRollout(request: Request): Promise<Response>;
+	rollbackRollout(request: Request): Promise<Response>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Issues listed in a 400 for an all-invalid batch; enough to debug, bounded in size. */
 const MAX_BATCH_ISSUES = 50;
+/** Largest rollout PUT body; real ones are a few hundred bytes. */
+const MAX_ROLLOUT_BODY = 16 * 1024;
+/** Who an admin change is attributed to in the audit log (the bearer token is the only admin login). */
+const ADMIN_ACTOR = 'admin-token';
 
 /** Builds the handlers around one database. */
 export function createApi(deps: ApiDeps): Api {
@@ -165,10 +188,16 @@ export function createApi(deps: ApiDeps): Api {
 		}
 	}
 
-	async function getQuality(request: Request): Promise<Response> {
+	function unauthorized(request: Request): Response | null {
 		const token = bearerToken(request.headers.get('authorization'));
 		if (token === null || !tokensEqual(token, deps.adminToken))
 			return json({ error: 'admin token required' }, 401, { 'www-authenticate': 'Bearer' });
+		return null;
+	}
+
+	async function getQuality(request: Request): Promise<Response> {
+		const denied = unauthorized(request);
+		if (denied) return denied;
 		try {
 			return json((await qualityReport(deps.db)) satisfies QualityReport, 200);
 		} catch (e) {
@@ -177,7 +206,88 @@ export function createApi(deps: ApiDeps): Api {
 		}
 	}
 
-	return { postEvents, deleteInstallation: deleteInstallationHandler, getQuality };
+	const noRollout = () => json({ error: 'the rollout is not configured on this server' }, 503);
+
+	async function getConfig(request: Request, client: string): Promise<Response> {
+		const limit = limited(client);
+		if (limit) return limit;
+		if (!deps.rollout) return noRollout();
+		const installation = new URL(request.url).searchParams.get('installation') ?? '';
+		if (!UUID.test(installation))
+			return json(
+				{
+					error: 'invalid installation id',
+					issues: [{ path: 'installation', message: 'expected a UUID query parameter' }]
+				},
+				400
+			);
+		try {
+			const config = await deps.rollout.clientConfig(installation);
+			// Per URL (so per installation); short, so a rollback reaches browsers within a minute.
+			return json(config, 200, { 'cache-control': 'public, max-age=60' });
+		} catch (e) {
+			logError('building the client config failed', e);
+			return json({ error: 'storage unavailable, retry later' }, 503, { 'retry-after': '5' });
+		}
+	}
+
+	async function rolloutAnswer(run: () => Promise<ChangeResult>): Promise<Response> {
+		try {
+			const r = await run();
+			if (!r.ok) return json({ error: 'invalid rollout settings', issues: r.issues }, 400);
+			return json(r.state, 200, { 'cache-control': 'no-store' });
+		} catch (e) {
+			if (e instanceof RolloutConflictError)
+				return json({ error: 'the rollout changed meanwhile; reload and try again' }, 409);
+			logError('changing the rollout failed', e);
+			return json({ error: 'storage unavailable, retry later' }, 503);
+		}
+	}
+
+	async function getRollout(request: Request): Promise<Response> {
+		const denied = unauthorized(request);
+		if (denied) return denied;
+		if (!deps.rollout) return noRollout();
+		const rollout = deps.rollout;
+		return rolloutAnswer(async () => ({ ok: true, state: await rollout.state() }));
+	}
+
+	async function putRollout(request: Request): Promise<Response> {
+		const denied = unauthorized(request);
+		if (denied) return denied;
+		if (!deps.rollout) return noRollout();
+		if (!isJsonContentType(request.headers.get('content-type')))
+			return json({ error: 'send application/json' }, 415);
+		let body: unknown;
+		try {
+			const bytes = await readBodyLimited(request, MAX_ROLLOUT_BODY);
+			body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+		} catch (e) {
+			if (e instanceof BodyTooLargeError)
+				return json({ error: `body larger than ${MAX_ROLLOUT_BODY} bytes` }, 413);
+			return json({ error: 'body is not UTF-8 JSON', issues: [{ path: '', message: String(e) }] }, 400);
+		}
+		const rollout = deps.rollout;
+		return rolloutAnswer(() => rollout.update(body, ADMIN_ACTOR));
+	}
+
+	async function rollbackRollout(request: Request): Promise<Response> {
+		const denied = unauthorized(request);
+		if (denied) return denied;
+		if (!deps.rollout) return noRollout();
+		const rollout = deps.rollout;
+		return rolloutAnswer(() => rollout.rollback(ADMIN_ACTOR));
+	}
+
+	return {
+		postEvents,
+		deleteInstallation: deleteInstallationHandler,
+		getQuality,
+		getConfig,
+		getRollout,
+		putRollout,
+		rollbackRollout
+	};
 }
 
 function join(...parts: (string | number)[]): string {

@@ -6,7 +6,9 @@
  * Environment: DATABASE_URL (default sqlite:./data/redline.db), SQLITE_SYNCHRONOUS (FULL|NORMAL, see
  * db/open.ts), PG_POOL_SIZE, ADMIN_TOKEN, DATA_DIR (where a generated admin token is kept when the
  * database is PostgreSQL; default ./data), RATE_LIMIT_PER_SEC, RATE_LIMIT_BURST, ORIGIN / PORT (only
- * for the printed login URL).
+ * for the printed login URL), MODELS_DIR (default ./models) and the rollout's start values MODEL_DEFAULT,
+ * MODEL_CANDIDATE, MODEL_CANDIDATE_PERCENT, TELEMETRY_SAMPLING (rollout/settings.ts; an unknown model id
+ * fails the start).
  */
 import { resolve } from 'node:path';
 import { adminLoginMessage, resolveAdminToken } from './admin-token';
@@ -14,6 +16,8 @@ import { createApi, type Api } from './api';
 import { DEFAULT_DATABASE_URL, openDatabase, type OpenDatabase } from './db/open';
 import { storeFor } from './ingest';
 import { rateLimiterFromEnv } from './rate-limit';
+import { loadCatalog } from './rollout/catalog';
+import { Rollout } from './rollout/rollout';
 
 /** The API plus the database it owns. */
 export interface ServerContext {
@@ -35,6 +39,13 @@ export async function createServerContext(
 		sqliteSynchronous: sync,
 		pgPoolSize: env.PG_POOL_SIZE ? Number(env.PG_POOL_SIZE) : undefined
 	});
+	let rollout: Rollout;
+	try {
+		rollout = await Rollout.open(database.db, env, await loadCatalog(resolve(env.MODELS_DIR || 'models')));
+	} catch (e) {
+		await database.close();
+		throw new Error(`model rollout: ${(e as Error).message}`, { cause: e });
+	}
 	const dataDir = database.dataDir ?? resolve(env.DATA_DIR || './data');
 	const token = resolveAdminToken(env.ADMIN_TOKEN, dataDir);
 	log(adminLoginMessage(token, env.ORIGIN || `http://localhost:${env.PORT || 3000}`));
@@ -42,7 +53,8 @@ export async function createServerContext(
 		db: database.db,
 		adminToken: token.token,
 		limiter: rateLimiterFromEnv(env),
-		store: storeFor(database.db, database.kind)
+		store: storeFor(database.db, database.kind),
+		rollout
 	});
 	return { api, database };
 }

@@ -104,7 +104,19 @@ describe('eventRow', () => {
 	it.each([
 		[
 			{ ...transcript, type: 'rating', stars: 4, tags: [] },
-			{ stars: 4, confirmed_words: null }
+			{ stars: 4, confirmed_words: null, arm: null, sampling_rate: null }
+		],
+		[
+			{
+				...transcript,
+				schemaVersion: 2,
+				arm: 'candidate',
+				samplingRate: 0.25,
+				type: 'rating',
+				stars: 2,
+				tags: []
+			},
+			{ schema_version: 2, stars: 2, arm: 'candidate', sampling_rate: 0.25 }
 		],
 		[
 			{
@@ -117,7 +129,7 @@ describe('eventRow', () => {
 		],
 		[
 			{ ...common, type: 'client_report', dropped: {} },
-			{ transcript_id: null, model_id: null, backend: null }
+			{ transcript_id: null, model_id: null, backend: null, arm: null, sampling_rate: null }
 		]
 	] as [TelemetryEvent, object][])('%#: per-type columns', (e, expected) => {
 		expect(eventRow(e, 'now')).toMatchObject(expected);
@@ -149,7 +161,7 @@ describe('rejectionReason has bounded cardinality', () => {
 		[null, undefined, 'event:not-an-object'],
 		[[1], undefined, 'event:not-an-object'],
 		[{ type: 'x'.repeat(500) }, 'type', 'event:unknown-type'],
-		[{ type: 'rating', schemaVersion: 2 }, 'schemaVersion', 'event:unsupported-schema-version'],
+		[{ type: 'rating', schemaVersion: 3 }, 'schemaVersion', 'event:unsupported-schema-version'],
 		[{ type: 'rating', schemaVersion: 1 }, 'stars', 'event:rating:stars'],
 		[{ type: 'rating', schemaVersion: 1 }, 'attacker-chosen-key', 'event:rating:other'],
 		[{ type: 'rating', schemaVersion: 1 }, 0, 'event:rating:other']

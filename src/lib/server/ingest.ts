@@ -7,8 +7,8 @@
  */
 import type { Kysely } from 'kysely';
 import {
+	ACCEPTED_SCHEMA_VERSIONS,
 	EVENT_TYPES,
-	SCHEMA_VERSION,
 	clientReportEventSchema,
 	correctionEventSchema,
 	outcomeEventSchema,
@@ -78,7 +78,8 @@ export function rejectionReason(value: unknown, firstPath: PropertyKey | undefin
 	if (!isRecord(value)) return 'event:not-an-object';
 	const type = EVENT_TYPES.find((t) => t === value.type);
 	if (!type) return 'event:unknown-type';
-	if (value.schemaVersion !== SCHEMA_VERSION) return 'event:unsupported-schema-version';
+	if (!ACCEPTED_SCHEMA_VERSIONS.some((v) => v === value.schemaVersion))
+		return 'event:unsupported-schema-version';
 	const field = typeof firstPath === 'string' && KNOWN_FIELDS.has(firstPath) ? firstPath : 'other';
 	return `event:${type}:${field}`;
 }
@@ -104,6 +105,8 @@ export function eventRow(e: TelemetryEvent, receivedAt: string): EventsTable {
 		model_version: null,
 		model_sha256: null,
 		backend: null,
+		arm: null,
+		sampling_rate: null,
 		segment_id: null,
 		revision: null,
 		substitutions: null,
@@ -122,6 +125,8 @@ export function eventRow(e: TelemetryEvent, receivedAt: string): EventsTable {
 		model_sha256: e.model.sha256,
 		backend: e.backend
 	});
+	// Version 1 events predate rollouts and sampling: their arm and rate stay null (unknown, weight 1).
+	if (e.schemaVersion !== 1) Object.assign(row, { arm: e.arm, sampling_rate: e.samplingRate });
 	if (e.type === 'correction')
 		Object.assign(row, { segment_id: e.segmentId, revision: e.revision }, errorCounts(e));
 	if (e.type === 'review')

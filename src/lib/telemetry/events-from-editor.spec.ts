@@ -346,7 +346,9 @@ describe('TelemetryCollector: edit cases → exact correction events', () => {
 			// Every produced event passes the shared schema as is.
 			expect(telemetryEventSchema.parse(e)).toEqual(e);
 			expect(e).toMatchObject({
-				schemaVersion: 1,
+				schemaVersion: 2,
+				arm: 'default',
+				samplingRate: 1,
 				installationId: INSTALL,
 				appVersion: '0.1.0',
 				transcriptId: 'tr-1',

@@ -80,7 +80,11 @@ function transcriptFields(ctx: EventContext, doc: TranscriptDoc) {
 		transcriptId: doc.id,
 		model: { id: doc.model.id, version: doc.model.version, sha256: doc.model.sha256 },
 		backend: doc.backend,
-		decodeSettings: { ...DECODE_SETTINGS }
+		decodeSettings: { ...DECODE_SETTINGS },
+		// Placeholders until the browser fetches GET /api/v1/config: every event is sent (rate 1) and the
+		// model is the default one. The rollout client will take both from the fetched config.
+		arm: 'default' as const,
+		samplingRate: 1
 	};
 }
 

@@ -66,7 +66,7 @@ describe('telemetry schema round trip', () => {
 const correction = events[0] as Extract<TelemetryEvent, { type: 'correction' }>;
 const bad: [string, unknown, string][] = [
 	['unknown type', { ...common, type: 'click' }, 'type'],
-	['schema version 2', { ...events[4], schemaVersion: 2 }, 'schemaVersion'],
+	['schema version 3', { ...events[4], schemaVersion: 3 }, 'schemaVersion'],
 	['id not a uuid', { ...events[4], id: 'abc' }, 'id'],
 	['occurredAt not ISO', { ...events[4], occurredAt: 'yesterday' }, 'occurredAt'],
 	[
@@ -144,5 +144,33 @@ describe('correctedWords', () => {
 		[' Grüße, Welt! ', ['Grüße,', 'Welt!']]
 	])('%j', (text, words) => {
 		expect(correctedWords(text)).toEqual(words);
+	});
+});
+
+describe('schema version 2: arm and sampling rate on transcript events', () => {
+	const v2 = { ...events[2], schemaVersion: 2, arm: 'candidate', samplingRate: 0.25 };
+	it('accepts a version 2 event with both fields, and version 1 events without them', () => {
+		expect(telemetryEventSchema.parse(v2)).toEqual(v2);
+		expect(telemetryEventSchema.safeParse(events[2]).success).toBe(true);
+	});
+	it('a version 2 client report has no arm', () => {
+		const report = { ...events[5], schemaVersion: 2 };
+		expect(telemetryEventSchema.parse(report)).toEqual(report);
+	});
+	it.each([
+		['no arm', { ...v2, arm: undefined }, 'arm'],
+		['an unknown arm', { ...v2, arm: 'control' }, 'arm'],
+		['no sampling rate', { ...v2, samplingRate: undefined }, 'samplingRate'],
+		['rate 0', { ...v2, samplingRate: 0 }, 'samplingRate'],
+		['rate above 1', { ...v2, samplingRate: 1.5 }, 'samplingRate']
+	])('refuses %s', (_name, e, path) => {
+		const r = telemetryEventSchema.safeParse(e);
+		expect(r.success).toBe(false);
+		expect(r.error?.issues.map((i) => i.path.join('.'))).toContain(path);
+	});
+	it('a version 1 event cannot smuggle the new fields in: they are stripped', () => {
+		const parsed = telemetryEventSchema.parse({ ...events[2], arm: 'candidate', samplingRate: 0.5 });
+		expect(parsed).not.toHaveProperty('arm');
+		expect(parsed).not.toHaveProperty('samplingRate');
 	});
 });

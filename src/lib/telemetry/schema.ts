@@ -1,8 +1,15 @@
 /**
  * Telemetry events: the one definition shared by the browser sender, the server endpoint and the CLI.
  *
- * Versioning: every event carries `schemaVersion: 1`. A change that old servers could not read gets a new
- * literal and a new member of the union; the server keeps accepting the old versions it knows.
+ * Versioning: every event carries `schemaVersion`. A change that old servers could not read gets a new
+ * literal and a new member of the union; the server keeps accepting the old versions it knows
+ * (ACCEPTED_SCHEMA_VERSIONS). Browsers build SCHEMA_VERSION only.
+ * - 1: the first version.
+ * - 2: transcript events add `arm` (which rollout arm chose the model: 'default', 'candidate', or 'user'
+ *   when the user picked the model) and `samplingRate` (0 < r ≤ 1, the probability with which the
+ *   browser kept this event; the quality report weights it by 1/r). client_report is unchanged but
+ *   for the literal. Version 1 events are stored with arm and sampling rate unknown (null) and count as
+ *   arm 'unknown' with weight 1 in the quality report.
  *
  * Privacy: no event has a field for audio, and objects are parsed strictly enough that nothing unlisted is
  * stored (unknown keys are stripped by zod's default object parsing).
@@ -11,8 +18,17 @@
  */
 import { z } from 'zod';
 
-/** The schema version this module produces and the server accepts. */
-export const SCHEMA_VERSION = 1;
+/** The schema version this module produces. */
+export const SCHEMA_VERSION = 2;
+
+/** Every schema version the server accepts, oldest first. */
+export const ACCEPTED_SCHEMA_VERSIONS = [1, 2] as const;
+
+/** The rollout arms a v2 transcript event can name; 'user' means the user chose the model. */
+export const ARMS = ['default', 'candidate', 'user'] as const;
+
+/** The probability with which the browser kept an event (1 = every event is sent). */
+export const samplingRateSchema = z.number().gt(0).max(1);
 
 /** Batch limits the endpoint enforces (413 beyond them); the browser outbox batches below them. */
 export const BATCH_LIMITS = { maxEvents: 500, maxBytes: 1024 * 1024 } as const;
@@ -73,13 +89,26 @@ const baseFields = {
 	appVersion: z.string().min(1).max(50)
 };
 
-/** Fields of every event about one transcript made by one model. */
-const transcriptFields = {
-	...baseFields,
+/** The same fields in version 1 events. */
+const baseFieldsV1 = { ...baseFields, schemaVersion: z.literal(1) };
+
+/** Fields of every version 1 event about one transcript made by one model. */
+const transcriptFieldsV1 = {
+	...baseFieldsV1,
 	transcriptId: boundedId,
 	model: modelRefSchema,
 	backend: z.enum(['webgpu', 'wasm']),
 	decodeSettings: decodeSettingsSchema
+};
+
+/** Fields of every event about one transcript made by one model (current version). */
+const transcriptFields = {
+	...transcriptFieldsV1,
+	schemaVersion: z.literal(SCHEMA_VERSION),
+	/** Which rollout arm chose the model (GET /api/v1/config), or 'user' when the user chose it. */
+	arm: z.enum(ARMS),
+	/** The probability with which this event was kept (the config's rate for its type). */
+	samplingRate: samplingRateSchema
 };
 
 /**
@@ -129,6 +158,38 @@ export function correctedWords(text: string): string[] {
 	return text.split(/\s+/).filter((w) => w.length > 0);
 }
 
+const correctionFields = {
+	type: z.literal('correction'),
+	segmentId: boundedId,
+	revision: z.int().min(0).max(1_000_000),
+	originalWords: z.array(wordSchema).max(EVENT_LIMITS.maxWordsPerSegment),
+	correctedText: z.string().max(EVENT_LIMITS.maxCorrectedTextChars),
+	alignment: z.array(alignmentOpSchema).max(EVENT_LIMITS.maxAlignmentOps)
+};
+
+// The alignment must read back as exactly both sides, so the server can trust its counts.
+function checkAlignment(
+	e: { originalWords: { text: string }[]; correctedText: string; alignment: AlignmentOp[] },
+	ctx: z.RefinementCtx
+): void {
+	const hyp = e.alignment.flatMap((a) => (a.original === null ? [] : [a.original]));
+	const ref = e.alignment.flatMap((a) => (a.corrected === null ? [] : [a.corrected]));
+	const original = e.originalWords.map((w) => w.text);
+	if (hyp.length !== original.length || hyp.some((w, i) => w !== original[i]))
+		ctx.addIssue({
+			code: 'custom',
+			path: ['alignment'],
+			message: 'the alignment’s original words differ from originalWords'
+		});
+	const corrected = correctedWords(e.correctedText);
+	if (ref.length !== corrected.length || ref.some((w, i) => w !== corrected[i]))
+		ctx.addIssue({
+			code: 'custom',
+			path: ['alignment'],
+			message: 'the alignment’s corrected words differ from correctedText'
+		});
+}
+
 /**
  * A segment the user edited: the model's words, the user's text and their alignment.
  *
@@ -139,49 +200,28 @@ export function correctedWords(text: string): string[] {
  * one alone is enough. A segment edited back to the model's text is sent as all-`correct` ops.
  */
 export const correctionEventSchema = z
-	.object({
-		...transcriptFields,
-		type: z.literal('correction'),
-		segmentId: boundedId,
-		revision: z.int().min(0).max(1_000_000),
-		originalWords: z.array(wordSchema).max(EVENT_LIMITS.maxWordsPerSegment),
-		correctedText: z.string().max(EVENT_LIMITS.maxCorrectedTextChars),
-		alignment: z.array(alignmentOpSchema).max(EVENT_LIMITS.maxAlignmentOps)
-	})
-	.superRefine((e, ctx) => {
-		// The alignment must read back as exactly both sides, so the server can trust its counts.
-		const hyp = e.alignment.flatMap((a) => (a.original === null ? [] : [a.original]));
-		const ref = e.alignment.flatMap((a) => (a.corrected === null ? [] : [a.corrected]));
-		const original = e.originalWords.map((w) => w.text);
-		if (hyp.length !== original.length || hyp.some((w, i) => w !== original[i]))
-			ctx.addIssue({
-				code: 'custom',
-				path: ['alignment'],
-				message: 'the alignment’s original words differ from originalWords'
-			});
-		const corrected = correctedWords(e.correctedText);
-		if (ref.length !== corrected.length || ref.some((w, i) => w !== corrected[i]))
-			ctx.addIssue({
-				code: 'custom',
-				path: ['alignment'],
-				message: 'the alignment’s corrected words differ from correctedText'
-			});
-	});
+	.object({ ...transcriptFields, ...correctionFields })
+	.superRefine(checkAlignment);
 
-/** Words the user confirmed as correct (e.g. a low-confidence word marked right): positive labels. */
-export const reviewEventSchema = z.object({
-	...transcriptFields,
+/** A version 1 correction event. */
+export const correctionEventSchemaV1 = z
+	.object({ ...transcriptFieldsV1, ...correctionFields })
+	.superRefine(checkAlignment);
+
+const reviewFields = {
 	type: z.literal('review'),
 	segmentId: boundedId,
 	confirmedWords: z.array(wordSchema).min(1).max(EVENT_LIMITS.maxWordsPerSegment)
-});
+};
+/** Words the user confirmed as correct (e.g. a low-confidence word marked right): positive labels. */
+export const reviewEventSchema = z.object({ ...transcriptFields, ...reviewFields });
+/** A version 1 review event. */
+export const reviewEventSchemaV1 = z.object({ ...transcriptFieldsV1, ...reviewFields });
 
 /** The issue tags a rating may carry. */
 export const RATING_TAGS = ['wrong-words', 'missing-words', 'punctuation', 'speakers', 'timing'] as const;
 
-/** The user's judgement of one transcript. */
-export const ratingEventSchema = z.object({
-	...transcriptFields,
+const ratingFields = {
 	type: z.literal('rating'),
 	stars: z.int().min(1).max(5),
 	tags: z
@@ -189,44 +229,55 @@ export const ratingEventSchema = z.object({
 		.max(RATING_TAGS.length)
 		.refine((t) => new Set(t).size === t.length, { message: 'tags must be unique' }),
 	comment: z.string().max(EVENT_LIMITS.maxCommentChars).optional()
-});
+};
+/** The user's judgement of one transcript. */
+export const ratingEventSchema = z.object({ ...transcriptFields, ...ratingFields });
+/** A version 1 rating event. */
+export const ratingEventSchemaV1 = z.object({ ...transcriptFieldsV1, ...ratingFields });
 
 /** Export formats an outcome can name. */
 export const EXPORT_FORMATS = ['txt', 'srt', 'vtt', 'json', 'docx'] as const;
 
-/** The transcript reached its goal: it was exported. */
-export const outcomeEventSchema = z.object({
-	...transcriptFields,
+const outcomeFields = {
 	type: z.literal('outcome'),
 	outcome: z.literal('exported'),
 	format: z.enum(EXPORT_FORMATS)
-});
+};
+/** The transcript reached its goal: it was exported. */
+export const outcomeEventSchema = z.object({ ...transcriptFields, ...outcomeFields });
+/** A version 1 outcome event. */
+export const outcomeEventSchemaV1 = z.object({ ...transcriptFieldsV1, ...outcomeFields });
 
-/**
- * The client's own losses: events it dropped, counted by reason (e.g. { 'queue-full': 3, 'http-400': 1 }).
- * It is about the installation, not a transcript, so it has no transcript, model or backend fields.
- */
-export const clientReportEventSchema = z.object({
-	...baseFields,
+const clientReportFields = {
 	type: z.literal('client_report'),
 	dropped: z
 		.record(z.string().regex(/^[a-z0-9_.:-]{1,64}$/), count)
 		.refine((o) => Object.keys(o).length <= EVENT_LIMITS.maxDropReasons, {
 			message: `at most ${EVENT_LIMITS.maxDropReasons} reasons`
 		})
-});
+};
+/**
+ * The client's own losses: events it dropped, counted by reason (e.g. { 'queue-full': 3, 'http-400': 1 }).
+ * It is about the installation, not a transcript, so it has no transcript, model, backend or arm fields.
+ */
+export const clientReportEventSchema = z.object({ ...baseFields, ...clientReportFields });
+/** A version 1 client report. */
+export const clientReportEventSchemaV1 = z.object({ ...baseFieldsV1, ...clientReportFields });
 
-/** Any telemetry event, discriminated by `type`. */
+/** Any accepted telemetry event, discriminated by `type`, then by `schemaVersion`. */
 export const telemetryEventSchema = z.discriminatedUnion('type', [
-	correctionEventSchema,
-	reviewEventSchema,
-	ratingEventSchema,
-	outcomeEventSchema,
-	clientReportEventSchema
+	z.discriminatedUnion('schemaVersion', [correctionEventSchemaV1, correctionEventSchema]),
+	z.discriminatedUnion('schemaVersion', [reviewEventSchemaV1, reviewEventSchema]),
+	z.discriminatedUnion('schemaVersion', [ratingEventSchemaV1, ratingEventSchema]),
+	z.discriminatedUnion('schemaVersion', [outcomeEventSchemaV1, outcomeEventSchema]),
+	z.discriminatedUnion('schemaVersion', [clientReportEventSchemaV1, clientReportEventSchema])
 ]);
 
 /** The event types, in union order. */
 export const EVENT_TYPES = ['correction', 'review', 'rating', 'outcome', 'client_report'] as const;
+
+/** The event types about a transcript: those that carry an arm and a sampling rate (and can be sampled). */
+export const TRANSCRIPT_EVENT_TYPES = ['correction', 'review', 'rating', 'outcome'] as const;
 
 /** A complete, valid batch as the browser and CLI send it. */
 export const eventBatchSchema = z.object({
@@ -239,9 +290,13 @@ export const eventBatchSchema = z.object({
  */
 export const batchEnvelopeSchema = z.object({ events: z.array(z.unknown()) });
 
-/** Any telemetry event. */
+/** Any accepted telemetry event (every accepted schema version). */
 export type TelemetryEvent = z.infer<typeof telemetryEventSchema>;
-/** A segment correction event. */
+/** A rollout arm as events name it. */
+export type Arm = (typeof ARMS)[number];
+/** An event type that can be sampled. */
+export type TranscriptEventType = (typeof TRANSCRIPT_EVENT_TYPES)[number];
+/** A segment correction event (current version, as the browser builds it). */
 export type CorrectionEvent = z.infer<typeof correctionEventSchema>;
 /** A confirmed-words event. */
 export type ReviewEvent = z.infer<typeof reviewEventSchema>;

@@ -2,7 +2,7 @@
  * Test data builders: an engine result and telemetry events with every required field filled, so a
  * spec states only what it is about. Only specs and fixtures may import this (eslint.config.js).
  */
-import type { TelemetryEvent } from '../telemetry/schema';
+import type { RatingEvent, TelemetryEvent } from '../telemetry/schema';
 import { SCHEMA_VERSION } from '../telemetry/schema';
 import type { ModelRef, Segment, TranscriptResult, Word } from '../transcript/types';
 
@@ -69,16 +69,18 @@ export function commonEventFields(o: Partial<CommonEventFields> = {}): CommonEve
 	};
 }
 
-/** The fields every event has. */
+/** The fields every event of the current schema version has. */
 export type CommonEventFields = Pick<
 	TelemetryEvent,
-	'id' | 'schemaVersion' | 'occurredAt' | 'installationId' | 'appVersion'
->;
+	'id' | 'occurredAt' | 'installationId' | 'appVersion'
+> & {
+	schemaVersion: typeof SCHEMA_VERSION;
+};
 
 /** The fields of an event about one transcript (all types but client_report). */
 export type TranscriptEventFields = Pick<
-	Extract<TelemetryEvent, { type: 'rating' }>,
-	keyof CommonEventFields | 'transcriptId' | 'model' | 'backend' | 'decodeSettings'
+	RatingEvent,
+	keyof CommonEventFields | 'transcriptId' | 'model' | 'backend' | 'decodeSettings' | 'arm' | 'samplingRate'
 >;
 
 /** Fields of an event about one transcript: the common ones plus transcript, model, backend, settings. */
@@ -89,14 +91,14 @@ export function transcriptEventFields(o: Partial<TranscriptEventFields> = {}): T
 		model: { id: 'moonshine-tiny', version: '1.0', sha256: 'a'.repeat(64) },
 		backend: 'wasm',
 		decodeSettings: {},
+		arm: 'default',
+		samplingRate: 1,
 		...o
 	};
 }
 
 /** A valid rating event (4 stars, no tags) with the given fields. */
-export function ratingEvent(
-	o: Partial<Extract<TelemetryEvent, { type: 'rating' }>> = {}
-): Extract<TelemetryEvent, { type: 'rating' }> {
+export function ratingEvent(o: Partial<RatingEvent> = {}): RatingEvent {
 	return { ...transcriptEventFields(), type: 'rating', stars: 4, tags: [], ...o };
 }
 

@@ -340,21 +340,26 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 				models: [
 					{
 						...A,
+						// Version 1 events predate rollouts.
+						arm: 'unknown',
 						transcripts: 2,
 						corrections: 3,
 						ratings: 2,
 						meanRating: 3,
 						wordsReviewed: 8 + 3,
-						estimatedWer: 3 / 8
+						estimatedWer: 3 / 8,
+						sampled: { corrections: 3, ratings: 2, reviews: 1 }
 					},
 					{
 						...B,
+						arm: 'unknown',
 						transcripts: 1,
 						corrections: 1,
 						ratings: 0,
 						meanRating: null,
 						wordsReviewed: 4,
-						estimatedWer: 1 / 4
+						estimatedWer: 1 / 4,
+						sampled: { corrections: 1, ratings: 0, reviews: 0 }
 					}
 				],
 				rejections: { 'event:rating:stars': 1 }

@@ -114,3 +114,12 @@ export function mixedBatch(n: number, installationId: string = randomUUID()): Te
 		}
 	});
 }
+
+/** The same event as schema version 2, from one rollout arm, kept with probability `samplingRate`. */
+export function v2(
+	event: TelemetryEvent,
+	arm: 'default' | 'candidate' | 'user',
+	samplingRate = 1
+): TelemetryEvent {
+	return { ...event, schemaVersion: 2, arm, samplingRate } as TelemetryEvent;
+}

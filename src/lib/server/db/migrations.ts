@@ -1,6 +1,7 @@
 /**
  * Schema migrations, defined in code so the built server needs no migration files on disk. The same
- * migrations run on SQLite and PostgreSQL: only portable column types (text, integer, bigint) are used.
+ * migrations run on SQLite and PostgreSQL: only portable column types (text, integer, bigint, double
+ * precision) are used.
  * Never edit a migration that has shipped; add a new one (names sort in order of application).
  */
 import type { Kysely } from 'kysely';
@@ -42,6 +43,35 @@ const migrations: Record<string, Migration> = {
 				.addColumn('reason', 'text', (c) => c.primaryKey())
 				.addColumn('count', 'bigint', (c) => c.notNull().defaultTo(0))
 				.addColumn('last_at', 'text', (c) => c.notNull())
+				.execute();
+		}
+	},
+	'0002_rollout_and_event_arms': {
+		async up(db: Kysely<unknown>) {
+			// Schema version 2 events: which rollout arm chose the model and the sampling rate the event was
+			// kept with. Null on older rows (version 1: arm unknown, weight 1).
+			await db.schema.alterTable('events').addColumn('arm', 'text').execute();
+			await db.schema.alterTable('events').addColumn('sampling_rate', 'double precision').execute();
+			// The admin's run-time rollout settings: at most one row (id 'current'); absent until the first
+			// change, so until then the environment decides. `revision` counts changes.
+			await db.schema
+				.createTable('rollout_settings')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('revision', 'integer', (c) => c.notNull())
+				.addColumn('settings', 'text', (c) => c.notNull())
+				.addColumn('updated_at', 'text', (c) => c.notNull())
+				.addColumn('updated_by', 'text', (c) => c.notNull())
+				.execute();
+			// One row per change, keyed by the revision it produced (so two concurrent changes cannot both
+			// claim the same one).
+			await db.schema
+				.createTable('rollout_audit')
+				.addColumn('revision', 'integer', (c) => c.primaryKey())
+				.addColumn('at', 'text', (c) => c.notNull())
+				.addColumn('actor', 'text', (c) => c.notNull())
+				.addColumn('action', 'text', (c) => c.notNull())
+				.addColumn('before', 'text', (c) => c.notNull())
+				.addColumn('after', 'text', (c) => c.notNull())
 				.execute();
 		}
 	}

@@ -20,6 +20,10 @@ export interface EventsTable {
 	model_version: string | null;
 	model_sha256: string | null;
 	backend: string | null;
+	/** Rollout arm of schema version 2+ transcript events; null for version 1 and client reports. */
+	arm: string | null;
+	/** Probability the event was kept with (version 2+ transcript events); null means 1. */
+	sampling_rate: number | null;
 	/** correction and review events. */
 	segment_id: string | null;
 	/** correction events: the highest revision per segment wins. */
@@ -43,8 +47,29 @@ export interface RejectionsTable {
 	last_at: string;
 }
 
+/** The admin's run-time rollout settings (one row, id 'current'); `settings` is contracts/rollout JSON. */
+export interface RolloutSettingsTable {
+	id: string;
+	revision: number;
+	settings: string;
+	updated_at: string;
+	updated_by: string;
+}
+
+/** Every change of the rollout settings: who, when, and the settings before and after (JSON). */
+export interface RolloutAuditTable {
+	revision: number;
+	at: string;
+	actor: string;
+	action: string;
+	before: string;
+	after: string;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
 	events: EventsTable;
 	rejections: RejectionsTable;
+	rollout_settings: RolloutSettingsTable;
+	rollout_audit: RolloutAuditTable;
 }

@@ -1,0 +1,48 @@
+/**
+ * The speech models the rollout can choose from: every `kind: "asr"` manifest in MODELS_DIR, read once
+ * at start-up (a model installed later is selectable after a restart).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FALLBACK_HIGHLIGHT_THRESHOLD, modelRef, parseManifest } from '../../engine/manifest';
+
+/** One selectable model version. */
+export interface CatalogModel {
+	id: string;
+	version: string;
+	/** The weight hash telemetry carries (manifest.ts modelRef). */
+	sha256: string;
+	displayName: string;
+	highlightThreshold: number;
+}
+
+/** Selectable models by id. */
+export type Catalog = ReadonlyMap<string, CatalogModel>;
+
+/** Reads every ASR manifest under `dir`; an unreadable or invalid manifest fails with its path. */
+export async function loadCatalog(dir: string): Promise<Catalog> {
+	const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+		throw new Error(`MODELS_DIR ${dir} cannot be read (${e.code ?? e.message})`, { cause: e });
+	});
+	const models = new Map<string, CatalogModel>();
+	for (const d of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+		const path = join(dir, d.name, 'manifest.json');
+		const text = await readFile(path, 'utf8').catch(() => null);
+		if (text === null) continue; // not a model folder (e.g. models/.cache)
+		let manifest;
+		try {
+			manifest = parseManifest(JSON.parse(text));
+		} catch (e) {
+			throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
+		}
+		if (manifest.kind !== 'asr') continue;
+		if (manifest.id !== d.name) throw new Error(`${path}: id "${manifest.id}" differs from its folder name`);
+		const ref = await modelRef(manifest);
+		models.set(manifest.id, {
+			...ref,
+			displayName: manifest.displayName,
+			highlightThreshold: manifest.highlightThreshold ?? FALLBACK_HIGHLIGHT_THRESHOLD
+		});
+	}
+	return models;
+}
