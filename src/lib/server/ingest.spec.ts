@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { AlignmentOp, TelemetryEvent } from '../telemetry/schema';
 import { errorCounts, eventRow, rejectionReason, validateEvents } from './ingest';
-import { commonEventFields, transcriptEventFields } from '../testing/factories';
+import { commonEventFields, transcriptEventFields, version1 } from '../testing/factories';
 
 // Upper-case installation id and a zone offset: ingestion normalises both.
 const common = commonEventFields({
 	occurredAt: '2025-11-27T07:30:00+02:00',
 	installationId: '0B7E2C4D-5A61-4F38-8E92-6D1C3B4A5F70'
 });
-const transcript = transcriptEventFields({
-	...common,
-	model: { id: 'tiny', version: '1', sha256: 'c'.repeat(64) },
-	backend: 'webgpu'
-});
+// Version 1 fields: the cases that are about version 2 add arm and sampling rate themselves.
+const transcript = version1(
+	transcriptEventFields({
+		...common,
+		model: { id: 'tiny', version: '1', sha256: 'c'.repeat(64) },
+		backend: 'webgpu'
+	})
+);
 
 function correction(
 	ops: [AlignmentOp['op'], string | null, string | null][]

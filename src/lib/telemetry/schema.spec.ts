@@ -7,12 +7,15 @@ import {
 	telemetryEventSchema,
 	type TelemetryEvent
 } from './schema';
-import { commonEventFields, transcriptEventFields } from '../testing/factories';
+import { commonEventFields, transcriptEventFields, version1 } from '../testing/factories';
 
-const common = commonEventFields();
-const transcript = transcriptEventFields({
-	decodeSettings: { maxTokensPerSecond: 6, language: 'en', greedy: true, seed: null }
-});
+// Version 1 events: the version 2 block below adds the new fields itself.
+const common = version1(commonEventFields());
+const transcript = version1(
+	transcriptEventFields({
+		decodeSettings: { maxTokensPerSecond: 6, language: 'en', greedy: true, seed: null }
+	})
+);
 
 const events: TelemetryEvent[] = [
 	{

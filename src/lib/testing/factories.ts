@@ -109,3 +109,13 @@ export function clientReportEvent(
 ): Extract<TelemetryEvent, { type: 'client_report' }> {
 	return { ...commonEventFields(o), type: 'client_report', dropped: { ...dropped } };
 }
+
+/** The same fields as a schema version 1 event sends them: version 1, no arm, no sampling rate. */
+export function version1<T extends { schemaVersion: number; arm?: unknown; samplingRate?: unknown }>(
+	fields: T
+): Omit<T, 'schemaVersion' | 'arm' | 'samplingRate'> & { schemaVersion: 1 } {
+	const { arm: _arm, samplingRate: _rate, schemaVersion: _version, ...rest } = fields;
+	return { ...rest, schemaVersion: 1 } as Omit<T, 'schemaVersion' | 'arm' | 'samplingRate'> & {
+		schemaVersion: 1;
+	};
+}
