@@ -2,7 +2,7 @@
 import { expect, test } from './fixtures';
 
 test('the admin link shows quality figures and drops the token from the address bar', async ({ page }) => {
-	await page.goto('/admin?token=test-admin-token');
+	await page.goto('/admin?token=test-admin-token-0123456789abcdef');
 	await expect(
 		page.getByRole('table').or(page.getByText('No telemetry yet', { exact: false }))
 	).toBeVisible();

@@ -43,8 +43,15 @@ export interface RejectionsTable {
 	last_at: string;
 }
 
+/** Tombstones of deleted installations: sha256 (hex) of the lower-case id and when it was deleted. */
+export interface DeletedInstallationsTable {
+	installation_hash: string;
+	deleted_at: string;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
 	events: EventsTable;
 	rejections: RejectionsTable;
+	deleted_installations: DeletedInstallationsTable;
 }
