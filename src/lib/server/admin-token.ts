@@ -25,6 +25,18 @@ export const ADMIN_TOKEN_FILE = 'admin-token';
 /** The shortest ADMIN_TOKEN accepted: 32 random characters are beyond guessing, even unthrottled. */
 export const MIN_ADMIN_TOKEN_CHARS = 32;
 
+/** The ADMIN_TOKEN of the environment, null when unset; throws when it is too short to be safe. */
+export function envAdminToken(envToken: string | undefined): AdminToken | null {
+	const token = envToken?.trim();
+	if (!token) return null;
+	if (token.length < MIN_ADMIN_TOKEN_CHARS)
+		throw new Error(
+			`ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_CHARS} characters (it has ${token.length}); ` +
+				'e.g. `openssl rand -base64 32`, or unset it to let the server generate one'
+		);
+	return { token, source: 'env', file: null };
+}
+
 /**
  * Finds, reads or creates the admin token. A token file others can read is made owner-only, with a
  * warning through `warn`.
@@ -34,15 +46,8 @@ export function resolveAdminToken(
 	dataDir: string,
 	warn: (line: string) => void = console.warn
 ): AdminToken {
-	if (envToken && envToken.trim()) {
-		const token = envToken.trim();
-		if (token.length < MIN_ADMIN_TOKEN_CHARS)
-			throw new Error(
-				`ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_CHARS} characters (it has ${token.length}); ` +
-					'e.g. `openssl rand -base64 32`, or unset it to let the server generate one'
-			);
-		return { token, source: 'env', file: null };
-	}
+	const fromEnv = envAdminToken(envToken);
+	if (fromEnv) return fromEnv;
 	const file = join(dataDir, ADMIN_TOKEN_FILE);
 	try {
 		const token = readFileSync(file, 'utf8').trim();

@@ -12,7 +12,7 @@
  */
 import { resolve } from 'node:path';
 import { BATCH_LIMITS } from '../telemetry/schema';
-import { adminLoginMessage, resolveAdminToken } from './admin-token';
+import { adminLoginMessage, envAdminToken, resolveAdminToken } from './admin-token';
 import { createApi, type Api } from './api';
 import { DEFAULT_DATABASE_URL, openDatabase, type OpenDatabase } from './db/open';
 import { freeBytes, lowDiskCheck } from './disk';
@@ -60,6 +60,7 @@ export async function createServerContext(
 	const perDay = knob(env, 'EVENTS_PER_INSTALLATION_PER_DAY');
 	const floorMb = knob(env, 'DISK_FREE_FLOOR_MB');
 	const retentionDays = knob(env, 'RETENTION_DAYS');
+	envAdminToken(env.ADMIN_TOKEN);
 	const database = await openDatabase(env.DATABASE_URL || DEFAULT_DATABASE_URL, {
 		sqliteSynchronous: sync,
 		pgPoolSize: env.PG_POOL_SIZE ? Number(env.PG_POOL_SIZE) : undefined
