@@ -36,7 +36,7 @@ import type { Kysely } from 'kysely';
 import { BATCH_LIMITS, batchEnvelopeSchema } from '../telemetry/schema';
 import { bearerToken, tokensEqual } from './admin-token';
 import type { Database } from './db/tables';
-import { BodyTooLargeError, isJsonContentType, json, readBodyLimited } from './http';
+import { BodyTooLargeError, discardBody, isJsonContentType, json, readBodyLimited } from './http';
 import {
 	DELETED_INSTALLATION_REASON,
 	countRejections,
@@ -126,8 +126,10 @@ export function createApi(deps: ApiDeps): Api {
 		if (limit) return limit;
 		if (!isJsonContentType(request.headers.get('content-type')))
 			return refuse(415, 'batch:unsupported-media-type', 'send application/json or text/plain;charset=UTF-8');
-		if (await deps.lowDisk?.())
+		if (await deps.lowDisk?.()) {
+			await discardBody(request, BATCH_LIMITS.maxBytes);
 			return json({ error: 'the server is low on disk space, retry later' }, 503, { 'retry-after': '600' });
+		}
 
 		// Bytes are charged before the body is read when it declares its length (a flood costs no
 		// parsing), otherwise once read; a lying Content-Length is caught by readBodyLimited.
@@ -135,7 +137,10 @@ export function createApi(deps: ApiDeps): Api {
 		const charged = Number.isFinite(declared) && declared > 0 && declared <= BATCH_LIMITS.maxBytes;
 		if (charged) {
 			const byBytes = limited(limits.bytes, limits.globalBytes, client, declared);
-			if (byBytes) return byBytes;
+			if (byBytes) {
+				await discardBody(request, BATCH_LIMITS.maxBytes);
+				return byBytes;
+			}
 		}
 		let body: unknown;
 		try {

@@ -317,13 +317,20 @@ interface Pending {
  * one each. Every request still gets its own counts, and none is answered before the shared commit.
  * If the shared transaction fails, each request is retried alone so one cannot fail the others.
  */
-export function groupCommit(db: Kysely<Database>, maxRequests = 32): StoreBatch {
+export function groupCommit(db: Kysely<Database>, maxRequests = 32, maxEvents = 1000): StoreBatch {
 	const queue: Pending[] = [];
 	let scheduled = false;
 
 	async function flush(): Promise<void> {
 		scheduled = false;
-		const group = queue.splice(0, maxRequests);
+		// Bounded in events too: node:sqlite is synchronous, so one huge group would hold every other
+		// request (and a small one waiting behind a flood of full batches) for its whole duration.
+		let take = 0;
+		for (let events = 0; take < Math.min(maxRequests, queue.length); take++) {
+			events += queue[take].events.length;
+			if (take > 0 && events > maxEvents) break;
+		}
+		const group = queue.splice(0, take);
 		if (queue.length > 0) schedule();
 		try {
 			const results = await db.transaction().execute(async (tx) => {

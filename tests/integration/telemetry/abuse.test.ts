@@ -142,7 +142,7 @@ describe.each(backends())('abuse protections on $name', (backend) => {
 	});
 
 	it('caps events per installation per UTC day, counted and reported, and the cap survives a restart', async () => {
-		const { database, api, url } = await fresh();
+		const { database, url } = await fresh();
 		const withCap = (d: OpenDatabase) =>
 			createApi({
 				db: d.db,
