@@ -91,7 +91,7 @@ export default defineConfig({
 			ORIGIN: baseURL,
 			DATABASE_URL: `sqlite:${join(dataDir, 'redline.db')}`,
 			DATA_DIR: dataDir,
-			ADMIN_TOKEN: 'test-admin-token'
+			ADMIN_TOKEN: 'test-admin-token-0123456789abcdef'
 		}
 	}
 });

@@ -7,14 +7,23 @@
  * latency percentiles for SQLite (synchronous=FULL and NORMAL) and, when the PostgreSQL binaries are
  * installed, for a throwaway PostgreSQL cluster with default (durable) settings. Goal on the 2-core
  * reference machine: >= 10,000 events/s with p99 < 100 ms on SQLite. Figures are printed, not asserted.
+ *
+ * Then a flood (BENCH_FLOOD_SECONDS, default 15): the server runs with its default limits; one client
+ * posts full 512 KiB batches back to back from 127.0.0.1 (bounded in time, loopback only) while a second
+ * client, from another address (127.0.0.2), sends a small batch every 200 ms. Prints the second
+ * client's p99 latency (goal < 200 ms), how much the flooder sent and had accepted, and how much the
+ * database grew against the per-client budget (RATE_LIMIT_BYTES_BURST + seconds × RATE_LIMIT_BYTES_PER_SEC).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
+import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
-import { mixedBatch } from '../tests/integration/telemetry/events';
+import { LIMIT_DEFAULTS } from '../src/lib/server/rate-limit';
+import { BATCH_LIMITS } from '../src/lib/telemetry/schema';
+import { FIXTURE_MODELS_DIR, mixedBatch } from '../tests/integration/telemetry/events';
 import { postgresAvailable, startPostgres } from '../tests/integration/support/postgres';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -36,7 +45,18 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
 	const serve = join(import.meta.dirname, '..', 'tests', 'integration', 'telemetry', 'fixtures', 'serve.ts');
 	// Node with tsx as a loader (one process), so stopping it stops the server itself.
 	const child = spawn(process.execPath, ['--import', 'tsx', serve], {
-		env: { ...process.env, RATE_LIMIT_PER_SEC: '0', ADMIN_TOKEN: 'bench', ...env },
+		env: {
+			...process.env,
+			// The throughput runs measure the database, not the limits: all off.
+			RATE_LIMIT_PER_SEC: '0',
+			RATE_LIMIT_BYTES_PER_SEC: '0',
+			GLOBAL_RATE_LIMIT_PER_SEC: '0',
+			GLOBAL_RATE_LIMIT_BYTES_PER_SEC: '0',
+			EVENTS_PER_INSTALLATION_PER_DAY: '0',
+			MODELS_DIR: FIXTURE_MODELS_DIR,
+			ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
+			...env
+		},
 		stdio: ['ignore', 'pipe', 'inherit']
 	});
 	return new Promise((ok, fail) => {
@@ -50,13 +70,14 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
 	});
 }
 
-function post(agent: Agent, url: URL, body: string): Promise<number> {
+function post(agent: Agent, url: URL, body: string, localAddress?: string): Promise<number> {
 	return new Promise((ok, fail) => {
 		const req = request(
 			url,
 			{
 				method: 'POST',
 				agent,
+				localAddress,
 				headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
 			},
 			(res) => {
@@ -126,6 +147,91 @@ function print(r: Result): void {
 	);
 }
 
+function dirBytes(dir: string): number {
+	return readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+}
+
+/** The flood run: default limits, one flooder, one honest client; see the header comment. */
+async function flood(dir: string): Promise<void> {
+	const seconds = Number(process.env.BENCH_FLOOD_SECONDS ?? 15);
+	const dbDir = join(dir, 'flood');
+	const { child, url } = await startServer({
+		DATABASE_URL: `sqlite:${join(dbDir, 'redline.db')}`,
+		// The limits under test at their defaults; the request limit too, per client.
+		RATE_LIMIT_PER_SEC: '',
+		RATE_LIMIT_BYTES_PER_SEC: '',
+		GLOBAL_RATE_LIMIT_PER_SEC: '',
+		GLOBAL_RATE_LIMIT_BYTES_PER_SEC: '',
+		EVENTS_PER_INSTALLATION_PER_DAY: ''
+	});
+	const exited = new Promise((ok) => child.on('exit', ok));
+	const target = new URL('/api/v1/events', url);
+	const before = dirBytes(dbDir);
+	// As many events as fit in one 512 KiB batch, the largest the server takes.
+	let n: number = BATCH_LIMITS.maxEvents;
+	while (JSON.stringify({ events: mixedBatch(n) }).length > BATCH_LIMITS.maxBytes) n -= 10;
+	const big = JSON.stringify({ events: mixedBatch(n) });
+	const end = performance.now() + seconds * 1000;
+	let sent = 0;
+	let acceptedBytes = 0;
+	const statuses = new Map<number, number>();
+	const flooders = Array.from({ length: 4 }, async () => {
+		const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+		while (performance.now() < end) {
+			const body = big.replace(/"id":"[0-9a-f-]{36}"/g, () => `"id":"${randomUUID()}"`);
+			// A refusal sent before the body was read closes the connection under the rest of the upload.
+			const status = await post(agent, target, body, '127.0.0.1').catch((e: NodeJS.ErrnoException) => {
+				if (e.code === 'ECONNRESET' || e.code === 'EPIPE') return 0;
+				throw e;
+			});
+			sent += body.length;
+			if (status === 202) acceptedBytes += body.length;
+			statuses.set(status, (statuses.get(status) ?? 0) + 1);
+		}
+		agent.destroy();
+	});
+	const honest = (async () => {
+		const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+		const latencies: number[] = [];
+		let refused = 0;
+		while (performance.now() < end) {
+			const t0 = performance.now();
+			const status = await post(agent, target, JSON.stringify({ events: mixedBatch(5) }), '127.0.0.2');
+			latencies.push(performance.now() - t0);
+			if (status !== 202) refused++;
+			await new Promise((r) => setTimeout(r, 200));
+		}
+		agent.destroy();
+		return { latencies: latencies.sort((a, b) => a - b), refused };
+	})();
+	let h: Awaited<typeof honest>;
+	try {
+		await Promise.all(flooders);
+		h = await honest;
+	} finally {
+		child.kill('SIGTERM');
+		await exited;
+	}
+	const grewWithWal = dirBytes(dbDir) - before;
+	// The WAL holds page copies until a checkpoint; what stays is the database file after one.
+	const db = new DatabaseSync(join(dbDir, 'redline.db'));
+	db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+	db.close();
+	const grew = dirBytes(dbDir) - before;
+	const budget = LIMIT_DEFAULTS.RATE_LIMIT_BYTES_BURST + seconds * LIMIT_DEFAULTS.RATE_LIMIT_BYTES_PER_SEC;
+	const mb = (b: number) => (b / 1e6).toFixed(1);
+	const p99 = h.latencies[Math.min(h.latencies.length - 1, Math.floor(0.99 * h.latencies.length))];
+	console.log(
+		`flood ${seconds} s: flooder sent ${mb(sent)} MB, ${mb(acceptedBytes)} MB accepted ` +
+			`(statuses ${JSON.stringify(Object.fromEntries(statuses))}, 0 = connection closed after a refusal); per-client budget ${mb(budget)} MB; ` +
+			`database grew ${mb(grew)} MB after a checkpoint (${mb(grewWithWal)} MB with the WAL)`
+	);
+	console.log(
+		`flood: second client ${h.latencies.length} requests, p50 ${h.latencies[Math.floor(h.latencies.length / 2)].toFixed(1)} ms, ` +
+			`p99 ${p99.toFixed(1)} ms (goal < 200 ms), ${h.refused} refused`
+	);
+}
+
 console.log(
 	`ingest bench: ${SECONDS} s per database after ${WARMUP_MS} ms warm-up, ${CONCURRENCY} connections, ` +
 		`batches of ${BATCH} (${templateIds.length} ids, ${(template.length / 1024).toFixed(0)} KiB per request), ` +
@@ -133,6 +239,7 @@ console.log(
 );
 const dir = mkdtempSync(join(tmpdir(), 'redline-bench-'));
 try {
+	if (process.env.BENCH_FLOOD !== '0') await flood(dir);
 	for (const sync of (process.env.BENCH_SYNC ?? 'FULL,NORMAL').split(',')) {
 		print(
 			await run(`sqlite synchronous=${sync}`, {

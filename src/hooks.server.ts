@@ -9,8 +9,10 @@ import type { ServerInit } from '@sveltejs/kit';
  */
 export const init: ServerInit = async () => {
 	if (building) return;
-	const { database } = await getServerContext();
-	// adapter-node emits this after in-flight requests finished on SIGINT/SIGTERM; closing checkpoints
-	// SQLite's WAL into the main file (not needed for durability: committed data is safe either way).
-	(process as NodeJS.EventEmitter).once('sveltekit:shutdown', () => void database.close());
+	const context = await getServerContext();
+	// scripts/server.js (and adapter-node's own index.js) emit this once the http server has closed and
+	// every request in flight has been answered; closing checkpoints SQLite's WAL into the main file
+	// (not needed for durability: committed data is safe either way). Once closed, nothing keeps the
+	// event loop alive and the process exits by itself.
+	(process as NodeJS.EventEmitter).once('sveltekit:shutdown', () => void context.close());
 };

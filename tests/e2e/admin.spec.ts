@@ -2,7 +2,7 @@
 import { expect, test } from './fixtures';
 
 test('the admin link shows quality figures and drops the token from the address bar', async ({ page }) => {
-	await page.goto('/admin?token=test-admin-token');
+	await page.goto('/admin?token=test-admin-token-0123456789abcdef');
 	await expect(
 		page.getByRole('table').or(page.getByText('No telemetry yet', { exact: false }))
 	).toBeVisible();
@@ -17,7 +17,7 @@ test('a wrong token is refused with a clear message', async ({ page }) => {
 });
 
 test('the rollout is shown with its source, a rollback button and the change log', async ({ page }) => {
-	await page.goto('/admin?token=test-admin-token');
+	await page.goto('/admin?token=test-admin-token-0123456789abcdef');
 	await expect(page.getByRole('heading', { name: 'Model rollout' })).toBeVisible();
 	await expect(page.getByTestId('rollout-summary')).toContainText('moonshine-tiny-en');
 	await expect(page.getByRole('button', { name: /Roll back/ })).toBeVisible();
@@ -29,12 +29,12 @@ test('a candidate is set from the form and rolled back in one click, both audite
 	page,
 	request
 }) => {
-	const headers = { authorization: 'Bearer test-admin-token' };
+	const headers = { authorization: 'Bearer test-admin-token-0123456789abcdef' };
 	const state = await (await request.get('/api/v1/admin/rollout', { headers })).json();
 	const { default: def } = state.settings as { default: string };
 	const other = (state.models as { id: string }[]).find((m) => m.id !== def);
 	test.skip(!other, 'needs a second asr model in models/ (e.g. moonshine-base-en)');
-	await page.goto('/admin?token=test-admin-token');
+	await page.goto('/admin?token=test-admin-token-0123456789abcdef');
 	await page.getByLabel('Candidate', { exact: true }).selectOption(other!.id);
 	await page.getByLabel('Candidate share (%)').fill('20');
 	await page.getByRole('button', { name: 'Save rollout' }).click();

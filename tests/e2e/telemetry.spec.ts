@@ -6,7 +6,7 @@ import type { Page, APIRequestContext } from '@playwright/test';
 import type { ModelQuality } from '../../src/lib/contracts/quality';
 import { expect, test } from './fixtures';
 
-const ADMIN = { authorization: 'Bearer test-admin-token' };
+const ADMIN = { authorization: 'Bearer test-admin-token-0123456789abcdef' };
 const FIXTURE = 'speech/agent-alreadyon.wav';
 const TITLE = 'agent-alreadyon';
 

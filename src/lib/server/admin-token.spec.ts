@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,33 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 
 describe('resolveAdminToken', () => {
 	it('prefers the environment', () => {
-		expect(resolveAdminToken(' secret ', tmp())).toEqual({ token: 'secret', source: 'env', file: null });
+		const secret = 's'.repeat(32);
+		expect(resolveAdminToken(` ${secret} `, tmp())).toEqual({ token: secret, source: 'env', file: null });
+	});
+
+	it('refuses an ADMIN_TOKEN shorter than 32 characters, saying why', () => {
+		expect(() => resolveAdminToken('test-admin-token', tmp())).toThrow(
+			/ADMIN_TOKEN must be at least 32 characters \(it has 16\)/
+		);
+	});
+
+	it('makes a token file others can read owner-only, and says so', () => {
+		const dir = tmp();
+		const file = join(dir, 'admin-token');
+		writeFileSync(file, 'x'.repeat(43) + '\n', { mode: 0o644 });
+		chmodSync(file, 0o644);
+		const warnings: string[] = [];
+		expect(resolveAdminToken(undefined, dir, (w) => warnings.push(w)).source).toBe('file');
+		expect(statSync(file).mode & 0o777).toBe(0o600);
+		expect(warnings).toHaveLength(1);
+		expect(warnings[0]).toContain('644');
+		expect(warnings[0]).not.toContain('x'.repeat(43));
+	});
+
+	it('creates the data directory owner-only', () => {
+		const dir = join(tmp(), 'fresh');
+		resolveAdminToken(undefined, dir);
+		expect(statSync(dir).mode & 0o777).toBe(0o700);
 	});
 
 	it('generates a 0600 file once and reuses it', () => {
@@ -54,8 +80,13 @@ describe('tokensEqual', () => {
 	])('%j vs %j', (a, b, eq) => expect(tokensEqual(a, b)).toBe(eq));
 });
 
-it('the login line names the URL with the token, or the env variable', () => {
-	const t = { token: 'T', source: 'generated' as const, file: '/d/admin-token' };
-	expect(adminLoginMessage(t, 'http://localhost:3000')).toContain('http://localhost:3000/admin?token=T');
-	expect(adminLoginMessage({ token: 'T', source: 'env', file: null }, 'http://x')).not.toContain('T ');
+it('the login line names the URL and the token file, never the token', () => {
+	const token = 'secret-token-value-0123456789abcdef';
+	const t = { token, source: 'generated' as const, file: '/d/admin-token' };
+	const line = adminLoginMessage(t, 'http://localhost:3000');
+	expect(line).toContain('http://localhost:3000/admin');
+	expect(line).toContain('/d/admin-token');
+	expect(line).not.toContain(token);
+	expect(line).not.toContain('token=');
+	expect(adminLoginMessage({ token, source: 'env', file: null }, 'http://x')).not.toContain(token);
 });

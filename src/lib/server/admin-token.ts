@@ -1,12 +1,14 @@
 /**
  * The admin token that guards /api/v1/quality (and the dashboard built on it).
  *
- * ADMIN_TOKEN from the environment wins. Without it, the server generates a random token on first start
- * and keeps it in `<data dir>/admin-token` (mode 0600), reusing it on later starts, and prints one line
- * saying where to log in, as Jupyter does, so `npm start` alone gives a working admin.
+ * ADMIN_TOKEN from the environment wins (at least 32 characters, or the server refuses to start).
+ * Without it, the server generates a random token on first start and keeps it in
+ * `<data dir>/admin-token` (mode 0600, in a 0700 directory), reusing it on later starts, and prints one
+ * line saying where to log in and which file holds the token. The token itself is never printed or put
+ * in a URL: logs and browser history are read by more people than the admin.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The token and where it came from. */
@@ -20,17 +22,47 @@ export interface AdminToken {
 /** File name of the generated token inside the data directory. */
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
-/** Finds, reads or creates the admin token. */
-export function resolveAdminToken(envToken: string | undefined, dataDir: string): AdminToken {
-	if (envToken && envToken.trim()) return { token: envToken.trim(), source: 'env', file: null };
+/** The shortest ADMIN_TOKEN accepted: 32 random characters are beyond guessing, even unthrottled. */
+export const MIN_ADMIN_TOKEN_CHARS = 32;
+
+/** The ADMIN_TOKEN of the environment, null when unset; throws when it is too short to be safe. */
+export function envAdminToken(envToken: string | undefined): AdminToken | null {
+	const token = envToken?.trim();
+	if (!token) return null;
+	if (token.length < MIN_ADMIN_TOKEN_CHARS)
+		throw new Error(
+			`ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_CHARS} characters (it has ${token.length}); ` +
+				'e.g. `openssl rand -base64 32`, or unset it to let the server generate one'
+		);
+	return { token, source: 'env', file: null };
+}
+
+/**
+ * Finds, reads or creates the admin token. A token file others can read is made owner-only, with a
+ * warning through `warn`.
+ */
+export function resolveAdminToken(
+	envToken: string | undefined,
+	dataDir: string,
+	warn: (line: string) => void = console.warn
+): AdminToken {
+	const fromEnv = envAdminToken(envToken);
+	if (fromEnv) return fromEnv;
 	const file = join(dataDir, ADMIN_TOKEN_FILE);
 	try {
 		const token = readFileSync(file, 'utf8').trim();
-		if (token) return { token, source: 'file', file };
+		if (token) {
+			const mode = statSync(file).mode & 0o777;
+			if (mode & 0o077) {
+				chmodSync(file, 0o600);
+				warn(`Redline admin: ${file} was readable by others (mode ${mode.toString(8)}); made it 0600`);
+			}
+			return { token, source: 'file', file };
+		}
 	} catch (e) {
 		if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
 	}
-	mkdirSync(dataDir, { recursive: true });
+	mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 	const token = randomBytes(32).toString('base64url');
 	// 'wx' fails if another process created the file meanwhile; then its token is the one to use,
 	// unless the file is empty (a crash between create and write), which we overwrite.
@@ -50,7 +82,7 @@ export function resolveAdminToken(envToken: string | undefined, dataDir: string)
 export function adminLoginMessage(t: AdminToken, origin: string): string {
 	if (t.source === 'env')
 		return `Redline admin: log in at ${origin}/admin with the ADMIN_TOKEN from the environment`;
-	return `Redline admin: ${origin}/admin?token=${t.token}  (token kept in ${t.file}; set ADMIN_TOKEN to choose your own)`;
+	return `Redline admin: log in at ${origin}/admin with the token in ${t.file} (set ADMIN_TOKEN to choose your own)`;
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */

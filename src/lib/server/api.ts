@@ -8,23 +8,29 @@
  * - 207 `{ accepted, duplicates, rejected: [{ index, id, issues }] }`: valid events stored, others not.
  * - 400 `{ error, issues: [{ path, message }] }`: not UTF-8 JSON, no `events` array, or no valid event;
  *   nothing stored.
- * - 413: body over 1 MiB or more than 500 events. 415: another content type.
- * - 429 with Retry-After (seconds): per-client rate limit. 503: the database failed; retry later.
+ * - 413: body over 512 KiB or more than 500 events. 415: another content type.
+ * - 429 with Retry-After (seconds): a rate limit, per client (requests and bytes; IPv6 clients by
+ *   their /64) or for the whole server.
+ * - 503 with Retry-After: the database failed, or free disk space is under the floor; retry later.
+ * Per event, besides schema errors: `occurredAt` outside [received − 1 year, received + 1 day], a model
+ * ref the server does not know (known-models.ts), an installation over its daily cap (quota.ts) or
+ * deleted in the last 30 days are rejected (207, or 400 when none is left).
  * Retrying is always safe: event ids are idempotency keys. Rejections are counted by reason in the
- * database (429s are not, to keep a flood from writing).
+ * database (429s and 503s are not, to keep a flood, or a full disk, from writing).
  *
  * DELETE /api/v1/installations/:installationId: deletes every event stored under the installation id
- * and answers 200 `{ deleted }` (the number of events removed; 0 when there were none). The random
- * installation id is the capability: only the browser that made it knows it.
+ * and answers 200 `{ deleted }` (the number of events removed; 0 when there were none); for 30 days
+ * afterwards that installation's events are refused. The random installation id is the capability:
+ * only the browser that made it knows it.
  *
  * GET /api/v1/quality with `Authorization: Bearer <ADMIN_TOKEN>`: 200 with the report of quality.ts,
- * 401 otherwise.
+ * 401 otherwise; 429 once a client failed too often (guessing the token).
  *
  * GET /api/v1/config?installation=<uuid> (public): 200 with contracts/config.ts (the installation's model
  * and arm, the highlight threshold, sampling rates), `Cache-Control: public, max-age=60`; 400 without a
  * UUID. It holds nothing about the user: the installation id only picks the arm.
  *
- * Rollout admin, all with the admin bearer token (401 otherwise), bodies of contracts/rollout.ts:
+ * Rollout admin, all with the admin bearer token (401 otherwise, 429 after repeated failures), bodies of contracts/rollout.ts:
  * - GET /api/v1/admin/rollout: 200 with the settings, their source, the selectable models, the audit log.
  * - PUT /api/v1/admin/rollout, body `{ default, candidate: { model, percent } | null, sampling? }`:
  *   200 with the new state (audited as actor 'admin-token'); 400 `{ error, issues }` for an invalid body
@@ -32,37 +38,48 @@
  * - POST /api/v1/admin/rollout/rollback: sets the candidate's percent to 0; 200 with the new state
  *   (unchanged and not audited when no installation had the candidate).
  *
- * Deployment with adapter-node: set BODY_SIZE_LIMIT=1M, or its default of 512K answers 413 before this
- * code for bodies between 512 KiB and 1 MiB. SvelteKit's CSRF check refuses text/plain POSTs whose
+ * Deployment with adapter-node: its BODY_SIZE_LIMIT default of 512K matches BATCH_LIMITS.maxBytes
+ * (either refuses a larger body with 413). SvelteKit's CSRF check refuses text/plain POSTs whose
  * Origin is not the app's own (403), and adapter-node takes the app's origin to be https://<host>
  * unless ORIGIN is set, so a plain-http deployment (local runs, e2e tests) needs ORIGIN for beacons;
  * `fetch(…, { keepalive: true })` with application/json is not affected.
  */
 import type { Kysely } from 'kysely';
-import type {
-	ApiError,
-	EventsAccepted,
-	EventsBadRequest,
-	EventsPartial,
-	Issue,
-	RejectedEventReport
-} from '../contracts/events';
+import type { ApiError, EventsAccepted, EventsBadRequest, EventsPartial, Issue } from '../contracts/events';
 import type { QualityReport } from '../contracts/quality';
 import { BATCH_LIMITS, batchEnvelopeSchema } from '../telemetry/schema';
 import { RolloutConflictError, type ChangeResult, type Rollout } from './rollout/rollout';
 import { bearerToken, tokensEqual } from './admin-token';
 import type { Database } from './db/tables';
-import { BodyTooLargeError, isJsonContentType, json, readBodyLimited } from './http';
-import { countRejections, deleteInstallation, storeBatch, validateEvents, type StoreBatch } from './ingest';
+import { BodyTooLargeError, discardBody, isJsonContentType, json, readBodyLimited } from './http';
+import {
+	DELETED_INSTALLATION_REASON,
+	countRejections,
+	deleteInstallation,
+	storeBatch,
+	validateEvents,
+	type RejectedEvent,
+	type StoreBatch
+} from './ingest';
+import { DAILY_CAP_REASON, type DailyCap } from './quota';
 import { qualityReport } from './quality';
-import type { TokenBucketLimiter } from './rate-limit';
+import { clientKey, type Limits, type TokenBucketLimiter } from './rate-limit';
+import type { TelemetryEvent } from '../telemetry/schema';
 
 /** What the handlers need; built once per process by context.ts (or by a test). */
 export interface ApiDeps {
 	db: Kysely<Database>;
 	adminToken: string;
-	/** Null disables rate limiting. */
+	/** Requests per client; null disables it. */
 	limiter: TokenBucketLimiter | null;
+	/** The other limits (bytes, whole server, admin failures); an absent one is off. */
+	limits?: Partial<Limits>;
+	/** The model refs events may name (modelRefKey strings; see known-models.ts). */
+	knownModels: () => Promise<ReadonlySet<string>>;
+	/** Events per installation per day; absent: no cap. */
+	dailyCap?: DailyCap;
+	/** True when free disk space is under the floor (disk.ts); absent: never. */
+	lowDisk?: () => Promise<boolean>;
 	/** How batches are written; one transaction per request (storeBatch) unless given (see storeFor). */
 	store?: StoreBatch;
 	now?: () => Date;
@@ -76,11 +93,11 @@ export interface ApiDeps {
 export interface Api {
 	postEvents(request: Request, client: string): Promise<Response>;
 	deleteInstallation(request: Request, installationId: string, client: string): Promise<Response>;
-	getQuality(request: Request): Promise<Response>;
+	getQuality(request: Request, client: string): Promise<Response>;
 	getConfig(request: Request, client: string): Promise<Response>;
-	getRollout(request: Request): Promise<Response>;
-	putRollout(request: Request): Promise<Response>;
-	rollbackRollout(request: Request): Promise<Response>;
+	getRollout(request: Request, client: string): Promise<Response>;
+	putRollout(request: Request, client: string): Promise<Response>;
+	rollbackRollout(request: Request, client: string): Promise<Response>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -97,12 +114,26 @@ export function createApi(deps: ApiDeps): Api {
 	const logError = deps.logError ?? ((m, e) => console.error(m, e));
 	const store: StoreBatch = deps.store ?? ((events, reasons, at) => storeBatch(deps.db, events, reasons, at));
 
-	function limited(client: string): Response | null {
-		const d = deps.limiter?.take(client);
-		if (!d || d.ok) return null;
-		return json({ error: 'rate limit exceeded' } satisfies ApiError, 429, {
-			'retry-after': String(d.retryAfterSec)
-		});
+	const limits = deps.limits ?? {};
+
+	// The client's own bucket first, so a flood refused there does not drain the server-wide one.
+	function limited(
+		own: TokenBucketLimiter | null | undefined,
+		global: TokenBucketLimiter | null | undefined,
+		client: string,
+		cost = 1
+	): Response | null {
+		for (const [limiter, key] of [
+			[own, clientKey(client)],
+			[global, '*']
+		] as const) {
+			const d = limiter?.take(key, cost);
+			if (d && !d.ok)
+				return json({ error: 'rate limit exceeded' } satisfies ApiError, 429, {
+					'retry-after': String(d.retryAfterSec)
+				});
+		}
+		return null;
 	}
 
 	// A batch-level refusal: counted (best effort: a failing count must not turn a 4xx into a 5xx).
@@ -117,14 +148,33 @@ export function createApi(deps: ApiDeps): Api {
 	}
 
 	async function postEvents(request: Request, client: string): Promise<Response> {
-		const limit = limited(client);
+		const limit = limited(deps.limiter, limits.globalRequests, client);
 		if (limit) return limit;
 		if (!isJsonContentType(request.headers.get('content-type')))
 			return refuse(415, 'batch:unsupported-media-type', 'send application/json or text/plain;charset=UTF-8');
+		if (await deps.lowDisk?.()) {
+			await discardBody(request, BATCH_LIMITS.maxBytes);
+			return json({ error: 'the server is low on disk space, retry later' }, 503, { 'retry-after': '600' });
+		}
 
+		// Bytes are charged before the body is read when it declares its length (a flood costs no
+		// parsing), otherwise once read; a lying Content-Length is caught by readBodyLimited.
+		const declared = Number(request.headers.get('content-length'));
+		const charged = Number.isFinite(declared) && declared > 0 && declared <= BATCH_LIMITS.maxBytes;
+		if (charged) {
+			const byBytes = limited(limits.bytes, limits.globalBytes, client, declared);
+			if (byBytes) {
+				await discardBody(request, BATCH_LIMITS.maxBytes);
+				return byBytes;
+			}
+		}
 		let body: unknown;
 		try {
 			const bytes = await readBodyLimited(request, BATCH_LIMITS.maxBytes);
+			if (!charged) {
+				const byBytes = limited(limits.bytes, limits.globalBytes, client, Math.max(1, bytes.byteLength));
+				if (byBytes) return byBytes;
+			}
 			body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
 		} catch (e) {
 			if (e instanceof BodyTooLargeError)
@@ -145,32 +195,110 @@ export function createApi(deps: ApiDeps): Api {
 				{ path: 'events', message: 'expected at least one event' }
 			]);
 
-		const { valid, rejected } = validateEvents(raw);
-		const reasons = rejected.map((r) => r.reason);
+		const receivedAt = now();
 		try {
-			if (valid.length === 0) {
-				await countRejections(deps.db, reasons, now());
-				const issues = rejected
-					.flatMap((r) =>
-						r.issues.map((i) => ({ path: join('events', r.index, i.path), message: i.message }))
-					)
-					.slice(0, MAX_BATCH_ISSUES);
-				return json({ error: 'no valid event in the batch', issues } satisfies EventsBadRequest, 400);
-			}
-			const { accepted, duplicates } = await store(valid, reasons, now());
+			const checked = validateEvents(raw, { receivedAt, knownModels: await deps.knownModels() });
+			const indexOf = new Map(checked.valid.map((e, i) => [e, checked.indices[i]]));
+			const { valid, rejected } = await applyDailyCap(checked.valid, checked.rejected, indexOf, receivedAt);
+			const reasons = rejected.map((r) => r.reason);
+			if (valid.length === 0) return await noneValid(rejected, reasons, receivedAt);
+			const stored = await store(valid, reasons, receivedAt);
+			const refused = new Set(stored.deletedInstallations);
+			for (const e of valid)
+				if (refused.has(e.installationId.toLowerCase()))
+					rejected.push({
+						index: indexOf.get(e)!,
+						id: e.id,
+						issues: [{ path: 'installationId', message: 'this installation was deleted' }],
+						reason: DELETED_INSTALLATION_REASON
+					});
+			await releaseUnstored(valid, stored.duplicates, refused, receivedAt);
+			const { accepted, duplicates } = stored;
 			if (rejected.length === 0) return json({ accepted, duplicates } satisfies EventsAccepted, 202);
-			const report = rejected.map(({ index, id, issues }): RejectedEventReport => ({ index, id, issues }));
+			if (accepted + duplicates === 0)
+				return json(
+					{ error: 'no valid event in the batch', issues: batchIssues(rejected) } satisfies EventsBadRequest,
+					400
+				);
+			const report = rejected
+				.sort((a, b) => a.index - b.index)
+				.map(({ index, id, issues }) => ({ index, id, issues }));
 			return json({ accepted, duplicates, rejected: report } satisfies EventsPartial, 207);
 		} catch (e) {
 			logError('storing telemetry failed', e);
-			return json({ error: 'storage unavailable, retry later' } satisfies ApiError, 503, {
-				'retry-after': '5'
-			});
+			return json({ error: 'storage unavailable, retry later' }, 503, { 'retry-after': '5' });
 		}
 	}
 
+	function batchIssues(rejected: RejectedEvent[]): Issue[] {
+		return rejected
+			.sort((a, b) => a.index - b.index)
+			.flatMap((r) => r.issues.map((i) => ({ path: join('events', r.index, i.path), message: i.message })))
+			.slice(0, MAX_BATCH_ISSUES);
+	}
+
+	async function noneValid(rejected: RejectedEvent[], reasons: string[], at: Date): Promise<Response> {
+		await countRejections(deps.db, reasons, at);
+		return json(
+			{ error: 'no valid event in the batch', issues: batchIssues(rejected) } satisfies EventsBadRequest,
+			400
+		);
+	}
+
+	// Events past their installation's daily cap become rejections (in batch order, the first ones kept).
+	async function applyDailyCap(
+		valid: TelemetryEvent[],
+		rejected: RejectedEvent[],
+		indexOf: Map<TelemetryEvent, number>,
+		at: Date
+	): Promise<{ valid: TelemetryEvent[]; rejected: RejectedEvent[] }> {
+		const cap = deps.dailyCap;
+		if (!cap || valid.length === 0) return { valid, rejected };
+		const counts = new Map<string, number>();
+		for (const e of valid)
+			counts.set(e.installationId.toLowerCase(), (counts.get(e.installationId.toLowerCase()) ?? 0) + 1);
+		const granted = new Map<string, number>();
+		for (const [id, n] of counts) granted.set(id, await cap.reserve(id, n, at));
+		const kept: TelemetryEvent[] = [];
+		const out = [...rejected];
+		for (const e of valid) {
+			const id = e.installationId.toLowerCase();
+			const left = granted.get(id)!;
+			if (left > 0) {
+				granted.set(id, left - 1);
+				kept.push(e);
+				continue;
+			}
+			out.push({
+				index: indexOf.get(e)!,
+				id: e.id,
+				issues: [
+					{ path: '', message: `this installation reached its limit of ${cap.perDay} events today (UTC)` }
+				],
+				reason: DAILY_CAP_REASON
+			});
+		}
+		return { valid: kept, rejected: out };
+	}
+
+	// Duplicates and refused events were not stored: they give their share of the cap back. Duplicates are
+	// attributed only when the batch has one installation (as every browser batch has).
+	async function releaseUnstored(
+		valid: TelemetryEvent[],
+		duplicates: number,
+		refused: Set<string>,
+		at: Date
+	) {
+		const cap = deps.dailyCap;
+		if (!cap) return;
+		const ids = new Set(valid.map((e) => e.installationId.toLowerCase()));
+		for (const id of refused)
+			await cap.release(id, valid.filter((e) => e.installationId.toLowerCase() === id).length, at);
+		if (ids.size === 1 && duplicates > 0) await cap.release([...ids][0], duplicates, at);
+	}
+
 	async function deleteInstallationHandler(_request: Request, installationId: string, client: string) {
-		const limit = limited(client);
+		const limit = limited(deps.limiter, limits.globalRequests, client);
 		if (limit) return limit;
 		if (!UUID.test(installationId))
 			return json(
@@ -181,22 +309,36 @@ export function createApi(deps: ApiDeps): Api {
 				400
 			);
 		try {
-			return json({ deleted: await deleteInstallation(deps.db, installationId.toLowerCase()) }, 200);
+			return json({ deleted: await deleteInstallation(deps.db, installationId.toLowerCase(), now()) }, 200);
 		} catch (e) {
 			logError('deleting an installation failed', e);
 			return json({ error: 'storage unavailable, retry later' }, 503, { 'retry-after': '5' });
 		}
 	}
 
-	function unauthorized(request: Request): Response | null {
+	// The admin check of every admin endpoint. Each failure costs a token; once they are gone every
+	// attempt, the right token included, is refused unchecked until one refills, so guessing is slowed
+	// to the refill rate.
+	function unauthorized(request: Request, client: string): Response | null {
+		const failures = limits.adminFailures;
+		const key = clientKey(client);
+		const locked = failures?.check(key);
+		if (locked && !locked.ok)
+			return json({ error: 'too many failed attempts' } satisfies ApiError, 429, {
+				'retry-after': String(locked.retryAfterSec)
+			});
 		const token = bearerToken(request.headers.get('authorization'));
-		if (token === null || !tokensEqual(token, deps.adminToken))
-			return json({ error: 'admin token required' }, 401, { 'www-authenticate': 'Bearer' });
+		if (token === null || !tokensEqual(token, deps.adminToken)) {
+			failures?.take(key);
+			return json({ error: 'admin token required' } satisfies ApiError, 401, {
+				'www-authenticate': 'Bearer'
+			});
+		}
 		return null;
 	}
 
-	async function getQuality(request: Request): Promise<Response> {
-		const denied = unauthorized(request);
+	async function getQuality(request: Request, client: string): Promise<Response> {
+		const denied = unauthorized(request, client);
 		if (denied) return denied;
 		try {
 			return json((await qualityReport(deps.db)) satisfies QualityReport, 200);
@@ -209,7 +351,7 @@ export function createApi(deps: ApiDeps): Api {
 	const noRollout = () => json({ error: 'the rollout is not configured on this server' }, 503);
 
 	async function getConfig(request: Request, client: string): Promise<Response> {
-		const limit = limited(client);
+		const limit = limited(deps.limiter, limits.globalRequests, client);
 		if (limit) return limit;
 		if (!deps.rollout) return noRollout();
 		const installation = new URL(request.url).searchParams.get('installation') ?? '';
@@ -244,16 +386,16 @@ export function createApi(deps: ApiDeps): Api {
 		}
 	}
 
-	async function getRollout(request: Request): Promise<Response> {
-		const denied = unauthorized(request);
+	async function getRollout(request: Request, client: string): Promise<Response> {
+		const denied = unauthorized(request, client);
 		if (denied) return denied;
 		if (!deps.rollout) return noRollout();
 		const rollout = deps.rollout;
 		return rolloutAnswer(async () => ({ ok: true, state: await rollout.state() }));
 	}
 
-	async function putRollout(request: Request): Promise<Response> {
-		const denied = unauthorized(request);
+	async function putRollout(request: Request, client: string): Promise<Response> {
+		const denied = unauthorized(request, client);
 		if (denied) return denied;
 		if (!deps.rollout) return noRollout();
 		if (!isJsonContentType(request.headers.get('content-type')))
@@ -271,8 +413,8 @@ export function createApi(deps: ApiDeps): Api {
 		return rolloutAnswer(() => rollout.update(body, ADMIN_ACTOR));
 	}
 
-	async function rollbackRollout(request: Request): Promise<Response> {
-		const denied = unauthorized(request);
+	async function rollbackRollout(request: Request, client: string): Promise<Response> {
+		const denied = unauthorized(request, client);
 		if (denied) return denied;
 		if (!deps.rollout) return noRollout();
 		const rollout = deps.rollout;

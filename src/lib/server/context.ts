@@ -4,18 +4,24 @@
  * before the first request).
  *
  * Environment: DATABASE_URL (default sqlite:./data/redline.db), SQLITE_SYNCHRONOUS (FULL|NORMAL, see
- * db/open.ts), PG_POOL_SIZE, ADMIN_TOKEN, DATA_DIR (where a generated admin token is kept when the
- * database is PostgreSQL; default ./data), RATE_LIMIT_PER_SEC, RATE_LIMIT_BURST, ORIGIN / PORT (only
- * for the printed login URL), MODELS_DIR (default ./models) and the rollout's start values MODEL_DEFAULT,
- * MODEL_CANDIDATE, MODEL_CANDIDATE_PERCENT, TELEMETRY_SAMPLING (rollout/settings.ts; an unknown model id
- * fails the start).
+ * db/open.ts), PG_POOL_SIZE, ADMIN_TOKEN (at least 32 characters), DATA_DIR (where a generated admin
+ * token is kept when the database is PostgreSQL; default ./data), MODELS_DIR (the models events may
+ * name, see known-models.ts), the rate limits of rate-limit.ts (RATE_LIMIT_*, GLOBAL_RATE_LIMIT_*,
+ * ADMIN_FAILURES_*), EVENTS_PER_INSTALLATION_PER_DAY, DISK_FREE_FLOOR_MB, RETENTION_DAYS, ORIGIN / PORT
+ * (only for the printed login URL), and the rollout's start values MODEL_DEFAULT, MODEL_CANDIDATE,
+ * MODEL_CANDIDATE_PERCENT, TELEMETRY_SAMPLING (rollout/settings.ts; an unknown model id fails the start).
  */
 import { resolve } from 'node:path';
-import { adminLoginMessage, resolveAdminToken } from './admin-token';
+import { BATCH_LIMITS } from '../telemetry/schema';
+import { adminLoginMessage, envAdminToken, resolveAdminToken } from './admin-token';
 import { createApi, type Api } from './api';
 import { DEFAULT_DATABASE_URL, openDatabase, type OpenDatabase } from './db/open';
+import { freeBytes, lowDiskCheck } from './disk';
 import { storeFor } from './ingest';
-import { rateLimiterFromEnv } from './rate-limit';
+import { knownModelsFrom } from './known-models';
+import { DailyCap } from './quota';
+import { limitsFromEnv } from './rate-limit';
+import { startRetention } from './retention';
 import { loadCatalog } from './rollout/catalog';
 import { Rollout } from './rollout/rollout';
 
@@ -23,6 +29,23 @@ import { Rollout } from './rollout/rollout';
 export interface ServerContext {
 	api: Api;
 	database: OpenDatabase;
+	/** Stops background jobs, then closes the database. */
+	close(): Promise<void>;
+}
+
+/** Defaults of the knobs read here (the rate limits' are in rate-limit.ts). */
+export const CONTEXT_DEFAULTS = {
+	EVENTS_PER_INSTALLATION_PER_DAY: 10_000,
+	DISK_FREE_FLOOR_MB: 256,
+	RETENTION_DAYS: 400
+} as const;
+
+function knob(env: Record<string, string | undefined>, name: keyof typeof CONTEXT_DEFAULTS): number {
+	const raw = env[name];
+	const v = raw === undefined || raw === '' ? CONTEXT_DEFAULTS[name] : Number(raw);
+	if (!Number.isInteger(v) || v < 0)
+		throw new Error(`${name} must be a whole number >= 0 (0 turns it off), got ${raw}`);
+	return v;
 }
 
 let context: Promise<ServerContext> | null = null;
@@ -35,28 +58,53 @@ export async function createServerContext(
 	const sync = env.SQLITE_SYNCHRONOUS?.toUpperCase();
 	if (sync !== undefined && sync !== 'FULL' && sync !== 'NORMAL')
 		throw new Error('SQLITE_SYNCHRONOUS must be FULL or NORMAL');
+	// Every knob is read before the database opens, so a bad value fails the start with nothing created.
+	const { requests, limits } = limitsFromEnv(env, BATCH_LIMITS.maxBytes);
+	const perDay = knob(env, 'EVENTS_PER_INSTALLATION_PER_DAY');
+	const floorMb = knob(env, 'DISK_FREE_FLOOR_MB');
+	const retentionDays = knob(env, 'RETENTION_DAYS');
+	envAdminToken(env.ADMIN_TOKEN);
 	const database = await openDatabase(env.DATABASE_URL || DEFAULT_DATABASE_URL, {
 		sqliteSynchronous: sync,
 		pgPoolSize: env.PG_POOL_SIZE ? Number(env.PG_POOL_SIZE) : undefined
 	});
-	let rollout: Rollout;
 	try {
-		rollout = await Rollout.open(database.db, env, await loadCatalog(resolve(env.MODELS_DIR || 'models')));
+		let rollout: Rollout;
+		try {
+			rollout = await Rollout.open(database.db, env, await loadCatalog(resolve(env.MODELS_DIR || 'models')));
+		} catch (e) {
+			throw new Error(`model rollout: ${(e as Error).message}`, { cause: e });
+		}
+		const dataDir = database.dataDir ?? resolve(env.DATA_DIR || './data');
+		const token = resolveAdminToken(env.ADMIN_TOKEN, dataDir, log);
+		log(adminLoginMessage(token, env.ORIGIN || `http://localhost:${env.PORT || 3000}`));
+		// Only SQLite's disk is ours to watch; PostgreSQL's is on its own server.
+		const diskDir = database.dataDir;
+		const api = createApi({
+			db: database.db,
+			adminToken: token.token,
+			limiter: requests,
+			limits,
+			knownModels: knownModelsFrom(resolve(env.MODELS_DIR || 'models')),
+			dailyCap: perDay > 0 ? new DailyCap(database.db, perDay) : undefined,
+			lowDisk:
+				floorMb > 0 && diskDir ? lowDiskCheck(floorMb * 1024 * 1024, () => freeBytes(diskDir)) : undefined,
+			store: storeFor(database.db, database.kind),
+			rollout
+		});
+		const retention = retentionDays > 0 ? startRetention(database.db, { days: retentionDays }) : null;
+		return {
+			api,
+			database,
+			close: async () => {
+				await retention?.stop();
+				await database.close();
+			}
+		};
 	} catch (e) {
 		await database.close();
-		throw new Error(`model rollout: ${(e as Error).message}`, { cause: e });
+		throw e;
 	}
-	const dataDir = database.dataDir ?? resolve(env.DATA_DIR || './data');
-	const token = resolveAdminToken(env.ADMIN_TOKEN, dataDir);
-	log(adminLoginMessage(token, env.ORIGIN || `http://localhost:${env.PORT || 3000}`));
-	const api = createApi({
-		db: database.db,
-		adminToken: token.token,
-		limiter: rateLimiterFromEnv(env),
-		store: storeFor(database.db, database.kind),
-		rollout
-	});
-	return { api, database };
 }
 
 /** The process's API, created from process.env on first call. */

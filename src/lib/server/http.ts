@@ -48,6 +48,28 @@ export async function readBodyLimited(request: Request, limit: number): Promise<
 }
 
 /**
+ * Reads and drops a body that will not be used (up to `limit` bytes, then gives up on it), so a
+ * refusal sent before reading still reaches the client on a keep-alive connection: an unread upload
+ * would stall under backpressure until the connection times out. Nothing is buffered or parsed.
+ */
+export async function discardBody(request: Request, limit: number): Promise<void> {
+	if (!request.body || request.bodyUsed) return;
+	const reader = request.body.getReader();
+	let size = 0;
+	try {
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) return;
+			size += value.byteLength;
+			if (size > limit) break;
+		}
+	} catch {
+		return; // a broken upload needs no draining
+	}
+	await reader.cancel().catch(() => {});
+}
+
+/**
  * Whether a Content-Type is one the events endpoint reads as JSON: application/json, and
  * text/plain because navigator.sendBeacon with a string body always sends `text/plain;charset=UTF-8`
  * (a Blob typed application/json would trigger a CORS preflight that beacons cannot do). Any charset

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlignmentOp, TelemetryEvent } from '../telemetry/schema';
-import { errorCounts, eventRow, rejectionReason, validateEvents } from './ingest';
+import { errorCounts, eventRow, modelRefKey, rejectionReason, validateEvents } from './ingest';
 import { commonEventFields, transcriptEventFields, version1 } from '../testing/factories';
 
 // Upper-case installation id and a zone offset: ingestion normalises both.
@@ -140,10 +140,17 @@ describe('eventRow', () => {
 });
 
 describe('validateEvents', () => {
+	// Half an hour after `common.occurredAt`, with the test model known.
+	const context = {
+		receivedAt: new Date('2025-11-27T06:00:00Z'),
+		knownModels: new Set([modelRefKey(transcript.model)])
+	};
+	const ok = { ...transcript, type: 'outcome', outcome: 'exported', format: 'txt' };
+
 	it('keeps valid events in order and reports each invalid one by index', () => {
-		const ok = { ...transcript, type: 'outcome', outcome: 'exported', format: 'txt' };
-		const { valid, rejected } = validateEvents([ok, 42, { ...ok, format: 'pdf' }, ok]);
+		const { valid, indices, rejected } = validateEvents([ok, 42, { ...ok, format: 'pdf' }, ok], context);
 		expect(valid).toHaveLength(2);
+		expect(indices).toEqual([0, 3]);
 		expect(rejected.map((r) => [r.index, r.id, r.reason])).toEqual([
 			[1, null, 'event:not-an-object'],
 			[2, common.id, 'event:outcome:format']
@@ -152,10 +159,61 @@ describe('validateEvents', () => {
 	});
 
 	it('rejects an event with a NUL character alone (PostgreSQL would fail the whole batch)', () => {
-		const ok = { ...transcript, type: 'outcome', outcome: 'exported', format: 'txt' };
-		const { valid, rejected } = validateEvents([ok, { ...ok, transcriptId: 'tr\u0000x' }]);
+		const { valid, rejected } = validateEvents(
+			[ok, { ...ok, transcriptId: 'tr\u0000x' }, { ...ok, decodeSettings: { ['k\u0000']: 1 } }],
+			context
+		);
 		expect(valid).toHaveLength(1);
-		expect(rejected.map((r) => [r.index, r.reason])).toEqual([[1, 'event:nul-character']]);
+		expect(rejected.map((r) => [r.index, r.reason])).toEqual([
+			[1, 'event:nul-character'],
+			[2, 'event:nul-character']
+		]);
+	});
+
+	it('accepts text that spells the six characters \\u0000 (only a real NUL is refused)', () => {
+		const rating = { ...transcript, type: 'rating', stars: 2, tags: [], comment: 'escape: \\u0000 here' };
+		expect(rating.comment).toHaveLength('escape: '.length + 6 + ' here'.length);
+		// The same event after a round trip through JSON, as the server receives it.
+		const { valid, rejected } = validateEvents([JSON.parse(JSON.stringify(rating))], context);
+		expect(rejected).toEqual([]);
+		expect(valid[0]).toMatchObject({ comment: 'escape: \\u0000 here' });
+	});
+
+	it.each([
+		['exactly one year before', '2024-11-27T06:00:00Z', true],
+		['just over one year before', '2024-11-27T05:59:59Z', false],
+		['exactly one day ahead', '2025-11-28T06:00:00Z', true],
+		['just over one day ahead', '2025-11-28T06:00:01Z', false],
+		['in 2099', '2099-01-01T00:00:00Z', false]
+	])('occurredAt %s (%s): accepted %s', (_name, occurredAt, accepted) => {
+		const { valid, rejected } = validateEvents([{ ...ok, occurredAt }], context);
+		expect(valid.length).toBe(accepted ? 1 : 0);
+		if (!accepted) expect(rejected[0]).toMatchObject({ reason: 'event:outcome:occurredAt' });
+	});
+
+	it('refuses a model ref the server does not know, alone, with a counted reason', () => {
+		const fake = { ...ok, model: { ...transcript.model, version: '9.9' } };
+		const forged = { ...ok, model: { ...transcript.model, sha256: 'd'.repeat(64) } };
+		const { valid, rejected } = validateEvents([ok, fake, forged], context);
+		expect(valid).toHaveLength(1);
+		expect(rejected.map((r) => [r.index, r.reason, r.issues[0].path])).toEqual([
+			[1, 'event:unknown-model', 'model'],
+			[2, 'event:unknown-model', 'model']
+		]);
+	});
+
+	it('refuses a word that ends before it starts', () => {
+		const review = {
+			...transcript,
+			type: 'review',
+			segmentId: 's1',
+			confirmedWords: [{ text: 'a', confidence: 0.5, start: 2, end: 1 }]
+		};
+		const sameTime = { ...review, confirmedWords: [{ text: 'a', confidence: 0.5, start: 1, end: 1 }] };
+		const { valid, rejected } = validateEvents([review, sameTime], context);
+		expect(valid).toHaveLength(1);
+		expect(rejected[0]).toMatchObject({ index: 0, reason: 'event:review:confirmedWords' });
+		expect(rejected[0].issues[0].path).toBe('confirmedWords.0.end');
 	});
 });
 

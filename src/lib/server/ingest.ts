@@ -5,6 +5,7 @@
  * a replayed batch (the client retrying after a lost response) stores nothing new; ids seen again are
  * counted as duplicates. A repeated id inside one batch counts as a duplicate too.
  */
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import {
 	ACCEPTED_SCHEMA_VERSIONS,
@@ -39,30 +40,75 @@ const KNOWN_FIELDS = new Set(
 	].flatMap((s) => Object.keys(s.shape))
 );
 
-/** Splits a batch's raw events into valid ones and rejections. */
-export function validateEvents(raw: unknown[]): { valid: TelemetryEvent[]; rejected: RejectedEvent[] } {
+/** What validation checks an event against besides its schema. */
+export interface ValidationContext {
+	/** The server's clock when the batch arrived: `occurredAt` must lie in [receivedAt − 1 year, receivedAt + 1 day]. */
+	receivedAt: Date;
+	/** Model refs the server reports on (modelRefKey of each); events about any other model are refused. */
+	knownModels: ReadonlySet<string>;
+}
+
+/** How far in the past an event may have happened: the outbox never keeps one that long. */
+export const MAX_EVENT_AGE_MS = 365 * 24 * 3600 * 1000;
+/** How far ahead of the server's clock an event may claim to be (a client clock off by a time zone). */
+export const MAX_EVENT_FUTURE_MS = 24 * 3600 * 1000;
+
+/** The key a model ref is known by: id, version and weight hash together. */
+export function modelRefKey(m: { id: string; version: string; sha256: string }): string {
+	return `${m.id}@${m.version}#${m.sha256}`;
+}
+
+/** Splits a batch's raw events into valid ones (with their indices in the batch) and rejections. */
+export function validateEvents(
+	raw: unknown[],
+	context: ValidationContext
+): { valid: TelemetryEvent[]; indices: number[]; rejected: RejectedEvent[] } {
 	const valid: TelemetryEvent[] = [];
+	const indices: number[] = [];
 	const rejected: RejectedEvent[] = [];
+	const received = context.receivedAt.getTime();
 	raw.forEach((value, index) => {
 		const r = telemetryEventSchema.safeParse(value);
+		const refuse = (path: string, message: string, reason: string) =>
+			rejected.push({ index, id: eventId(value), issues: [{ path, message }], reason });
+		if (!r.success) {
+			const issues = r.error.issues
+				.slice(0, MAX_ISSUES)
+				.map((i) => ({ path: i.path.join('.'), message: i.message }));
+			const firstPath = r.error.issues[0]?.path[0];
+			rejected.push({ index, id: eventId(value), issues, reason: rejectionReason(value, firstPath) });
+			return;
+		}
+		const e = r.data;
 		// PostgreSQL refuses NUL in text and JSON: such an event would fail its whole batch with 503
-		// (which clients retry for ever), so it is rejected here, alone, on every database.
-		if (r.success && JSON.stringify(r.data).includes('\\u0000')) {
-			const issues = [{ path: '', message: 'text must not contain NUL characters' }];
-			rejected.push({ index, id: eventId(value), issues, reason: 'event:nul-character' });
-			return;
-		}
-		if (r.success) {
-			valid.push(r.data);
-			return;
-		}
-		const issues = r.error.issues
-			.slice(0, MAX_ISSUES)
-			.map((i) => ({ path: i.path.join('.'), message: i.message }));
-		const firstPath = r.error.issues[0]?.path[0];
-		rejected.push({ index, id: eventId(value), issues, reason: rejectionReason(value, firstPath) });
+		// (which clients retry for ever), so it is rejected here, alone, on every database. The parsed
+		// strings are searched, not the JSON text, where a comment reading `\u0000` is six harmless
+		// characters.
+		if (hasNul(e)) return refuse('', 'text must not contain NUL characters', 'event:nul-character');
+		const at = Date.parse(e.occurredAt);
+		if (at < received - MAX_EVENT_AGE_MS || at > received + MAX_EVENT_FUTURE_MS)
+			return refuse(
+				'occurredAt',
+				'occurredAt must lie between one year before and one day after the server’s clock',
+				`event:${e.type}:occurredAt`
+			);
+		if (e.type !== 'client_report' && !context.knownModels.has(modelRefKey(e.model)))
+			return refuse(
+				'model',
+				'this server does not know that model id, version and sha256',
+				'event:unknown-model'
+			);
+		valid.push(e);
+		indices.push(index);
 	});
-	return { valid, rejected };
+	return { valid, indices, rejected };
+}
+
+function hasNul(value: unknown): boolean {
+	if (typeof value === 'string') return value.includes('\u0000');
+	if (Array.isArray(value)) return value.some(hasNul);
+	if (isRecord(value)) return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
+	return false;
 }
 
 function eventId(value: unknown): string | null {
@@ -160,12 +206,30 @@ export function errorCounts(e: Extract<TelemetryEvent, { type: 'correction' }>):
 /** Rows per INSERT statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const ROWS_PER_INSERT = 200;
 
+/** What storing one request's events did. */
+export interface StoreResult {
+	accepted: number;
+	duplicates: number;
+	/** Installations (lower-case ids) deleted in the last TOMBSTONE_DAYS whose events were refused. */
+	deletedInstallations: string[];
+}
+
 /** Stores one request's valid events and rejection reasons; resolves after the commit. */
 export type StoreBatch = (
 	events: TelemetryEvent[],
 	rejectionReasons: string[],
 	now: Date
-) => Promise<{ accepted: number; duplicates: number }>;
+) => Promise<StoreResult>;
+
+/** How long a deleted installation's events are refused. */
+export const TOMBSTONE_DAYS = 30;
+/** The rejection reason of an event from a deleted installation. */
+export const DELETED_INSTALLATION_REASON = 'event:installation-deleted';
+
+/** What a tombstone stores instead of the installation id. */
+export function installationHash(installationId: string): string {
+	return createHash('sha256').update(installationId.toLowerCase()).digest('hex');
+}
 
 /**
  * Stores valid events and counts rejections in one transaction; resolves only after it committed,
@@ -176,7 +240,7 @@ export async function storeBatch(
 	events: TelemetryEvent[],
 	rejectionReasons: string[],
 	now: Date
-): Promise<{ accepted: number; duplicates: number }> {
+): Promise<StoreResult> {
 	return db.transaction().execute((tx) => insertBatch(tx, events, rejectionReasons, now));
 }
 
@@ -185,11 +249,20 @@ async function insertBatch(
 	events: TelemetryEvent[],
 	rejectionReasons: string[],
 	now: Date
-): Promise<{ accepted: number; duplicates: number }> {
+): Promise<StoreResult> {
 	const receivedAt = now.toISOString();
+	// Checked inside the transaction that inserts, so a deletion committed before it always wins.
+	const deleted = await deletedInstallations(tx, events, now);
+	const reasons = [...rejectionReasons];
 	const seen = new Set<string>();
 	const rows: EventsTable[] = [];
+	let stored = 0;
 	for (const e of events) {
+		if (deleted.has(e.installationId.toLowerCase())) {
+			reasons.push(DELETED_INSTALLATION_REASON);
+			continue;
+		}
+		stored++;
 		if (seen.has(e.id)) continue;
 		seen.add(e.id);
 		rows.push(eventRow(e, receivedAt));
@@ -203,15 +276,34 @@ async function insertBatch(
 			.executeTakeFirst();
 		accepted += Number(r.numInsertedOrUpdatedRows ?? 0);
 	}
-	await countRejections(tx, rejectionReasons, now);
-	return { accepted, duplicates: events.length - accepted };
+	await countRejections(tx, reasons, now);
+	return { accepted, duplicates: stored - accepted, deletedInstallations: [...deleted] };
+}
+
+async function deletedInstallations(
+	tx: Kysely<Database>,
+	events: TelemetryEvent[],
+	now: Date
+): Promise<Set<string>> {
+	const byHash = new Map(
+		[...new Set(events.map((e) => e.installationId.toLowerCase()))].map((id) => [installationHash(id), id])
+	);
+	if (byHash.size === 0) return new Set();
+	const since = new Date(now.getTime() - TOMBSTONE_DAYS * 24 * 3600 * 1000).toISOString();
+	const rows = await tx
+		.selectFrom('deleted_installations')
+		.select('installation_hash')
+		.where('installation_hash', 'in', [...byHash.keys()])
+		.where('deleted_at', '>=', since)
+		.execute();
+	return new Set(rows.map((r) => byHash.get(r.installation_hash)!));
 }
 
 interface Pending {
 	events: TelemetryEvent[];
 	reasons: string[];
 	now: Date;
-	resolve: (r: { accepted: number; duplicates: number }) => void;
+	resolve: (r: StoreResult) => void;
 	reject: (e: unknown) => void;
 }
 
@@ -221,13 +313,20 @@ interface Pending {
  * one each. Every request still gets its own counts, and none is answered before the shared commit.
  * If the shared transaction fails, each request is retried alone so one cannot fail the others.
  */
-export function groupCommit(db: Kysely<Database>, maxRequests = 32): StoreBatch {
+export function groupCommit(db: Kysely<Database>, maxRequests = 32, maxEvents = 1000): StoreBatch {
 	const queue: Pending[] = [];
 	let scheduled = false;
 
 	async function flush(): Promise<void> {
 		scheduled = false;
-		const group = queue.splice(0, maxRequests);
+		// Bounded in events too: node:sqlite is synchronous, so one huge group would hold every other
+		// request (and a small one waiting behind a flood of full batches) for its whole duration.
+		let take = 0;
+		for (let events = 0; take < Math.min(maxRequests, queue.length); take++) {
+			events += queue[take].events.length;
+			if (take > 0 && events > maxEvents) break;
+		}
+		const group = queue.splice(0, take);
 		if (queue.length > 0) schedule();
 		try {
 			const results = await db.transaction().execute(async (tx) => {
@@ -279,8 +378,23 @@ export async function countRejections(db: Kysely<Database>, reasons: string[], n
 		.execute();
 }
 
-/** Deletes everything stored under one installation id; returns how many events were removed. */
-export async function deleteInstallation(db: Kysely<Database>, installationId: string): Promise<number> {
-	const r = await db.deleteFrom('events').where('installation_id', '=', installationId).executeTakeFirst();
-	return Number(r.numDeletedRows);
+/**
+ * Deletes everything stored under one installation id and leaves a tombstone, in one transaction;
+ * returns how many events were removed.
+ */
+export async function deleteInstallation(
+	db: Kysely<Database>,
+	installationId: string,
+	now: Date = new Date()
+): Promise<number> {
+	const id = installationId.toLowerCase();
+	return db.transaction().execute(async (tx) => {
+		await tx
+			.insertInto('deleted_installations')
+			.values({ installation_hash: installationHash(id), deleted_at: now.toISOString() })
+			.onConflict((oc) => oc.column('installation_hash').doUpdateSet({ deleted_at: now.toISOString() }))
+			.execute();
+		const r = await tx.deleteFrom('events').where('installation_id', '=', id).executeTakeFirst();
+		return Number(r.numDeletedRows);
+	});
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucketLimiter, rateLimiterFromEnv } from './rate-limit';
+import { TokenBucketLimiter, clientKey, limitsFromEnv } from './rate-limit';
 
 function limiter(ratePerSec: number, burst: number, maxClients?: number) {
 	let t = 0;
@@ -52,10 +52,56 @@ describe('TokenBucketLimiter', () => {
 	});
 });
 
-describe('rateLimiterFromEnv', () => {
+describe('TokenBucketLimiter with costs (bytes)', () => {
+	it("takes a body's bytes, refuses what does not fit and says when it will", () => {
+		const { l, advance } = limiter(1000, 5000);
+		expect(l.take('a', 4000).ok).toBe(true);
+		// 1000 left; 3000 more refill at 1000/s.
+		expect(l.take('a', 4000)).toEqual({ ok: false, retryAfterSec: 3 });
+		advance(3000);
+		expect(l.take('a', 4000).ok).toBe(true);
+		expect(l.take('a', 1).ok).toBe(false);
+	});
+});
+
+describe('limitsFromEnv', () => {
 	it('is off at 0 and on by default', () => {
-		expect(rateLimiterFromEnv({ RATE_LIMIT_PER_SEC: '0' })).toBeNull();
-		expect(rateLimiterFromEnv({})).toBeInstanceOf(TokenBucketLimiter);
-		expect(() => rateLimiterFromEnv({ RATE_LIMIT_PER_SEC: 'fast' })).toThrow();
+		expect(limitsFromEnv({ RATE_LIMIT_PER_SEC: '0' }, 1000).requests).toBeNull();
+		expect(limitsFromEnv({ RATE_LIMIT_BYTES_PER_SEC: '0' }, 1000).limits.bytes).toBeNull();
+		const d = limitsFromEnv({}, 1000);
+		expect(d.requests).toBeInstanceOf(TokenBucketLimiter);
+		for (const l of Object.values(d.limits)) expect(l).toBeInstanceOf(TokenBucketLimiter);
+		expect(d.limits.bytes!.burst).toBe(2 * 1024 * 1024);
+		expect(() => limitsFromEnv({ RATE_LIMIT_PER_SEC: 'fast' }, 1000)).toThrow(/RATE_LIMIT_PER_SEC/);
+	});
+
+	it('refuses a byte burst smaller than the largest body', () => {
+		expect(() => limitsFromEnv({ RATE_LIMIT_BYTES_BURST: '1000' }, 4096)).toThrow(
+			/RATE_LIMIT_BYTES_BURST must be at least 4096/
+		);
+		expect(() => limitsFromEnv({ GLOBAL_RATE_LIMIT_BYTES_BURST: '10' }, 4096)).toThrow(/GLOBAL/);
+	});
+});
+
+describe('clientKey', () => {
+	it.each([
+		['203.0.113.7', '203.0.113.7'],
+		['::ffff:203.0.113.7', '203.0.113.7'],
+		['::FFFF:cb00:7107', '203.0.113.7'],
+		['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+		['2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:db8:1:2::/64'],
+		['2001:0DB8:0001:0002::1', '2001:db8:1:2::/64'],
+		['2001:db8::1', '2001:db8:0:0::/64'],
+		['[2001:db8:1:2::9]', '2001:db8:1:2::/64'],
+		['fe80::1%eth0', 'fe80:0:0:0::/64'],
+		['::1', '0:0:0:0::/64'],
+		['unknown', 'unknown']
+	])('%s -> %s', (address, key) => expect(clientKey(address)).toBe(key));
+
+	it('puts two addresses of one /64 in one bucket and another /64 in another', () => {
+		const { l } = limiter(1, 1);
+		expect(l.take(clientKey('2001:db8:1:2::1')).ok).toBe(true);
+		expect(l.take(clientKey('2001:db8:1:2::2')).ok).toBe(false);
+		expect(l.take(clientKey('2001:db8:1:3::1')).ok).toBe(true);
 	});
 });

@@ -1,9 +1,10 @@
 /**
- * Per-client rate limiting: an in-memory token bucket per key (the client's IP address).
+ * Rate limiting: in-memory token buckets per key (the client's address, see clientKey), counting
+ * requests or bytes, per client and for the whole server.
  *
  * In memory on purpose: it protects one process and costs nothing per request; behind several server
- * processes each has its own buckets. Configured by RATE_LIMIT_PER_SEC (sustained requests per second,
- * default 10; 0 disables) and RATE_LIMIT_BURST (bucket size, default 60).
+ * processes each has its own buckets (a shared limit needs the reverse proxy's own limiter). Configured
+ * by the environment, see limitsFromEnv.
  */
 
 /** The verdict for one request. */
@@ -41,8 +42,27 @@ export class TokenBucketLimiter {
 		this.#now = o.now ?? (() => performance.now());
 	}
 
-	/** Takes one token for `key`, or says how many whole seconds until one is available. */
-	take(key: string): RateDecision {
+	/**
+	 * Takes `cost` tokens (one request, or a body's bytes) for `key`, or says how many whole seconds
+	 * until that many are available. A refused take takes nothing.
+	 */
+	take(key: string, cost = 1): RateDecision {
+		const b = this.#refill(key);
+		if (b.tokens >= cost) {
+			b.tokens -= cost;
+			return { ok: true };
+		}
+		return { ok: false, retryAfterSec: Math.max(1, Math.ceil((cost - b.tokens) / this.#rate)) };
+	}
+
+	/** What take(key, cost) would answer, without taking anything. */
+	check(key: string, cost = 1): RateDecision {
+		const b = this.#refill(key);
+		if (b.tokens >= cost) return { ok: true };
+		return { ok: false, retryAfterSec: Math.max(1, Math.ceil((cost - b.tokens) / this.#rate)) };
+	}
+
+	#refill(key: string): Bucket {
 		const now = this.#now();
 		let b = this.#buckets.get(key);
 		if (!b) {
@@ -52,11 +72,12 @@ export class TokenBucketLimiter {
 		}
 		b.tokens = Math.min(this.#burst, b.tokens + ((now - b.at) / 1000) * this.#rate);
 		b.at = now;
-		if (b.tokens >= 1) {
-			b.tokens -= 1;
-			return { ok: true };
-		}
-		return { ok: false, retryAfterSec: Math.max(1, Math.ceil((1 - b.tokens) / this.#rate)) };
+		return b;
+	}
+
+	/** The bucket size: the largest cost a take can ever pay. */
+	get burst(): number {
+		return this.#burst;
 	}
 
 	/** How many clients are tracked (for tests). */
@@ -80,11 +101,118 @@ export class TokenBucketLimiter {
 	}
 }
 
-/** The limiter the environment asks for, or null when RATE_LIMIT_PER_SEC=0. */
-export function rateLimiterFromEnv(env: Record<string, string | undefined>): TokenBucketLimiter | null {
-	const rate = Number(env.RATE_LIMIT_PER_SEC ?? 10);
-	const burst = Number(env.RATE_LIMIT_BURST ?? 60);
-	if (!Number.isFinite(rate) || rate < 0) throw new Error('RATE_LIMIT_PER_SEC must be a number >= 0');
+/** The limiters the API applies besides the per-client request limit; a null or absent one is off. */
+export interface Limits {
+	/** Body bytes per client. */
+	bytes: TokenBucketLimiter | null;
+	/** Requests for the whole server (one bucket). */
+	globalRequests: TokenBucketLimiter | null;
+	/** Body bytes for the whole server (one bucket). */
+	globalBytes: TokenBucketLimiter | null;
+	/** Failed admin authentications per client. */
+	adminFailures: TokenBucketLimiter | null;
+}
+
+/**
+ * Defaults, sized from what one browser sends: a heavy editing session is well under 1 MB of events an
+ * hour (about 300 B/s), and the outbox sends at most 512 KiB a request. 4 KiB/s sustained is more than
+ * ten times that; the 2 MiB burst lets a browser coming back online flush a few full batches at once.
+ * A client pushing tens of MB is refused after its first 2 MiB, so it adds a few MB at most.
+ */
+export const LIMIT_DEFAULTS = {
+	RATE_LIMIT_PER_SEC: 10,
+	RATE_LIMIT_BURST: 60,
+	RATE_LIMIT_BYTES_PER_SEC: 4096,
+	RATE_LIMIT_BYTES_BURST: 2 * 1024 * 1024,
+	GLOBAL_RATE_LIMIT_PER_SEC: 500,
+	GLOBAL_RATE_LIMIT_BURST: 2000,
+	GLOBAL_RATE_LIMIT_BYTES_PER_SEC: 8 * 1024 * 1024,
+	GLOBAL_RATE_LIMIT_BYTES_BURST: 64 * 1024 * 1024,
+	ADMIN_FAILURES_PER_MIN: 6,
+	ADMIN_FAILURES_BURST: 10
+} as const;
+
+function num(env: Record<string, string | undefined>, name: keyof typeof LIMIT_DEFAULTS): number {
+	const raw = env[name];
+	const v = raw === undefined || raw === '' ? LIMIT_DEFAULTS[name] : Number(raw);
+	if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a number >= 0, got ${raw}`);
+	return v;
+}
+
+function bucket(
+	env: Record<string, string | undefined>,
+	rateName: keyof typeof LIMIT_DEFAULTS,
+	burstName: keyof typeof LIMIT_DEFAULTS,
+	minBurst = 1,
+	per = 1
+): TokenBucketLimiter | null {
+	const rate = num(env, rateName);
 	if (rate === 0) return null;
-	return new TokenBucketLimiter({ ratePerSec: rate, burst });
+	const burst = num(env, burstName);
+	if (burst < minBurst) throw new Error(`${burstName} must be at least ${minBurst}`);
+	return new TokenBucketLimiter({ ratePerSec: rate / per, burst });
+}
+
+/**
+ * The limiters the environment asks for; a rate of 0 turns that one off. Byte bursts must hold the
+ * largest body (`maxBodyBytes`), or such a batch could never pass.
+ */
+export function limitsFromEnv(
+	env: Record<string, string | undefined>,
+	maxBodyBytes: number
+): { requests: TokenBucketLimiter | null; limits: Limits } {
+	return {
+		requests: bucket(env, 'RATE_LIMIT_PER_SEC', 'RATE_LIMIT_BURST'),
+		limits: {
+			bytes: bucket(env, 'RATE_LIMIT_BYTES_PER_SEC', 'RATE_LIMIT_BYTES_BURST', maxBodyBytes),
+			globalRequests: bucket(env, 'GLOBAL_RATE_LIMIT_PER_SEC', 'GLOBAL_RATE_LIMIT_BURST'),
+			globalBytes: bucket(
+				env,
+				'GLOBAL_RATE_LIMIT_BYTES_PER_SEC',
+				'GLOBAL_RATE_LIMIT_BYTES_BURST',
+				maxBodyBytes
+			),
+			adminFailures: bucket(env, 'ADMIN_FAILURES_PER_MIN', 'ADMIN_FAILURES_BURST', 1, 60)
+		}
+	};
+}
+
+/**
+ * The key a client is limited by: its IPv4 address, or the /64 of an IPv6 address (one subscriber
+ * usually gets a whole /64, so counting single addresses would let it rotate through 2^64 of them).
+ * IPv4-mapped IPv6 (`::ffff:1.2.3.4`, what a dual-stack socket reports) counts as the IPv4 address.
+ */
+export function clientKey(address: string): string {
+	const a = address
+		.trim()
+		.toLowerCase()
+		.replace(/^\[|\]$/g, '')
+		.replace(/%.*$/, '');
+	if (!a.includes(':')) return a;
+	const groups = expandIpv6(a);
+	if (!groups) return a;
+	if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') {
+		const [hi, lo] = [parseInt(groups[6], 16), parseInt(groups[7], 16)];
+		return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+	}
+	return `${groups.slice(0, 4).join(':')}::/64`;
+}
+
+function expandIpv6(a: string): string[] | null {
+	let text = a;
+	// A trailing dotted IPv4 part stands for the last two groups.
+	const v4 = text.match(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
+	if (v4) {
+		const [b0, b1, b2, b3] = v4.slice(1).map(Number);
+		text = text.slice(0, v4.index) + `${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
+	}
+	const halves = text.split('::');
+	if (halves.length > 2) return null;
+	const head = halves[0] ? halves[0].split(':') : [];
+	const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+	const missing = 8 - head.length - tail.length;
+	if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+	const groups = [...head, ...Array(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+	if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return null;
+	return groups.map((g) => g.replace(/^0+(?=.)/, ''));
 }

@@ -19,7 +19,7 @@
 import { backoffDelay } from './backoff';
 import type { OutboxStore, StoredEvent } from './outbox-store';
 import type { SendBatch, SendOutcome } from './sender';
-import type { TelemetryEvent } from './schema';
+import { BATCH_LIMITS, type TelemetryEvent } from './schema';
 
 /** Sizes and intervals of the queue. */
 export interface OutboxLimits {
@@ -40,7 +40,8 @@ export const OUTBOX_LIMITS: OutboxLimits = {
 	maxEvents: 5_000,
 	maxBytes: 5 * 1024 * 1024,
 	batchEvents: 100,
-	batchBytes: 512 * 1024,
+	// Exactly the server's limit: takeBatch counts the envelope too.
+	batchBytes: BATCH_LIMITS.maxBytes,
 	keepaliveBytes: 60 * 1024,
 	flushIntervalMs: 10_000,
 	flushAtCount: 50,

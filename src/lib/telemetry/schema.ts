@@ -14,7 +14,7 @@
  * Privacy: no event has a field for audio, and objects are parsed strictly enough that nothing unlisted is
  * stored (unknown keys are stripped by zod's default object parsing).
  *
- * Size: every string and array is bounded, so one event stays well under the batch limit of 1 MiB.
+ * Size: every string and array is bounded, so one event stays well under the batch limit of 512 KiB.
  */
 import { z } from 'zod';
 
@@ -30,8 +30,11 @@ export const ARMS = ['default', 'candidate', 'user'] as const;
 /** The probability with which the browser kept an event (1 = every event is sent). */
 export const samplingRateSchema = z.number().gt(0).max(1);
 
-/** Batch limits the endpoint enforces (413 beyond them); the browser outbox batches below them. */
-export const BATCH_LIMITS = { maxEvents: 500, maxBytes: 1024 * 1024 } as const;
+/**
+ * Batch limits the endpoint enforces (413 beyond them); the browser outbox batches at most maxBytes
+ * (OUTBOX_LIMITS.batchBytes), and adapter-node's BODY_SIZE_LIMIT default of 512K matches it.
+ */
+export const BATCH_LIMITS = { maxEvents: 500, maxBytes: 512 * 1024 } as const;
 
 /** Per-event bounds; exported so the client can truncate before it builds an event. */
 export const EVENT_LIMITS = {
@@ -54,13 +57,15 @@ const seconds = z
 const confidence = z.number().min(0).max(1);
 const count = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-/** One word as the model produced it. */
-export const wordSchema = z.object({
-	text: z.string().min(1).max(EVENT_LIMITS.maxWordChars),
-	confidence,
-	start: seconds,
-	end: seconds
-});
+/** One word as the model produced it; it cannot end before it starts. */
+export const wordSchema = z
+	.object({
+		text: z.string().min(1).max(EVENT_LIMITS.maxWordChars),
+		confidence,
+		start: seconds,
+		end: seconds
+	})
+	.refine((w) => w.start <= w.end, { path: ['end'], message: 'a word cannot end before it starts' });
 
 /** The exact model version an event judges. */
 export const modelRefSchema = z.object({

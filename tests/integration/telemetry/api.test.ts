@@ -12,9 +12,9 @@ import { openDatabase, type OpenDatabase } from '../../../src/lib/server/db/open
 import { storeFor } from '../../../src/lib/server/ingest';
 import { TokenBucketLimiter } from '../../../src/lib/server/rate-limit';
 import { backends } from './backends';
-import { clientReport, correction, mixedBatch, model, outcome, rating, review } from './events';
+import { clientReport, correction, knownModels, mixedBatch, model, outcome, rating, review } from './events';
 
-const ADMIN = 'test-admin-token';
+const ADMIN = 'test-admin-token-0123456789abcdef';
 const CLIENT = '127.0.0.1';
 
 function post(body: unknown, contentType: string | null = 'application/json'): Request {
@@ -46,7 +46,13 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 		opened.push(d);
 		return {
 			database: d,
-			api: createApi({ db: d.db, adminToken: ADMIN, limiter: null, store: storeFor(d.db, d.kind) })
+			api: createApi({
+				db: d.db,
+				adminToken: ADMIN,
+				limiter: null,
+				knownModels,
+				store: storeFor(d.db, d.kind)
+			})
 		};
 	}
 	const countEvents = async (d = database) =>
@@ -179,8 +185,8 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 			expect(res.status).toBe(413);
 		});
 
-		it('413: a body over 1 MiB, declared or streamed without Content-Length', async () => {
-			const big = JSON.stringify({ events: [outcome()], pad: 'x'.repeat(1024 * 1024) });
+		it('413: a body over 512 KiB, declared or streamed without Content-Length', async () => {
+			const big = JSON.stringify({ events: [outcome()], pad: 'x'.repeat(512 * 1024) });
 			expect((await api.postEvents(post(big), CLIENT)).status).toBe(413);
 			const bytes = new TextEncoder().encode(big);
 			const stream = new ReadableStream<Uint8Array>({
@@ -199,10 +205,10 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 			expect((await api.postEvents(req, CLIENT)).status).toBe(413);
 		});
 
-		it('a body of exactly 1 MiB is read (not 413)', async () => {
+		it('a body of exactly 512 KiB is read (not 413)', async () => {
 			const body = JSON.stringify({ events: [outcome()] });
-			const padded = body.slice(0, -1) + ' '.repeat(1024 * 1024 - body.length) + '}';
-			expect(padded.length).toBe(1024 * 1024);
+			const padded = body.slice(0, -1) + ' '.repeat(512 * 1024 - body.length) + '}';
+			expect(padded.length).toBe(512 * 1024);
 			expect((await api.postEvents(post(padded), CLIENT)).status).toBe(202);
 		});
 
@@ -216,7 +222,7 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 
 		it('429 with Retry-After once a client used up its bucket; other clients unaffected', async () => {
 			const limiter = new TokenBucketLimiter({ ratePerSec: 0.5, burst: 2 });
-			const limitedApi = createApi({ db: database.db, adminToken: ADMIN, limiter });
+			const limitedApi = createApi({ db: database.db, adminToken: ADMIN, limiter, knownModels });
 			const send = (client: string) => limitedApi.postEvents(post({ events: [outcome()] }), client);
 			expect((await send('10.0.0.1')).status).toBe(202);
 			expect((await send('10.0.0.1')).status).toBe(202);
@@ -228,7 +234,7 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 
 		it('503 when the database is gone, so the client retries', async () => {
 			const d = await openDatabase(await backend.newDatabase());
-			const a = createApi({ db: d.db, adminToken: ADMIN, limiter: null, logError: () => {} });
+			const a = createApi({ db: d.db, adminToken: ADMIN, limiter: null, knownModels, logError: () => {} });
 			await d.close();
 			const res = await a.postEvents(post({ events: [outcome()] }), CLIENT);
 			expect(res.status).toBe(503);
@@ -261,7 +267,7 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 
 	describe('GET /api/v1/quality', () => {
 		it.each([[undefined], ['wrong-token'], [ADMIN + 'x']])('401 with token %s', async (token) => {
-			const res = await api.getQuality(quality(token));
+			const res = await api.getQuality(quality(token), CLIENT);
 			expect(res.status).toBe(401);
 			expect(res.headers.get('www-authenticate')).toBe('Bearer');
 		});
@@ -331,7 +337,7 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 				])
 			).toBe(207);
 
-			const res = await a.getQuality(quality(ADMIN));
+			const res = await a.getQuality(quality(ADMIN), CLIENT);
 			expect(res.status).toBe(200);
 			const report = await res.json();
 			expect(qualityReportSchema.strict().safeParse(report).error).toBeUndefined();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/lib/server/db/open';
-import { mixedBatch } from './events';
+import { FIXTURE_MODELS_DIR, mixedBatch } from './events';
 
 const SERVE = join(import.meta.dirname, 'fixtures', 'serve.ts');
 
@@ -50,7 +50,12 @@ describe('kill -9 durability (SQLite)', () => {
 				DATABASE_URL: url,
 				SQLITE_SYNCHRONOUS: sync,
 				RATE_LIMIT_PER_SEC: '0',
-				ADMIN_TOKEN: 'x'
+				RATE_LIMIT_BYTES_PER_SEC: '0',
+				GLOBAL_RATE_LIMIT_PER_SEC: '0',
+				GLOBAL_RATE_LIMIT_BYTES_PER_SEC: '0',
+				EVENTS_PER_INSTALLATION_PER_DAY: '0',
+				MODELS_DIR: FIXTURE_MODELS_DIR,
+				ADMIN_TOKEN: 'durability-test-admin-token-0123456789'
 			});
 
 			const acknowledged: string[] = [];

@@ -1,11 +1,20 @@
 /** Builders of valid telemetry events for the integration tests and the benchmark. */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { modelRefKey } from '../../../src/lib/server/ingest';
 import type { AlignmentOp, TelemetryEvent } from '../../../src/lib/telemetry/schema';
 
 /** A model reference; `n` picks a distinct version and hash. */
 export function model(n = 1) {
 	return { id: 'moonshine-tiny', version: `${n}.0`, sha256: String(n % 10).repeat(64) };
 }
+
+/** A models folder whose retired.json lists model(1) to model(3), for servers started from the environment. */
+export const FIXTURE_MODELS_DIR = join(import.meta.dirname, 'fixtures', 'models');
+
+/** The refs of model(1) to model(3), as an API's knownModels. */
+export const knownModels = async (): Promise<ReadonlySet<string>> =>
+	new Set([1, 2, 3].map((n) => modelRefKey(model(n))));
 
 /** Common fields of a transcript event. */
 export function base(

@@ -17,9 +17,10 @@ import { storeFor } from '../../../src/lib/server/ingest';
 import { loadCatalog, type Catalog } from '../../../src/lib/server/rollout/catalog';
 import { Rollout } from '../../../src/lib/server/rollout/rollout';
 import { backends } from './backends';
+import { knownModelsFrom } from '../../../src/lib/server/known-models';
 import { correction, rating, review, v2 } from './events';
 
-const ADMIN = 'test-admin-token';
+const ADMIN = 'test-admin-token-0123456789abcdef';
 const CLIENT = '127.0.0.1';
 const TINY = 'moonshine-tiny-en';
 const BASE = 'test-base-en';
@@ -72,6 +73,7 @@ describe.each(backends())('model rollout on $name', (backend) => {
 			adminToken: ADMIN,
 			limiter: null,
 			store: storeFor(database.db, database.kind),
+			knownModels: knownModelsFrom(dir),
 			rollout
 		});
 		return { database, rollout, api };
@@ -136,11 +138,11 @@ describe.each(backends())('model rollout on $name', (backend) => {
 
 	it('admin change (audited), assignment by percent, rollback, and the same installations again', async () => {
 		const { api } = await fresh();
-		expect((await api.getRollout(get('/api/v1/admin/rollout'))).status).toBe(401);
-		expect((await api.putRollout(put({ default: TINY, candidate: null }, {}))).status).toBe(401);
-		expect((await api.rollbackRollout(rollbackRequest({}))).status).toBe(401);
+		expect((await api.getRollout(get('/api/v1/admin/rollout'), CLIENT)).status).toBe(401);
+		expect((await api.putRollout(put({ default: TINY, candidate: null }, {}), CLIENT)).status).toBe(401);
+		expect((await api.rollbackRollout(rollbackRequest({}), CLIENT)).status).toBe(401);
 
-		const initial = await state(await api.getRollout(get('/api/v1/admin/rollout', auth)));
+		const initial = await state(await api.getRollout(get('/api/v1/admin/rollout', auth), CLIENT));
 		expect(initial).toMatchObject({
 			source: 'env',
 			settings: { default: TINY, candidate: null },
@@ -157,7 +159,7 @@ describe.each(backends())('model rollout on $name', (backend) => {
 			{ default: TINY, candidate: { model: TINY, percent: 5 } },
 			{ default: TINY, candidate: null, sampling: { rating: 0 } }
 		]) {
-			const res = await api.putRollout(put(body));
+			const res = await api.putRollout(put(body), CLIENT);
 			expect(res.status).toBe(400);
 			expect((await res.json()).issues.length).toBeGreaterThan(0);
 		}
@@ -166,11 +168,12 @@ describe.each(backends())('model rollout on $name', (backend) => {
 			headers: { ...auth, 'content-type': 'application/json' },
 			body: '{'
 		});
-		expect((await api.putRollout(notJson)).status).toBe(400);
+		expect((await api.putRollout(notJson, CLIENT)).status).toBe(400);
 
 		const changed = await state(
 			await api.putRollout(
-				put({ default: TINY, candidate: { model: BASE, percent: 30 }, sampling: { rating: 0.5 } })
+				put({ default: TINY, candidate: { model: BASE, percent: 30 }, sampling: { rating: 0.5 } }),
+				CLIENT
 			)
 		);
 		expect(changed.source).toBe('database');
@@ -203,21 +206,25 @@ describe.each(backends())('model rollout on $name', (backend) => {
 		const someCandidate = ids.find((i) => at30.get(i) === 'candidate')!;
 		expect((await config(api, someCandidate)).highlightThreshold).toBe(0.6);
 
-		const rolledBack = await state(await api.rollbackRollout(rollbackRequest()));
+		const rolledBack = await state(await api.rollbackRollout(rollbackRequest(), CLIENT));
 		expect(rolledBack.settings.candidate).toEqual({ model: BASE, percent: 0 });
 		expect(rolledBack.audit[0]).toMatchObject({ revision: 2, action: 'rollback', actor: 'admin-token' });
 		expect([...(await arms()).values()].every((a) => a === 'default')).toBe(true);
 		// A second rollback changes nothing and records nothing.
-		expect((await state(await api.rollbackRollout(rollbackRequest()))).audit).toHaveLength(2);
+		expect((await state(await api.rollbackRollout(rollbackRequest(), CLIENT))).audit).toHaveLength(2);
 
 		// Back to 30 % for the same candidate: exactly the same installations get it again.
-		await state(await api.putRollout(put({ default: TINY, candidate: { model: BASE, percent: 30 } })));
+		await state(
+			await api.putRollout(put({ default: TINY, candidate: { model: BASE, percent: 30 } }), CLIENT)
+		);
 		expect(await arms()).toEqual(at30);
 		// Raising the share only adds installations to the candidate.
-		await state(await api.putRollout(put({ default: TINY, candidate: { model: BASE, percent: 60 } })));
+		await state(
+			await api.putRollout(put({ default: TINY, candidate: { model: BASE, percent: 60 } }), CLIENT)
+		);
 		const at60 = await arms();
 		for (const [id, arm] of at30) if (arm === 'candidate') expect(at60.get(id)).toBe('candidate');
-		const final = await state(await api.getRollout(get('/api/v1/admin/rollout', auth)));
+		const final = await state(await api.getRollout(get('/api/v1/admin/rollout', auth), CLIENT));
 		expect(final.audit.map((a) => a.revision)).toEqual([4, 3, 2, 1]);
 	});
 
@@ -225,7 +232,9 @@ describe.each(backends())('model rollout on $name', (backend) => {
 		const url = await backend.newDatabase();
 		const first = await fresh({ MODEL_CANDIDATE: BASE, MODEL_CANDIDATE_PERCENT: '10' }, url);
 		expect((await first.rollout.settings()).source).toBe('env');
-		await state(await first.api.putRollout(put({ default: BASE, candidate: { model: TINY, percent: 50 } })));
+		await state(
+			await first.api.putRollout(put({ default: BASE, candidate: { model: TINY, percent: 50 } }), CLIENT)
+		);
 
 		const again = await fresh({ MODEL_DEFAULT: TINY }, url);
 		expect(await again.rollout.settings()).toMatchObject({
@@ -298,7 +307,7 @@ describe.each(backends())('model rollout on $name', (backend) => {
 			['candidate', 1, 2]
 		]);
 
-		const report = await api.getQuality(get('/api/v1/quality', auth));
+		const report = await api.getQuality(get('/api/v1/quality', auth), CLIENT);
 		expect(report.status).toBe(200);
 		const { models } = (await report.json()) as { models: Record<string, unknown>[] };
 		const row = (m: { id: string }, arm: string) => models.find((r) => r.id === m.id && r.arm === arm);

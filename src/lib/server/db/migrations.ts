@@ -74,6 +74,21 @@ const migrations: Record<string, Migration> = {
 				.addColumn('after', 'text', (c) => c.notNull())
 				.execute();
 		}
+	},
+	// Kept apart from other migrations of the same release so branches merge without renumbering.
+	'0003_retention_and_tombstones': {
+		async up(db: Kysely<unknown>) {
+			// The retention job deletes the oldest events in small batches; without this index each batch
+			// would scan the whole table. received_at only grows, so inserts append at the B-tree's edge.
+			await db.schema.createIndex('events_received_at').on('events').column('received_at').execute();
+			// Installations deleted recently (sha256 of the id, never the id itself): their events are refused
+			// so a late retry from the deleted browser cannot bring the data back.
+			await db.schema
+				.createTable('deleted_installations')
+				.addColumn('installation_hash', 'text', (c) => c.primaryKey())
+				.addColumn('deleted_at', 'text', (c) => c.notNull())
+				.execute();
+		}
 	}
 };
 

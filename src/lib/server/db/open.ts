@@ -6,10 +6,13 @@
  *   and survives kill -9 and power loss. `SQLITE_SYNCHRONOUS=NORMAL` is faster and still survives a
  *   process crash (kill -9: the committed WAL frames are in the OS page cache), but a power loss or OS
  *   crash can lose the last commits.
+ *   The directory is created 0700 and the database file 0600 (SQLite gives its -wal and -shm files the
+ *   main file's mode), and `secure_delete` is on, so deleted events are overwritten with zeros instead
+ *   of lingering in free pages of the file.
  * - `postgres://…` or `postgresql://…`: node-postgres pool (`PG_POOL_SIZE`, default 10). PostgreSQL's
  *   default synchronous_commit=on makes a commit durable before it returns.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -60,12 +63,19 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 	if (parsed.kind === 'sqlite') {
 		const file = parsed.path === ':memory:' ? ':memory:' : resolve(parsed.path);
 		const dataDir = file === ':memory:' ? null : dirname(file);
-		if (dataDir) mkdirSync(dataDir, { recursive: true });
+		if (dataDir) {
+			// mkdir's mode only applies to directories it creates; an existing one is left as the admin set it.
+			mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+			// Created (or narrowed) before SQLite opens it: the WAL and SHM files copy this mode.
+			closeSync(openSync(file, 'a', 0o600));
+			chmodSync(file, 0o600);
+		}
 		const raw = new DatabaseSync(file);
 		const sync = options.sqliteSynchronous ?? 'FULL';
 		raw.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${sync}; PRAGMA busy_timeout = 5000;`);
 		// 64 MiB page cache; the WAL is truncated back to 64 MiB after checkpoints that reset it.
 		raw.exec('PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 67108864;');
+		raw.exec('PRAGMA secure_delete = ON;');
 		const background = file !== ':memory:' && options.backgroundCheckpoints !== false;
 		if (background) raw.exec(`PRAGMA wal_autocheckpoint = ${SAFETY_NET_PAGES};`);
 		const db = new Kysely<Database>({

@@ -66,10 +66,17 @@ export interface RolloutAuditTable {
 	after: string;
 }
 
+/** Tombstones of deleted installations: sha256 (hex) of the lower-case id and when it was deleted. */
+export interface DeletedInstallationsTable {
+	installation_hash: string;
+	deleted_at: string;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
 	events: EventsTable;
 	rejections: RejectionsTable;
 	rollout_settings: RolloutSettingsTable;
 	rollout_audit: RolloutAuditTable;
+	deleted_installations: DeletedInstallationsTable;
 }

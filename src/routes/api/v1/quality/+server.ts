@@ -3,4 +3,5 @@ import { getServerContext } from '$lib/server/context';
 import type { RequestHandler } from './$types';
 
 /** Model quality per version; admin only. */
-export const GET: RequestHandler = async ({ request }) => (await getServerContext()).api.getQuality(request);
+export const GET: RequestHandler = async ({ request, getClientAddress }) =>
+	(await getServerContext()).api.getQuality(request, getClientAddress());
