@@ -28,3 +28,79 @@ export function forEachChunk(
 		visit(source.read(start, Math.min(source.length, start + chunk)), start);
 	}
 }
+
+/**
+ * Mono audio at ENGINE_SAMPLE_RATE delivered in order, piece by piece: what a decoder that reads a
+ * file front to back (a WAV or a compressed file read from a Blob in the browser worker) gives.
+ */
+export interface AudioStream {
+	/** Samples the container announces; for the length check and progress. The stream may end sooner or later. */
+	readonly expectedLength: number;
+	/** The next samples (any length, kept by the caller), or null at the end. */
+	next(): Promise<Float32Array | null>;
+	/** Stops decoding and frees what the stream holds; safe to call twice. */
+	close(): Promise<void>;
+}
+
+/** A source read front to back in pieces of `chunk` samples. */
+export function sourceStream(source: AudioSource, chunk = SCAN_CHUNK): AudioStream {
+	let at = 0;
+	return {
+		expectedLength: source.length,
+		next: async () => {
+			if (at >= source.length) return null;
+			const end = Math.min(source.length, at + chunk);
+			const piece = source.read(at, end).slice();
+			at = end;
+			return piece;
+		},
+		close: async () => {}
+	};
+}
+
+/**
+ * The recent samples of a stream: appended at the end, dropped from the front once no segment can
+ * need them. Memory stays at the span between the two, not the recording's length.
+ */
+export class PcmWindow {
+	private readonly pieces: { start: number; samples: Float32Array }[] = [];
+	/** Samples appended so far (the index one past the last). */
+	end = 0;
+
+	/** Appends the next samples. */
+	append(samples: Float32Array): void {
+		if (samples.length > 0) this.pieces.push({ start: this.end, samples });
+		this.end += samples.length;
+	}
+
+	/** Forgets pieces that end at or before `sample`. */
+	drop(sample: number): void {
+		let n = 0;
+		while (n < this.pieces.length && this.pieces[n].start + this.pieces[n].samples.length <= sample) n++;
+		this.pieces.splice(0, n);
+	}
+
+	/** Samples held now. */
+	get held(): number {
+		return this.pieces.reduce((n, p) => n + p.samples.length, 0);
+	}
+
+	/** A copy of samples [start, end), which must still be held. */
+	read(start: number, end: number): Float32Array {
+		if (!(0 <= start && start <= end && end <= this.end)) {
+			throw new RangeError(`read(${start}, ${end}) outside 0..${this.end}`);
+		}
+		const out = new Float32Array(end - start);
+		let filled = start;
+		for (const p of this.pieces) {
+			const pEnd = p.start + p.samples.length;
+			if (pEnd <= filled || p.start >= end) continue;
+			if (p.start > filled) break;
+			const to = Math.min(end, pEnd);
+			out.set(p.samples.subarray(filled - p.start, to - p.start), filled - start);
+			filled = to;
+		}
+		if (filled < end) throw new RangeError(`samples from ${filled} were already dropped`);
+		return out;
+	}
+}

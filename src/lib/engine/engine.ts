@@ -1,9 +1,16 @@
 import type { Backend, ModelRef, Segment, TranscriptResult } from '../transcript/types';
-import { forEachChunk, memorySource, type AudioSource } from './audio-source';
+import {
+	forEachChunk,
+	memorySource,
+	PcmWindow,
+	sourceStream,
+	type AudioSource,
+	type AudioStream
+} from './audio-source';
 import { asrArchitectureOf, modelRef, type ModelManifest } from './manifest';
 import { CancelledError, MoonshineModel } from './moonshine/model';
 import { sessionOptions, type OrtModule } from './ort';
-import { segmentSpeech, type SegmentOptions } from './segment';
+import { SpeechSegmenter, type SampleSpan, type SegmentOptions } from './segment';
 import { moonshineTokenizer } from './moonshine/tokenizer';
 import { SileroVad } from './vad';
 import { yieldToEventLoop } from './yield';
@@ -93,11 +100,14 @@ export class Engine {
 	}
 
 	/**
-	 * Transcribes mono audio at `sampleRate`, in memory or read piece by piece from a source. Throws
-	 * AudioInputError for unusable audio, CancelledError on stop.
+	 * Transcribes mono audio at `sampleRate`: in memory, read piece by piece from a source, or
+	 * delivered in order by a stream. The VAD and the recogniser take turns: each segment is decoded
+	 * as soon as the VAD has closed it (SpeechSegmenter), so the first words come after seconds
+	 * whatever the length, and only the audio between the oldest open segment and the VAD's position
+	 * is held. Throws AudioInputError for unusable audio, CancelledError on stop.
 	 */
 	async transcribe(
-		input: Float32Array | AudioSource,
+		input: Float32Array | AudioSource | AudioStream,
 		{
 			onSegment,
 			shouldStop = () => false,
@@ -108,57 +118,90 @@ export class Engine {
 			segmentOptions?: Partial<SegmentOptions>;
 		} = {}
 	): Promise<TranscriptResult> {
-		const audio = input instanceof Float32Array ? memorySource(input) : input;
+		const stream =
+			input instanceof Float32Array
+				? sourceStream(memorySource(input))
+				: 'next' in input
+					? input
+					: sourceStream(input);
 		const rate = this.sampleRate;
-		checkAudio(audio, rate);
-		const durationSec = audio.length / rate;
-		const probs = await this.vad.probabilities(audio, shouldStop);
-		if (shouldStop()) throw new CancelledError();
-		const spans = segmentSpeech(probs, audio.length, { sampleRate: rate, ...segmentOptions });
-		if (spans.length === 0) {
-			throw new AudioInputError('No speech was detected in this recording.', 'no-speech');
-		}
-
+		checkLength(stream.expectedLength, rate);
+		const check = new SampleCheck();
+		const vad = this.vad.stream(shouldStop);
+		const segmenter = new SpeechSegmenter({ sampleRate: rate, ...segmentOptions });
+		const window = new PcmWindow();
 		const segments: Segment[] = [];
 		const started = performance.now();
-		const speechSamples = spans.reduce((n, s) => n + s.end - s.start, 0);
-		let doneSamples = 0;
-		for (const span of spans) {
-			await yieldToEventLoop();
-			if (shouldStop()) throw new CancelledError();
-			const decoded = await this.asr.decode(audio.read(span.start, span.end), shouldStop);
-			const start = span.start / rate;
-			const end = span.end / rate;
-			const words = interpolateWordTimes(
-				tokensToWords(decoded.tokens, decoded.probs, moonshineTokenizer),
-				start,
-				end,
-				speechClock(probs, FRAME_SAMPLES / rate, start, end)
-			);
-			doneSamples += span.end - span.start;
-			if (words.length > 0) {
-				const segment: Segment = {
-					start,
-					end,
-					text: moonshineTokenizer.text(decoded.tokens),
-					words
-				};
-				if (decoded.stop === 'repetition') segment.flags = { repetition: true };
-				else if (decoded.stop === 'cap') segment.flags = { truncated: true };
+		let spanCount = 0;
+		const decodeSpans = async (spans: SampleSpan[], total: number) => {
+			for (const span of spans) {
+				await yieldToEventLoop();
+				if (shouldStop()) throw new CancelledError();
+				const segment = await this.decodeSpan(window.read(span.start, span.end), span, segmenter, shouldStop);
+				spanCount++;
+				if (!segment) continue;
 				segments.push(segment);
 				const elapsed = (performance.now() - started) / 1000;
-				const eta = (elapsed / doneSamples) * (speechSamples - doneSamples);
-				onSegment?.(segment, span.end / audio.length, eta);
+				const fraction = Math.min(1, span.end / total);
+				onSegment?.(segment, fraction, (elapsed / fraction) * (1 - fraction));
 			}
+			window.drop(segmenter.horizon);
+		};
+		try {
+			for (;;) {
+				if (shouldStop()) throw new CancelledError();
+				const piece = await stream.next();
+				if (!piece) break;
+				check.scan(piece);
+				window.append(piece);
+				checkLength(window.end, rate);
+				const probs = await vad.push(piece);
+				if (shouldStop()) throw new CancelledError();
+				await decodeSpans(segmenter.push(probs), Math.max(window.end, stream.expectedLength));
+			}
+			check.finish(window.end);
+			const last = await vad.finish();
+			if (shouldStop()) throw new CancelledError();
+			await decodeSpans([...segmenter.push(last), ...segmenter.finish(window.end)], window.end);
+		} finally {
+			vad.release();
+			await stream.close();
+		}
+		if (spanCount === 0) {
+			throw new AudioInputError('No speech was detected in this recording.', 'no-speech');
 		}
 		return {
 			text: segments.map((s) => s.text).join(' '),
 			model: this.model,
 			backend: this.backend,
-			durationSec,
+			durationSec: window.end / rate,
 			segments,
 			wordTiming: 'interpolated-by-characters'
 		};
+	}
+
+	/** Decodes one segment's samples; null when it holds no words. */
+	private async decodeSpan(
+		samples: Float32Array,
+		span: SampleSpan,
+		segmenter: SpeechSegmenter,
+		shouldStop: () => boolean
+	): Promise<Segment | null> {
+		const rate = this.sampleRate;
+		const decoded = await this.asr.decode(samples, shouldStop);
+		const start = span.start / rate;
+		const end = span.end / rate;
+		const words = interpolateWordTimes(
+			tokensToWords(decoded.tokens, decoded.probs, moonshineTokenizer),
+			start,
+			end,
+			speechClock(segmenter.probabilities, FRAME_SAMPLES / rate, start, end)
+		);
+		if (words.length === 0) return null;
+		const segment: Segment = { start, end, text: moonshineTokenizer.text(decoded.tokens), words };
+		if (decoded.stop === 'repetition') segment.flags = { repetition: true };
+		else if (decoded.stop === 'cap') segment.flags = { truncated: true };
+		return segment;
 	}
 
 	/** Frees every session. */
@@ -167,17 +210,26 @@ export class Engine {
 	}
 }
 
-/** Rejects audio (at `sampleRate`) that cannot hold speech, before any model runs. */
-export function checkAudio(audio: AudioSource, sampleRate: number): void {
-	if (audio.length === 0) throw new AudioInputError('The recording is empty (no audio samples).', 'empty');
-	if (audio.length > MAX_AUDIO_SECONDS * sampleRate) {
+/** Rejects a recording longer than MAX_AUDIO_SECONDS (at `sampleRate`). */
+function checkLength(samples: number, sampleRate: number): void {
+	if (samples > MAX_AUDIO_SECONDS * sampleRate) {
 		throw new AudioInputError(
 			`The recording is longer than ${MAX_AUDIO_SECONDS / 3600} hours; split it into parts.`,
 			'too-long'
 		);
 	}
-	let peak = 0;
-	forEachChunk(audio, (samples) => {
+}
+
+/**
+ * Rejects audio that cannot hold speech, checked piece by piece as it streams past: corrupt samples
+ * at once, emptiness and digital silence at the end.
+ */
+export class SampleCheck {
+	private peak = 0;
+
+	/** Throws AudioInputError('invalid') on a sample that is not a finite number. */
+	scan(samples: Float32Array): void {
+		let peak = this.peak;
 		for (let i = 0; i < samples.length; i++) {
 			const v = samples[i];
 			if (!Number.isFinite(v))
@@ -185,7 +237,21 @@ export function checkAudio(audio: AudioSource, sampleRate: number): void {
 			const a = v < 0 ? -v : v;
 			if (a > peak) peak = a;
 		}
-	});
-	// -80 dBFS: below any microphone's noise floor, so this is digital silence.
-	if (peak < 1e-4) throw new AudioInputError('The recording is silent.', 'silent');
+		this.peak = peak;
+	}
+
+	/** Throws for a recording of `length` samples that is empty or silent. */
+	finish(length: number): void {
+		if (length === 0) throw new AudioInputError('The recording is empty (no audio samples).', 'empty');
+		// -80 dBFS: below any microphone's noise floor, so this is digital silence.
+		if (this.peak < 1e-4) throw new AudioInputError('The recording is silent.', 'silent');
+	}
+}
+
+/** Rejects audio (at `sampleRate`) that cannot hold speech, before any model runs. */
+export function checkAudio(audio: AudioSource, sampleRate: number): void {
+	checkLength(audio.length, sampleRate);
+	const check = new SampleCheck();
+	if (audio.length > 0) forEachChunk(audio, (samples) => check.scan(samples));
+	check.finish(audio.length);
 }

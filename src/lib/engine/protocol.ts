@@ -12,9 +12,24 @@ export type WorkerRequest =
 			/** Mono PCM at ENGINE_SAMPLE_RATE (models.ts); transferred, not copied. */
 			audio: Float32Array;
 	  }
+	| {
+			type: 'transcribe';
+			jobId: string;
+			/**
+			 * The uploaded file itself (structured clone of a Blob copies no bytes): the worker reads and
+			 * decodes it in pieces as the engine goes. If it cannot decode this file it answers
+			 * 'needs-pcm', and the page sends the same job again with `audio`.
+			 */
+			file: Blob;
+			/** The file's name, for messages. */
+			name: string;
+	  }
 	| { type: 'cancel'; jobId: string };
 
-/** Messages the worker sends back. Every job ends with exactly one of done, error or cancelled. */
+/**
+ * Messages the worker sends back. Every job ends with exactly one of done, error or cancelled;
+ * 'progress' comes after each segment with words, in time order, from a few seconds after the start.
+ */
 export type WorkerResponse =
 	| {
 			type: 'load-progress';
@@ -40,6 +55,13 @@ export type WorkerResponse =
 			etaSec: number | null;
 			/** The segment just finished; segments arrive in time order. */
 			segment: Segment;
+	  }
+	| {
+			/** Not terminal: the worker cannot decode this file; send the job again as PCM. */
+			type: 'needs-pcm';
+			jobId: string;
+			/** Why, for the console: e.g. 'no WebCodecs', 'codec not supported'. */
+			reason: string;
 	  }
 	| { type: 'done'; jobId: string; result: TranscriptResult }
 	| { type: 'cancelled'; jobId: string }

@@ -87,3 +87,61 @@ function kernel(t: number, windowPos: number): number {
 	const blackman = 0.42 - 0.5 * Math.cos(2 * Math.PI * p) + 0.08 * Math.cos(4 * Math.PI * p);
 	return sinc * blackman;
 }
+
+/**
+ * `resample` for a signal that arrives in pieces of unknown total length: `push` returns the output
+ * samples the input so far determines, `finish` the rest. The concatenated output is exactly
+ * `resample` of the whole signal, while only a few dozen input samples are held between pieces.
+ */
+export class StreamResampler {
+	private readonly plan: ResamplePlan;
+	private buffer = new Float32Array(0);
+	/** Index of buffer[0] in the whole input. */
+	private bufferStart = 0;
+	private received = 0;
+	/** The next output sample to produce. */
+	private next = 0;
+
+	constructor(
+		private readonly from: number,
+		private readonly to: number,
+		halfTaps = 16
+	) {
+		// The input length matters only for clamping at the end; finish() supplies it.
+		this.plan = resamplePlan(Infinity, from, to, halfTaps);
+	}
+
+	/** Takes the next input samples; returns the output samples they complete. */
+	push(input: Float32Array): Float32Array {
+		if (this.from === this.to) return input;
+		const joined = new Float32Array(this.buffer.length + input.length);
+		joined.set(this.buffer);
+		joined.set(input, this.buffer.length);
+		this.buffer = joined;
+		this.received += input.length;
+		const { ratio, width } = this.plan;
+		// Output i reads input up to floor(i / ratio + width): take every i whose window is all here.
+		let end = this.next;
+		while (Math.floor(end / ratio + width) < this.received) end++;
+		return this.emit(this.plan, end);
+	}
+
+	/** The output samples after the last input, with the edge handled as `resample` handles it. */
+	finish(): Float32Array {
+		if (this.from === this.to) return new Float32Array(0);
+		const plan = { ...this.plan, inputLength: this.received };
+		return this.emit(plan, Math.round(this.received * plan.ratio));
+	}
+
+	private emit(plan: ResamplePlan, end: number): Float32Array {
+		const out = resampleRange(plan, this.buffer, this.bufferStart, this.next, Math.max(this.next, end));
+		this.next = Math.max(this.next, end);
+		// Keep what the next output still reads.
+		const keepFrom = Math.min(this.received, Math.max(0, Math.ceil(this.next / plan.ratio - plan.width)));
+		if (keepFrom > this.bufferStart) {
+			this.buffer = this.buffer.slice(keepFrom - this.bufferStart);
+			this.bufferStart = keepFrom;
+		}
+		return out;
+	}
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ENGINE_SAMPLE_RATE } from './models';
-import { segmentSpeech } from './segment';
+import { segmentSpeech, SpeechSegmenter, type SampleSpan, type SegmentOptions } from './segment';
 
 const FRAME = 512;
 /** Probabilities from a pattern: each char is one 32 ms frame, '#' speech, '.' silence. */
@@ -73,5 +73,109 @@ describe('segmentSpeech', () => {
 		const p = frames('#'.repeat(10));
 		const spans = segmentSpeech(p, 10 * FRAME - 100);
 		expect(spans).toEqual([{ start: 0, end: 10 * FRAME - 100 }]);
+	});
+});
+
+/** A seeded PRNG (mulberry32), so a failing case can be replayed. */
+function prng(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+/** VAD-like probabilities: runs of speech and pauses of random lengths, with jitter near the thresholds. */
+function speechLike(rand: () => number, frames: number, meanRun: number): Float32Array {
+	const p = new Float32Array(frames);
+	let speech = rand() < 0.5;
+	let left = 0;
+	for (let i = 0; i < frames; i++) {
+		if (left-- <= 0) {
+			speech = !speech;
+			left = Math.floor(rand() * meanRun * 2);
+		}
+		const base = speech ? 0.55 + rand() * 0.45 : rand() * 0.45;
+		p[i] = rand() < 0.05 ? rand() : base;
+	}
+	return p;
+}
+
+/** Runs the incremental segmenter over `probs` in pieces of the given sizes (cycled). */
+function incremental(
+	probs: Float32Array,
+	total: number,
+	pieces: number[],
+	options: Partial<SegmentOptions>
+): SampleSpan[] {
+	const seg = new SpeechSegmenter(options);
+	const out: SampleSpan[] = [];
+	let horizon = 0;
+	for (let at = 0, k = 0; at < probs.length; k++) {
+		const n = pieces[k % pieces.length];
+		const spans = seg.push(probs.subarray(at, at + n));
+		// Nothing returned may start before the horizon announced earlier: that audio was dropped.
+		for (const s of spans) expect(s.start).toBeGreaterThanOrEqual(horizon);
+		out.push(...spans);
+		horizon = seg.horizon;
+		at += n;
+	}
+	const rest = seg.finish(total);
+	for (const s of rest) expect(s.start).toBeGreaterThanOrEqual(horizon);
+	return [...out, ...rest];
+}
+
+describe('SpeechSegmenter', () => {
+	const optionSets: [string, Partial<SegmentOptions>][] = [
+		['defaults', {}],
+		['no padding or merging', { padMs: 0, mergeGapMs: 0 }],
+		['short limits (many cuts)', { targetSeconds: 2, softMaxSeconds: 3, maxSeconds: 4 }],
+		['wide padding', { padMs: 1000, mergeGapMs: 3000, minSilenceMs: 100 }]
+	];
+	const pieceSets = [[1], [7], [3, 250, 1], [4096], [13, 1000, 2, 77]];
+
+	for (const [name, options] of optionSets) {
+		it(`gives segmentSpeech's spans, sample-exact, with ${name}`, () => {
+			for (let seed = 1; seed <= 40; seed++) {
+				const rand = prng(seed);
+				const frames = 1 + Math.floor(rand() * 3000);
+				const probs = speechLike(rand, frames, 5 + rand() * 200);
+				// A partial last frame on some seeds, as a real recording has.
+				const total = frames * FRAME - (seed % 3 === 0 ? Math.floor(rand() * (FRAME - 1)) : 0);
+				const batch = segmentSpeech(probs, total, options);
+				for (const pieces of pieceSets) {
+					expect(incremental(probs, total, pieces, options), `seed ${seed}, pieces ${pieces}`).toEqual(batch);
+				}
+			}
+		});
+	}
+
+	it('agrees on the hand-made patterns above', () => {
+		for (const pattern of [
+			'.'.repeat(100),
+			'....##....',
+			'#'.repeat(700),
+			'#'.repeat(20) + '.'.repeat(30) + '#'.repeat(20)
+		]) {
+			const p = Float32Array.from(frames(pattern));
+			expect(incremental(p, p.length * FRAME, [3], {})).toEqual(segmentSpeech(p, p.length * FRAME));
+		}
+	});
+
+	it('returns a sentence before the recording ends', () => {
+		const p = Float32Array.from(frames('.'.repeat(10) + '#'.repeat(60) + '.'.repeat(80) + '#'.repeat(600)));
+		const seg = new SpeechSegmenter();
+		const early = seg.push(p);
+		expect(early).toEqual([segmentSpeech(p, p.length * FRAME)[0]]);
+		expect(seg.horizon).toBeGreaterThan(early[0].end);
+	});
+
+	it('refuses more probabilities than the length allows', () => {
+		const seg = new SpeechSegmenter();
+		seg.push(new Float32Array(10));
+		expect(() => seg.finish(5 * FRAME)).toThrow(/more probabilities/);
 	});
 });

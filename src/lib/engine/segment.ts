@@ -116,6 +116,13 @@ export function segmentSpeech(
 	}
 
 	// 4. cut what is still too long at the quietest frame
+	const out: SampleSpan[] = [];
+	for (const s of merged) cutLong(s, probs, o, out);
+	return out;
+}
+
+/** Step 4 for one merged span: appends its pieces, cut at the quietest frames, to `out`. */
+function cutLong(s: SampleSpan, probs: ArrayLike<number>, o: SegmentOptions, out: SampleSpan[]): void {
 	const max = Math.floor(o.maxSeconds * o.sampleRate);
 	const soft = Math.min(max, Math.floor(o.softMaxSeconds * o.sampleRate));
 	/** The least speech-like frame in [from + len/2, from + len), latest first on ties. */
@@ -126,21 +133,169 @@ export function segmentSpeech(
 		for (let f = hi; f >= lo; f--) if (probs[f] < probs[cut]) cut = f;
 		return cut;
 	};
-	const out: SampleSpan[] = [];
-	for (const s of merged) {
-		let from = s.start;
-		while (s.end - from > soft) {
-			// Past the soft limit, cut only at a real dip (a breath, a comma); past the hard limit, anywhere.
-			let cut = quietest(from, soft);
-			if (probs[cut] >= o.threshold) {
-				if (s.end - from <= max) break;
-				cut = quietest(from, max);
-			}
-			const at = Math.max(from + 1, Math.min(cut * o.frameSamples, from + max));
-			out.push({ start: from, end: at });
-			from = at;
+	let from = s.start;
+	while (s.end - from > soft) {
+		// Past the soft limit, cut only at a real dip (a breath, a comma); past the hard limit, anywhere.
+		let cut = quietest(from, soft);
+		if (probs[cut] >= o.threshold) {
+			if (s.end - from <= max) break;
+			cut = quietest(from, max);
 		}
-		out.push({ start: from, end: s.end });
+		const at = Math.max(from + 1, Math.min(cut * o.frameSamples, from + max));
+		out.push({ start: from, end: at });
+		from = at;
 	}
-	return out;
+	out.push({ start: from, end: s.end });
+}
+
+/**
+ * segmentSpeech as the probabilities arrive: `push` takes the next frames' probabilities and returns
+ * the segments that no later frame can change, `finish` the rest once the length is known. The spans
+ * are exactly segmentSpeech's on the same probabilities (segment.spec.ts compares them), so the
+ * recogniser can start on the first sentence while the VAD is still reading the rest.
+ *
+ * A segment is final once the VAD is far enough past its end: the hysteresis has closed the region
+ * (minSilenceMs), no next region can start within two paddings (so its right padding is whole), and
+ * none can start within mergeGapMs plus a padding (so nothing merges into it): about 1.7 s by default.
+ */
+export class SpeechSegmenter {
+	private readonly o: SegmentOptions;
+	private readonly minSilence: number;
+	private readonly minSpeech: number;
+	private readonly pad: number;
+	private probs = new Float32Array(4096);
+	private frames = 0;
+	/** Hysteresis state: the open region's first frame (-1 when none) and its trailing quiet frames. */
+	private open = -1;
+	private silent = 0;
+	/** Regions kept so far (frames); the first `padded` have gone on to merging. */
+	private readonly kept: { start: number; end: number }[] = [];
+	private padded = 0;
+	/** The merged span that a later one may still extend. */
+	private pending: SampleSpan | null = null;
+	private finished = false;
+
+	constructor(options: Partial<SegmentOptions> = {}) {
+		this.o = { ...defaultSegmentOptions, ...options };
+		const msToFrames = (ms: number) =>
+			Math.max(1, Math.round((ms / 1000) * (this.o.sampleRate / this.o.frameSamples)));
+		this.minSilence = msToFrames(this.o.minSilenceMs);
+		this.minSpeech = msToFrames(this.o.minSpeechMs);
+		this.pad = Math.round((this.o.padMs / 1000) * this.o.sampleRate);
+	}
+
+	/** Every probability pushed so far (a view: do not keep it across pushes). */
+	get probabilities(): Float32Array {
+		return this.probs.subarray(0, this.frames);
+	}
+
+	/** The first sample a segment not yet returned may include: audio before it can be dropped. */
+	get horizon(): number {
+		if (this.pending) return this.pending.start;
+		const next = this.padded < this.kept.length ? this.kept[this.padded].start : this.nextStartBound();
+		return Math.max(0, next * this.o.frameSamples - this.pad);
+	}
+
+	/** Takes the next frames' probabilities; returns the segments they made final, in order. */
+	push(probs: ArrayLike<number>): SampleSpan[] {
+		if (this.finished) throw new Error('SpeechSegmenter: push after finish');
+		this.grow(this.frames + probs.length);
+		const o = this.o;
+		const low = o.threshold - 0.15;
+		for (let k = 0; k < probs.length; k++) {
+			const i = this.frames;
+			const p = probs[k];
+			this.probs[i] = p;
+			this.frames++;
+			// The same hysteresis as segmentSpeech step 1.
+			if (this.open < 0) {
+				if (p >= o.threshold) {
+					this.open = i;
+					this.silent = 0;
+				}
+			} else if (p < low) {
+				this.silent++;
+				if (this.silent >= this.minSilence) {
+					this.keep(this.open, i - this.silent + 1);
+					this.open = -1;
+				}
+			} else {
+				this.silent = 0;
+			}
+		}
+		const out: SampleSpan[] = [];
+		this.advance(null, out);
+		return out;
+	}
+
+	/** Ends the stream: `totalSamples` is the audio's length. Returns the remaining segments. */
+	finish(totalSamples: number): SampleSpan[] {
+		if (this.finished) throw new Error('SpeechSegmenter: finish twice');
+		const frames = Math.ceil(totalSamples / this.o.frameSamples);
+		if (frames < this.frames) throw new Error('SpeechSegmenter: more probabilities than samples');
+		this.finished = true;
+		if (this.open >= 0) this.keep(this.open, this.frames - this.silent);
+		this.open = -1;
+		const out: SampleSpan[] = [];
+		this.advance(totalSamples, out);
+		if (this.pending) cutLong(this.pending, this.probs, this.o, out);
+		this.pending = null;
+		return out;
+	}
+
+	private keep(start: number, end: number): void {
+		if (end - start >= this.minSpeech) this.kept.push({ start, end });
+	}
+
+	/** No region not yet kept can start before this frame. */
+	private nextStartBound(): number {
+		return this.open >= 0 ? this.open : this.frames;
+	}
+
+	/** Pads, merges and cuts every region whose padding is final (all of them once `total` is known). */
+	private advance(total: number | null, out: SampleSpan[]): void {
+		const o = this.o;
+		const fs = o.frameSamples;
+		const bound = this.nextStartBound() * fs;
+		const mergeGap = (o.mergeGapMs / 1000) * o.sampleRate;
+		const target = o.targetSeconds * o.sampleRate;
+		while (this.padded < this.kept.length) {
+			const i = this.padded;
+			const r = this.kept[i];
+			const s = { start: r.start * fs, end: total === null ? r.end * fs : Math.min(total, r.end * fs) };
+			let rightRoom: number;
+			if (i + 1 < this.kept.length) rightRoom = Math.ceil((this.kept[i + 1].start * fs - s.end) / 2);
+			else if (total !== null) rightRoom = total - s.end;
+			// No next region within two paddings: whatever comes, the right padding is whole.
+			else if (bound - r.end * fs >= 2 * this.pad) rightRoom = this.pad;
+			else break;
+			const leftRoom = i > 0 ? Math.floor((s.start - this.kept[i - 1].end * fs) / 2) : s.start;
+			s.start -= Math.min(this.pad, Math.max(0, leftRoom));
+			s.end += Math.min(this.pad, Math.max(0, rightRoom));
+			this.padded++;
+			const last = this.pending;
+			if (last && s.start - last.end < mergeGap && s.end - last.start <= target) last.end = s.end;
+			else {
+				if (last) cutLong(last, this.probs, o, out);
+				this.pending = s;
+			}
+		}
+		// Nothing can merge into the pending span once no next one can start within mergeGap of it.
+		if (
+			total === null &&
+			this.pending &&
+			this.padded === this.kept.length &&
+			bound - this.pad - this.pending.end >= mergeGap
+		) {
+			cutLong(this.pending, this.probs, o, out);
+			this.pending = null;
+		}
+	}
+
+	private grow(frames: number): void {
+		if (frames <= this.probs.length) return;
+		const bigger = new Float32Array(Math.max(frames, this.probs.length * 2));
+		bigger.set(this.probs.subarray(0, this.frames));
+		this.probs = bigger;
+	}
 }

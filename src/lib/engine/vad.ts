@@ -35,50 +35,104 @@ export class SileroVad {
 
 	/** One probability per full or partial frame of `audio`. */
 	async probabilities(audio: AudioSource, shouldStop: () => boolean = () => false): Promise<Float32Array> {
-		const { ort } = this;
-		const frames = Math.ceil(audio.length / FRAME);
-		const probs = new Float32Array(frames);
-		let state: Tensor = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
-		const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(RATE)]), []);
-		const window = new Float32Array(CONTEXT + FRAME);
-		// The source is read a piece at a time (a whole number of frames), not all at once.
-		const piece = Math.floor(SCAN_CHUNK / FRAME) * FRAME;
-		let chunk: Float32Array = new Float32Array(0);
-		let chunkStart = 0;
+		const stream = this.stream(shouldStop);
+		const probs = new Float32Array(Math.ceil(audio.length / FRAME));
+		let at = 0;
 		try {
-			for (let f = 0; f < frames; f++) {
-				if ((f & 255) === 0) {
-					await yieldToEventLoop();
-					if (shouldStop()) break;
-				}
-				const start = f * FRAME;
-				if (start >= chunkStart + chunk.length) {
-					chunkStart = start;
-					chunk = audio.read(start, Math.min(audio.length, start + piece));
-				}
-				window.copyWithin(0, FRAME, FRAME + CONTEXT);
-				window.fill(0, CONTEXT);
-				window.set(
-					chunk.subarray(start - chunkStart, Math.min(chunk.length, start - chunkStart + FRAME)),
-					CONTEXT
-				);
-				const input = new ort.Tensor('float32', window, [1, CONTEXT + FRAME]);
-				const out = await this.session.run({ input, state, sr });
-				input.dispose();
-				state.dispose();
-				state = out.stateN;
-				probs[f] = (out.output.data as Float32Array)[0];
-				out.output.dispose();
+			// The source is read a piece at a time (a whole number of frames), not all at once.
+			const piece = Math.floor(SCAN_CHUNK / FRAME) * FRAME;
+			for (let start = 0; start < audio.length && !shouldStop(); start += piece) {
+				const p = await stream.push(audio.read(start, Math.min(audio.length, start + piece)));
+				probs.set(p, at);
+				at += p.length;
 			}
+			if (!shouldStop()) probs.set(await stream.finish(), at);
 		} finally {
-			state.dispose();
-			sr.dispose();
+			stream.release();
 		}
 		return probs;
+	}
+
+	/**
+	 * A pass over audio that arrives in pieces of any length: `push` returns the probabilities of the
+	 * whole frames received so far, `finish` that of the partial last frame. The frames, their context
+	 * and the LSTM state are exactly those of one pass over the whole recording.
+	 */
+	stream(shouldStop: () => boolean = () => false): VadStream {
+		return new VadStream(this.ort, this.session, shouldStop);
 	}
 
 	/** Frees the session. */
 	async release(): Promise<void> {
 		await this.session.release();
+	}
+}
+
+/** One pass of the VAD over a recording; see SileroVad.stream. Release it when done. */
+export class VadStream {
+	private state: Tensor;
+	private readonly sr: Tensor;
+	private readonly window = new Float32Array(CONTEXT + FRAME);
+	/** Samples of a frame not yet complete. */
+	private readonly carry = new Float32Array(FRAME);
+	private carried = 0;
+	private frames = 0;
+
+	constructor(
+		private readonly ort: OrtModule,
+		private readonly session: InferenceSession,
+		private readonly shouldStop: () => boolean
+	) {
+		this.state = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
+		this.sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(RATE)]), []);
+	}
+
+	/** Takes the next samples; returns one probability per frame they complete (none after a stop). */
+	async push(samples: Float32Array): Promise<Float32Array> {
+		const complete = Math.floor((this.carried + samples.length) / FRAME);
+		const out = new Float32Array(complete);
+		let used = 0;
+		for (let k = 0; k < complete; k++) {
+			if (this.shouldStop()) return out.subarray(0, k);
+			const need = FRAME - this.carried;
+			this.carry.set(samples.subarray(used, used + need), this.carried);
+			used += need;
+			this.carried = 0;
+			out[k] = await this.frame(this.carry, FRAME);
+		}
+		this.carry.set(samples.subarray(used), this.carried);
+		this.carried += samples.length - used;
+		return out;
+	}
+
+	/** The probability of the partial last frame, zero-padded like the batch pass (none if there is none). */
+	async finish(): Promise<Float32Array> {
+		if (this.carried === 0 || this.shouldStop()) return new Float32Array(0);
+		const n = this.carried;
+		this.carried = 0;
+		return Float32Array.of(await this.frame(this.carry, n));
+	}
+
+	private async frame(samples: Float32Array, n: number): Promise<number> {
+		const { ort, window } = this;
+		// Yield now and then so that a cancel message gets through.
+		if ((this.frames++ & 255) === 0) await yieldToEventLoop();
+		window.copyWithin(0, FRAME, FRAME + CONTEXT);
+		window.fill(0, CONTEXT);
+		window.set(samples.subarray(0, n), CONTEXT);
+		const input = new ort.Tensor('float32', window, [1, CONTEXT + FRAME]);
+		const out = await this.session.run({ input, state: this.state, sr: this.sr });
+		input.dispose();
+		this.state.dispose();
+		this.state = out.stateN;
+		const p = (out.output.data as Float32Array)[0];
+		out.output.dispose();
+		return p;
+	}
+
+	/** Frees the LSTM state. */
+	release(): void {
+		this.state.dispose();
+		this.sr.dispose();
 	}
 }

@@ -53,6 +53,7 @@ export class RedlineApp {
 			createWorker,
 			backend: () => this.backend,
 			decode: decodeToMono16k,
+			streamFiles: true,
 			store: async (job, result) => {
 				const id = randomId();
 				const type = job.file.type || 'audio/*';

@@ -11,7 +11,7 @@ class FakeWorker implements WorkerLike {
 	onerror: ((event: ErrorEvent) => void) | null = null;
 	received: WorkerRequest[] = [];
 	terminated = false;
-	constructor(private readonly behaviour: 'ok' | 'load-fails' | 'hangs' | 'job-error') {}
+	constructor(private readonly behaviour: 'ok' | 'load-fails' | 'hangs' | 'job-error' | 'needs-pcm') {}
 	emit(msg: WorkerResponse) {
 		queueMicrotask(() => this.onmessage?.({ data: msg } as MessageEvent<WorkerResponse>));
 	}
@@ -26,6 +26,15 @@ class FakeWorker implements WorkerLike {
 			if (this.behaviour === 'hangs') return;
 			if (this.behaviour === 'job-error')
 				return this.emit({ type: 'error', jobId: msg.jobId, message: 'boom' });
+			if (!('audio' in msg)) {
+				if (this.behaviour === 'needs-pcm')
+					return this.emit({ type: 'needs-pcm', jobId: msg.jobId, reason: 'no WebCodecs' });
+				return this.emit({
+					type: 'done',
+					jobId: msg.jobId,
+					result: result(`file ${msg.name} ${msg.file.size}`)
+				});
+			}
 			const n = msg.audio.length;
 			const segs = [seg('hello there', 0, 1), seg('general kenobi', 1, 2)];
 			segs.forEach((s, i) =>
@@ -220,5 +229,39 @@ describe('TranscriptionQueue', () => {
 		await settle(queue);
 		expect(k.status).toBe('done');
 		expect(workers).toHaveLength(2);
+	});
+
+	it('hands the file itself to a streaming worker, without decoding on the page', async () => {
+		const worker = new FakeWorker('ok');
+		const decode = vi.fn(okDecode);
+		const stored: string[] = [];
+		queue = new TranscriptionQueue({
+			createWorker: () => worker,
+			decode,
+			streamFiles: true,
+			store: async (_job, r) => (stored.push(r.text), 't1')
+		});
+		const job = queue.add(new Blob([new Uint8Array(7)]), 'a.mp3');
+		await settle(queue);
+		expect(job.status).toBe('done');
+		expect(decode).not.toHaveBeenCalled();
+		expect(stored).toEqual(['file a.mp3 7']);
+	});
+
+	it('decodes on the page when the worker answers needs-pcm, then sends the PCM', async () => {
+		const worker = new FakeWorker('needs-pcm');
+		const decode = vi.fn(okDecode);
+		queue = new TranscriptionQueue({
+			createWorker: () => worker,
+			decode,
+			streamFiles: true,
+			store: async () => 't1'
+		});
+		const job = queue.add(new Blob([new Uint8Array(5)]), 'a.opus');
+		await settle(queue);
+		expect(job.status).toBe('done');
+		expect(decode).toHaveBeenCalledTimes(1);
+		const sent = worker.received.filter((m) => m.type === 'transcribe');
+		expect(sent.map((m) => ('audio' in m ? 'pcm' : 'file'))).toEqual(['file', 'pcm']);
 	});
 });

@@ -23,7 +23,13 @@ export type JobStatus =
 /** What the queue needs from the outside world. */
 export interface QueueDeps {
 	createWorker: () => WorkerLike;
+	/** Main-thread decoding: every file when `streamFiles` is off, else those the worker cannot decode. */
 	decode: (file: Blob, name: string) => Promise<DecodedAudio>;
+	/**
+	 * Hand the file itself to the worker, which decodes it in pieces while it transcribes (memory flat
+	 * in the recording's length, first words within seconds). Default off.
+	 */
+	streamFiles?: boolean;
 	/** Persists a finished transcript and its recording; returns the transcript id. */
 	store: (job: { id: string; name: string; file: Blob }, result: TranscriptResult) => Promise<string>;
 	modelId?: string;
@@ -63,7 +69,7 @@ export interface ModelState {
 	error: string | null;
 }
 
-type Terminal = Extract<WorkerResponse, { type: 'done' | 'error' | 'cancelled' }>;
+type Terminal = Extract<WorkerResponse, { type: 'done' | 'error' | 'cancelled' | 'needs-pcm' }>;
 
 /**
  * The transcription queue: one worker for the whole app, jobs run one at a time in order. Lives in
@@ -216,6 +222,7 @@ export class TranscriptionQueue {
 				return;
 			case 'done':
 			case 'cancelled':
+			case 'needs-pcm':
 				if (this.current?.job.id === msg.jobId) this.current.finish(msg);
 				return;
 		}
@@ -236,15 +243,11 @@ export class TranscriptionQueue {
 	}
 
 	private async run(job: Job): Promise<void> {
-		job.status = 'decoding';
-		let audio: DecodedAudio;
-		try {
-			audio = await this.deps.decode(job.file, job.name);
-		} catch (e) {
-			if (job.status === 'decoding') this.fail(job, e);
-			return;
+		let audio: DecodedAudio | null = null;
+		if (!this.deps.streamFiles) {
+			audio = await this.decode(job);
+			if (!audio) return;
 		}
-		if (job.status !== 'decoding') return;
 		job.status = 'loading-model';
 		try {
 			await this.loadModel();
@@ -253,15 +256,16 @@ export class TranscriptionQueue {
 			return;
 		}
 		if (job.status !== 'loading-model') return;
-		job.status = 'transcribing';
-		const outcome = await new Promise<Terminal>((resolve) => {
-			this.current = { job, finish: resolve };
-			this.ensureWorker().postMessage({ type: 'transcribe', jobId: job.id, audio: audio.samples }, [
-				audio.samples.buffer as ArrayBuffer
-			]);
-		});
-		clearTimeout(this.cancelTimer);
-		this.current = null;
+		let outcome = await this.send(job, audio);
+		if (outcome.type === 'needs-pcm') {
+			// The worker cannot decode this file (no WebCodecs, or a codec it lacks): Web Audio can.
+			console.info(`Decoding “${job.name}” on the page: ${outcome.reason}`);
+			audio = await this.decode(job);
+			if (!audio) return;
+			outcome = await this.send(job, audio);
+		}
+		if (outcome.type === 'needs-pcm') outcome = { type: 'error', jobId: job.id, message: outcome.reason };
+
 		if (this.reloadPending) {
 			this.reloadPending = false;
 			this.resetWorker('reload');
@@ -280,6 +284,41 @@ export class TranscriptionQueue {
 				this.fail(job, e, 'The transcript could not be saved: ');
 			}
 		}
+	}
+
+	/** Decodes on the page; null when that failed (the job says why) or the job was cancelled meanwhile. */
+	private async decode(job: Job): Promise<DecodedAudio | null> {
+		job.status = 'decoding';
+		try {
+			const audio = await this.deps.decode(job.file, job.name);
+			return job.status === 'decoding' ? audio : null;
+		} catch (e) {
+			if (job.status === 'decoding') this.fail(job, e);
+			return null;
+		}
+	}
+
+	/** Sends the job to the worker, as PCM or as the file itself, and waits for its answer. */
+	private async send(job: Job, audio: DecodedAudio | null): Promise<Terminal> {
+		job.status = 'transcribing';
+		const outcome = await new Promise<Terminal>((resolve) => {
+			this.current = { job, finish: resolve };
+			if (audio) {
+				this.ensureWorker().postMessage({ type: 'transcribe', jobId: job.id, audio: audio.samples }, [
+					audio.samples.buffer as ArrayBuffer
+				]);
+			} else {
+				this.ensureWorker().postMessage({
+					type: 'transcribe',
+					jobId: job.id,
+					file: job.file,
+					name: job.name
+				});
+			}
+		});
+		clearTimeout(this.cancelTimer);
+		this.current = null;
+		return outcome;
 	}
 
 	private fail(job: Job, e: unknown, prefix = ''): void {

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
 	MAX_DURATION_SEC,
 	MAX_FILE_BYTES,
+	MAX_STREAM_SECONDS,
 	checkDecoded,
 	decodeTimeoutMs,
 	mixToMono,
 	precheckFile,
 	rms
 } from './decode';
+import { MAX_AUDIO_SECONDS } from '../engine';
 
 describe('precheckFile', () => {
 	it.each([
@@ -73,5 +75,11 @@ describe('decodeTimeoutMs', () => {
 	it('grows with size and has a floor', () => {
 		expect(decodeTimeoutMs(0)).toBe(20_000);
 		expect(decodeTimeoutMs(100 * 1024 * 1024)).toBe(70_000);
+	});
+});
+
+describe('MAX_STREAM_SECONDS', () => {
+	it("is the engine's limit, so the upload check and the engine agree", () => {
+		expect(MAX_STREAM_SECONDS).toBe(MAX_AUDIO_SECONDS);
 	});
 });

@@ -2,13 +2,21 @@
  * Browser audio decoding for the engine: any file the browser can play becomes mono PCM at the
  * engine's rate (ENGINE_SAMPLE_RATE, 16 kHz).
  *
- * Limits (shown to the user, enforced here): files up to MAX_FILE_BYTES (300 MB) and recordings up to
+ * This is the fallback: uploads normally go to the worker as the File itself and are decoded there in
+ * pieces (file-stream.ts), up to MAX_STREAM_SECONDS (4 hours) whatever the file's size. When the worker
+ * cannot decode a file (no WebCodecs, a codec it lacks) it is decoded here, with tighter limits (shown
+ * to the user, enforced here): files up to MAX_FILE_BYTES (300 MB) and recordings up to
  * MAX_DURATION_SEC (2 hours). Why: decodeAudioData holds the whole decoded recording in memory, at
  * 16 kHz mono that is 230 MB of Float32 for 1 hour, and the worker needs its own copy while it runs.
  */
 import { ENGINE_SAMPLE_RATE } from '../models';
 import { toMono } from '../resample';
 
+/**
+ * Longest recording the worker's streaming path takes, in seconds: the engine's MAX_AUDIO_SECONDS
+ * (4 hours; decode.spec.ts checks they agree), not imported so the page's bundle stays engine-free.
+ */
+export const MAX_STREAM_SECONDS = 4 * 60 * 60;
 /** Largest accepted file, in bytes (300 MB). */
 export const MAX_FILE_BYTES = 300 * 1024 * 1024;
 /** Longest accepted recording, in seconds (2 hours). */

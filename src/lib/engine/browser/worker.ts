@@ -8,6 +8,8 @@ import { loadBrowserOrt } from './ort';
 import { AudioInputError, CancelledError, Engine, type EngineAssets } from '../engine';
 import type { BackendPreference, WorkerRequest, WorkerResponse } from '../protocol';
 import { wavToMono16k } from '../wav';
+import type { AudioStream } from '../audio-source';
+import { FileInputError, openFileStream } from './file-stream';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -39,7 +41,7 @@ self.onmessage = (event: MessageEvent<WorkerRequest>) => {
 		return;
 	}
 	// Jobs are serialised: one model instance, one decode at a time.
-	queue = queue.then(() => transcribe(msg.jobId, msg.audio));
+	queue = queue.then(() => transcribe(msg));
 };
 
 async function load(modelId: string, preference: BackendPreference): Promise<Engine> {
@@ -174,10 +176,25 @@ async function trial(e: Engine, clip: Float32Array, shouldStop: () => boolean): 
 	return { tokens: decoded.tokens, ms: performance.now() - t };
 }
 
-async function transcribe(jobId: string, audio: Float32Array): Promise<void> {
+async function transcribe(msg: Extract<WorkerRequest, { type: 'transcribe' }>): Promise<void> {
+	const { jobId } = msg;
 	try {
 		if (!loading) throw new Error('no model loaded');
 		const e = await loading;
+		let audio: Float32Array | AudioStream;
+		if ('audio' in msg) audio = msg.audio;
+		else {
+			const stream = await openFileStream(msg.file, msg.name);
+			if (!stream) {
+				post({
+					type: 'needs-pcm',
+					jobId,
+					reason: typeof AudioDecoder === 'undefined' ? 'no WebCodecs' : 'format or codec not decodable here'
+				});
+				return;
+			}
+			audio = stream;
+		}
 		const result = await e.transcribe(audio, {
 			shouldStop: () => cancelled.has(jobId),
 			onSegment: (segment, fraction, etaSec) => post({ type: 'progress', jobId, fraction, etaSec, segment })
@@ -188,7 +205,8 @@ async function transcribe(jobId: string, audio: Float32Array): Promise<void> {
 		else {
 			// WebGPU passed the check once but fails now (driver update, lost device): forget the
 			// verdict so the next load measures again instead of trusting it for ever.
-			if (engine?.backend === 'webgpu' && !(err instanceof AudioInputError)) await forgetBackendVerdicts();
+			if (engine?.backend === 'webgpu' && !(err instanceof AudioInputError || err instanceof FileInputError))
+				await forgetBackendVerdicts();
 			post({ type: 'error', jobId, message: describe(err) });
 		}
 	} finally {
@@ -201,6 +219,6 @@ async function forgetBackendVerdicts(): Promise<void> {
 }
 
 function describe(err: unknown): string {
-	if (err instanceof AudioInputError) return err.message;
+	if (err instanceof AudioInputError || err instanceof FileInputError) return err.message;
 	return err instanceof Error ? err.message : String(err);
 }

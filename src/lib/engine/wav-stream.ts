@@ -1,0 +1,53 @@
+// A WAV file in a Blob (a File the user chose, in the browser worker) read front to back in slices,
+// never whole: the samples come out exactly as wavToMono16k gives them for the whole file.
+import type { AudioStream } from './audio-source';
+import { ENGINE_SAMPLE_RATE } from './models';
+import { resamplePlan, StreamResampler, toMono } from './resample';
+import { decodeFrames, frameBytes, readWavLayout, WavError, type WavLayout } from './wav';
+
+/** Enough for the RIFF header and the chunks before the data in any ordinary file. */
+const HEAD_BYTES = 1 << 20;
+/** Bytes read per slice: 4 MB, about two minutes of 16 kHz 16-bit mono. */
+export const WAV_SLICE_BYTES = 4 << 20;
+
+/** A WAV stream and what its header says. */
+export interface WavStream extends AudioStream {
+	readonly layout: WavLayout;
+}
+
+/**
+ * Opens a WAV file in a Blob as a stream of mono samples at ENGINE_SAMPLE_RATE. Throws WavError for a
+ * file that is not WAV or that we cannot decode, including one whose header is not in its first MB.
+ */
+export async function openWavBlob(blob: Blob, sliceBytes = WAV_SLICE_BYTES): Promise<WavStream> {
+	const head = new Uint8Array(await blob.slice(0, HEAD_BYTES).arrayBuffer());
+	const layout = readWavLayout(head, blob.size);
+	if (!layout) throw new WavError('WAV header is too long (no audio data in the first megabyte)');
+	const size = frameBytes(layout);
+	const framesPerSlice = Math.max(1, Math.floor(sliceBytes / size));
+	const resampler = new StreamResampler(layout.sampleRate, ENGINE_SAMPLE_RATE);
+	let frame = 0;
+	let done = false;
+	return {
+		layout,
+		expectedLength: resamplePlan(layout.frames, layout.sampleRate, ENGINE_SAMPLE_RATE).outLength,
+		async next() {
+			if (done) return null;
+			if (frame >= layout.frames) {
+				done = true;
+				const rest = resampler.finish();
+				return rest.length > 0 ? rest : null;
+			}
+			const n = Math.min(framesPerSlice, layout.frames - frame);
+			const at = layout.dataOffset + frame * size;
+			const bytes = new Uint8Array(await blob.slice(at, at + n * size).arrayBuffer());
+			if (bytes.length !== n * size) throw new WavError('the file changed while it was being read');
+			frame += n;
+			const mono = toMono(decodeFrames(bytes, layout));
+			return resampler.push(mono);
+		},
+		async close() {
+			done = true;
+		}
+	};
+}
