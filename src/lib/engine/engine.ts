@@ -7,6 +7,7 @@ import { segmentSpeech, type SegmentOptions } from './segment';
 import { moonshineTokenizer } from './moonshine/tokenizer';
 import { SileroVad } from './vad';
 import { yieldToEventLoop } from './yield';
+import { crossAttentionWordTimes, type AlignmentHead } from './moonshine/word-times';
 import { interpolateWordTimes, speechClock, tokensToWords } from './words';
 
 export { CancelledError };
@@ -48,7 +49,9 @@ export class Engine {
 		/** The rate of the audio `transcribe` takes, from the model's manifest. */
 		readonly sampleRate: number,
 		private readonly asr: MoonshineModel,
-		private readonly vad: SileroVad
+		private readonly vad: SileroVad,
+		/** Heads whose cross-attention word times are aligned on; empty when the model has none. */
+		private readonly alignmentHeads: readonly AlignmentHead[]
 	) {}
 
 	/**
@@ -79,7 +82,8 @@ export class Engine {
 		const vad = await settle(SileroVad.create(vadOrt, assets.vad, sampleRate));
 		const ref = await settle(modelRef(assets.manifest));
 		if (asr.status === 'fulfilled' && vad.status === 'fulfilled' && ref.status === 'fulfilled') {
-			return new Engine(ref.value, backend, sampleRate, asr.value, vad.value);
+			const heads = asr.value.attentionAvailable ? (arch.alignmentHeads ?? []) : [];
+			return new Engine(ref.value, backend, sampleRate, asr.value, vad.value, heads);
 		}
 		// Free the sessions that were created: a failed WebGPU attempt must not leak the VAD's.
 		if (asr.status === 'fulfilled') await asr.value.release();
@@ -101,11 +105,14 @@ export class Engine {
 		{
 			onSegment,
 			shouldStop = () => false,
-			segmentOptions
+			segmentOptions,
+			wordTiming = 'best'
 		}: {
 			onSegment?: SegmentCallback;
 			shouldStop?: () => boolean;
 			segmentOptions?: Partial<SegmentOptions>;
+			/** 'best': aligned from cross-attention when the model allows it; the other forces the estimate (benchmarks). */
+			wordTiming?: 'best' | 'interpolated-by-characters';
 		} = {}
 	): Promise<TranscriptResult> {
 		const audio = input instanceof Float32Array ? memorySource(input) : input;
@@ -119,6 +126,7 @@ export class Engine {
 			throw new AudioInputError('No speech was detected in this recording.', 'no-speech');
 		}
 
+		const aligned = wordTiming === 'best' && this.alignmentHeads.length > 0;
 		const segments: Segment[] = [];
 		const started = performance.now();
 		const speechSamples = spans.reduce((n, s) => n + s.end - s.start, 0);
@@ -129,12 +137,16 @@ export class Engine {
 			const decoded = await this.asr.decode(audio.read(span.start, span.end), shouldStop);
 			const start = span.start / rate;
 			const end = span.end / rate;
-			const words = interpolateWordTimes(
-				tokensToWords(decoded.tokens, decoded.probs, moonshineTokenizer),
-				start,
-				end,
-				speechClock(probs, FRAME_SAMPLES / rate, start, end)
-			);
+			const tokenWords = tokensToWords(decoded.tokens, decoded.probs, moonshineTokenizer);
+			const words =
+				aligned && decoded.attention
+					? crossAttentionWordTimes(tokenWords, decoded.attention, this.alignmentHeads, start, end)
+					: interpolateWordTimes(
+							tokenWords,
+							start,
+							end,
+							speechClock(probs, FRAME_SAMPLES / rate, start, end)
+						);
 			doneSamples += span.end - span.start;
 			if (words.length > 0) {
 				const segment: Segment = {
@@ -157,7 +169,7 @@ export class Engine {
 			backend: this.backend,
 			durationSec,
 			segments,
-			wordTiming: 'interpolated-by-characters'
+			wordTiming: aligned ? 'cross-attention-dtw' : 'interpolated-by-characters'
 		};
 	}
 

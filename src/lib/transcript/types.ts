@@ -34,6 +34,10 @@ export interface TranscriptResult {
 	backend: Backend;
 	durationSec: number;
 	segments: Segment[];
-	/** How word times were obtained; they are estimates inside each segment. */
-	wordTiming: 'interpolated-by-characters';
+	/**
+	 * How word times were obtained: aligned from the decoder's cross-attention by dynamic time
+	 * warping, or (when the model has no attention outputs) estimated by spreading characters over
+	 * the speech the VAD heard.
+	 */
+	wordTiming: 'cross-attention-dtw' | 'interpolated-by-characters';
 }

@@ -1,0 +1,129 @@
+// Word-time accuracy on tests/fixtures/timing (words spliced with exactly known boundaries): median
+// and 95th-percentile error of word starts and ends, in ms, for the character estimate and for the
+// cross-attention alignment. Words are matched to the reference by a word alignment of normalised
+// text; only words the model got right count. `--heads` instead scores every cross-attention head
+// alone on whole utterances (how the manifest's alignmentHeads were chosen).
+// TIMING_MODELS_DIR points at another models folder (e.g. a decoder exposing every layer).
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createNodeEngine, decodeAudioFile, MODELS_DIR } from '../src/lib/engine/node';
+import type { Engine } from '../src/lib/engine/pipeline';
+import { moonshineTokenizer } from '../src/lib/engine/tokenizer';
+import { crossAttentionWordTimes, type AlignmentHead } from '../src/lib/engine/moonshine/word-times';
+import { tokensToWords } from '../src/lib/engine/words';
+import { alignWords } from '../src/lib/transcript/align';
+import { normalizeText } from '../src/lib/transcript/normalize';
+
+const dir = resolve(import.meta.dirname, '../tests/fixtures/timing');
+
+interface RefWord {
+	text: string;
+	start: number;
+	end: number;
+}
+interface Utterance {
+	audio: string;
+	text: string;
+	words: RefWord[];
+}
+/** Errors of the matched words, in seconds (hypothesis minus reference). */
+interface Errors {
+	start: number[];
+	end: number[];
+	matched: number;
+	total: number;
+}
+
+/** The timing set's utterances (tests/fixtures/timing/words.json). */
+export function timingSet(): Utterance[] {
+	return (JSON.parse(readFileSync(join(dir, 'words.json'), 'utf8')) as { utterances: Utterance[] }).utterances;
+}
+
+/** Adds the errors of the hypothesis words that the alignment pairs with an equal reference word. */
+function score(ref: readonly RefWord[], hyp: readonly { text: string; start: number; end: number }[], into: Errors) {
+	const norm = (t: string) => normalizeText(t).replace(/\s+/g, '');
+	const ops = alignWords(
+		ref.map((w) => norm(w.text)),
+		hyp.map((w) => norm(w.text))
+	);
+	into.total += ref.length;
+	for (const op of ops) {
+		if (op.op !== 'correct' || op.ref === null || op.hyp === null) continue;
+		into.matched++;
+		into.start.push(hyp[op.hyp].start - ref[op.ref].start);
+		into.end.push(hyp[op.hyp].end - ref[op.ref].end);
+	}
+}
+
+const quantile = (xs: number[], q: number) => {
+	const s = xs.map(Math.abs).sort((a, b) => a - b);
+	return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
+};
+const ms = (s: number) => `${Math.round(s * 1000)}`.padStart(5);
+const empty = (): Errors => ({ start: [], end: [], matched: 0, total: 0 });
+function summary(label: string, e: Errors) {
+	console.log(
+		`  ${label.padEnd(34)} start median ${ms(quantile(e.start, 0.5))} p95 ${ms(quantile(e.start, 0.95))}` +
+			` · end median ${ms(quantile(e.end, 0.5))} p95 ${ms(quantile(e.end, 0.95))} ms` +
+			` · ${e.matched}/${e.total} words matched`
+	);
+}
+
+/** Old and new method through the whole engine (VAD segments, one decode each). */
+async function compare(engine: Engine, set: Utterance[]) {
+	const old = empty();
+	const aligned = empty();
+	let label = '';
+	for (const u of set) {
+		const { audio } = await decodeAudioFile(join(dir, u.audio));
+		const a = await engine.transcribe(audio, { wordTiming: 'interpolated-by-characters' });
+		const b = await engine.transcribe(audio);
+		label = b.wordTiming;
+		score(u.words, a.segments.flatMap((s) => s.words), old);
+		score(u.words, b.segments.flatMap((s) => s.words), aligned);
+	}
+	console.log('Word times on tests/fixtures/timing (|error| in ms; words matched by alignment)');
+	summary('interpolated-by-characters', old);
+	summary(label, aligned);
+}
+
+/** Every head alone, then the best few together, on whole utterances decoded without the VAD. */
+async function searchHeads(engine: Engine, set: Utterance[]) {
+	const decoded = [];
+	for (const u of set) {
+		const { audio } = await decodeAudioFile(join(dir, u.audio));
+		const d = await engine.decodeTokens(audio);
+		if (!d.attention) throw new Error('this decoder exposes no cross-attention (set TIMING_MODELS_DIR)');
+		decoded.push({ u, d, seconds: audio.length / 16000 });
+	}
+	const { layers, heads } = decoded[0].d.attention!;
+	const run = (chosen: AlignmentHead[]) => {
+		const e = empty();
+		for (const { u, d, seconds } of decoded) {
+			const words = tokensToWords(d.tokens, d.probs, moonshineTokenizer);
+			score(u.words, crossAttentionWordTimes(words, d.attention!, chosen, 0, seconds), e);
+		}
+		return e;
+	};
+	const ranked: { head: AlignmentHead; e: Errors; cost: number }[] = [];
+	for (const layer of layers)
+		for (let h = 0; h < heads; h++) {
+			const e = run([[layer, h]]);
+			ranked.push({ head: [layer, h], e, cost: quantile(e.start, 0.5) + quantile(e.end, 0.5) + quantile(e.start, 0.95) + quantile(e.end, 0.95) });
+		}
+	ranked.sort((a, b) => a.cost - b.cost);
+	console.log(`Cross-attention heads alone (${layers.length} layers x ${heads} heads), best first`);
+	for (const r of ranked) summary(`layer ${r.head[0]} head ${r.head[1]}`, r.e);
+	for (const k of [2, 3, 4, 6, 8]) summary(`best ${k} together`, run(ranked.slice(0, k).map((r) => r.head)));
+}
+
+if (process.argv[1]?.endsWith("timing.ts")) {
+const engine = await createNodeEngine({ modelsDir: process.env.TIMING_MODELS_DIR ?? MODELS_DIR });
+try {
+	const set = timingSet();
+	if (process.argv.includes('--heads')) await searchHeads(engine, set);
+	else await compare(engine, set);
+} finally {
+	await engine.release();
+}
+}
