@@ -1,4 +1,4 @@
-// npm run bench -- [node] [browser] [long] [long60] [editor] [ingest]   (default: node browser long)
+// npm run bench -- [node] [browser] [long] [long60] [editor] [ingest] [timing]   (default: node browser long)
 // Prints figures; asserts nothing. Run on an otherwise idle machine: 2 cores are easily disturbed.
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -22,6 +22,16 @@ if (wanted.has('editor')) {
 	spawnSync(
 		join(import.meta.dirname, '../node_modules/.bin/playwright'),
 		['test', '--config', join(import.meta.dirname, 'playwright.config.ts')],
+		{
+			stdio: 'inherit'
+		}
+	);
+}
+if (wanted.has('timing')) {
+	// Word-time accuracy against tests/fixtures/timing, old and new method (bench/timing.ts).
+	spawnSync(
+		process.execPath,
+		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'timing.ts')],
 		{
 			stdio: 'inherit'
 		}

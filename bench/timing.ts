@@ -6,9 +6,10 @@
 // TIMING_MODELS_DIR points at another models folder (e.g. a decoder exposing every layer).
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createNodeEngine, decodeAudioFile, MODELS_DIR } from '../src/lib/engine/node';
-import type { Engine } from '../src/lib/engine/pipeline';
-import { moonshineTokenizer } from '../src/lib/engine/tokenizer';
+import { createNodeEngine, decodeAudioFile, MODELS_DIR } from '../src/lib/engine/node/index';
+import type { DecodedTokens } from '../src/lib/engine/moonshine/model';
+import type { Engine } from '../src/lib/engine/engine';
+import { moonshineTokenizer } from '../src/lib/engine/moonshine/tokenizer';
 import { crossAttentionWordTimes, type AlignmentHead } from '../src/lib/engine/moonshine/word-times';
 import { tokensToWords } from '../src/lib/engine/words';
 import { alignWords } from '../src/lib/transcript/align';
@@ -36,11 +37,16 @@ interface Errors {
 
 /** The timing set's utterances (tests/fixtures/timing/words.json). */
 export function timingSet(): Utterance[] {
-	return (JSON.parse(readFileSync(join(dir, 'words.json'), 'utf8')) as { utterances: Utterance[] }).utterances;
+	return (JSON.parse(readFileSync(join(dir, 'words.json'), 'utf8')) as { utterances: Utterance[] })
+		.utterances;
 }
 
 /** Adds the errors of the hypothesis words that the alignment pairs with an equal reference word. */
-function score(ref: readonly RefWord[], hyp: readonly { text: string; start: number; end: number }[], into: Errors) {
+function score(
+	ref: readonly RefWord[],
+	hyp: readonly { text: string; start: number; end: number }[],
+	into: Errors
+) {
 	const norm = (t: string) => normalizeText(t).replace(/\s+/g, '');
 	const ops = alignWords(
 		ref.map((w) => norm(w.text)),
@@ -79,8 +85,16 @@ async function compare(engine: Engine, set: Utterance[]) {
 		const a = await engine.transcribe(audio, { wordTiming: 'interpolated-by-characters' });
 		const b = await engine.transcribe(audio);
 		label = b.wordTiming;
-		score(u.words, a.segments.flatMap((s) => s.words), old);
-		score(u.words, b.segments.flatMap((s) => s.words), aligned);
+		score(
+			u.words,
+			a.segments.flatMap((s) => s.words),
+			old
+		);
+		score(
+			u.words,
+			b.segments.flatMap((s) => s.words),
+			aligned
+		);
 	}
 	console.log('Word times on tests/fixtures/timing (|error| in ms; words matched by alignment)');
 	summary('interpolated-by-characters', old);
@@ -89,7 +103,7 @@ async function compare(engine: Engine, set: Utterance[]) {
 
 /** Every head alone, then the best few together, on whole utterances decoded without the VAD. */
 async function searchHeads(engine: Engine, set: Utterance[]) {
-	const decoded = [];
+	const decoded: { u: Utterance; d: DecodedTokens; seconds: number }[] = [];
 	for (const u of set) {
 		const { audio } = await decodeAudioFile(join(dir, u.audio));
 		const d = await engine.decodeTokens(audio);
@@ -109,7 +123,11 @@ async function searchHeads(engine: Engine, set: Utterance[]) {
 	for (const layer of layers)
 		for (let h = 0; h < heads; h++) {
 			const e = run([[layer, h]]);
-			ranked.push({ head: [layer, h], e, cost: quantile(e.start, 0.5) + quantile(e.end, 0.5) + quantile(e.start, 0.95) + quantile(e.end, 0.95) });
+			ranked.push({
+				head: [layer, h],
+				e,
+				cost: quantile(e.start, 0.5) + quantile(e.end, 0.5) + quantile(e.start, 0.95) + quantile(e.end, 0.95)
+			});
 		}
 	ranked.sort((a, b) => a.cost - b.cost);
 	console.log(`Cross-attention heads alone (${layers.length} layers x ${heads} heads), best first`);
@@ -117,13 +135,13 @@ async function searchHeads(engine: Engine, set: Utterance[]) {
 	for (const k of [2, 3, 4, 6, 8]) summary(`best ${k} together`, run(ranked.slice(0, k).map((r) => r.head)));
 }
 
-if (process.argv[1]?.endsWith("timing.ts")) {
-const engine = await createNodeEngine({ modelsDir: process.env.TIMING_MODELS_DIR ?? MODELS_DIR });
-try {
-	const set = timingSet();
-	if (process.argv.includes('--heads')) await searchHeads(engine, set);
-	else await compare(engine, set);
-} finally {
-	await engine.release();
-}
+if (process.argv[1]?.endsWith('timing.ts')) {
+	const engine = await createNodeEngine({ modelsDir: process.env.TIMING_MODELS_DIR ?? MODELS_DIR });
+	try {
+		const set = timingSet();
+		if (process.argv.includes('--heads')) await searchHeads(engine, set);
+		else await compare(engine, set);
+	} finally {
+		await engine.release();
+	}
 }

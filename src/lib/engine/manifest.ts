@@ -65,7 +65,9 @@ const asrArchitecture = z.object({
 	 * trusted: the engine checks every segment's frame count against it.
 	 */
 	encoderStrideSamples: z.number().int().positive().optional(),
-	alignmentHeads: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])).optional()
+	alignmentHeads: z
+		.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]))
+		.optional()
 });
 /** The decoder numbers of a speech model; a manifest missing one is rejected up front, not mid-decode. */
 export type AsrArchitecture = z.infer<typeof asrArchitecture>;

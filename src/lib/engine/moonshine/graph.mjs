@@ -332,7 +332,11 @@ function floatOutput(name) {
 		wire: 2,
 		bytes: encodeMessage([
 			stringField(VALUE_INFO.name, name),
-			{ field: VALUE_INFO.type, wire: 2, bytes: encodeMessage([{ field: TYPE_TENSOR, wire: 2, bytes: tensorType }]) }
+			{
+				field: VALUE_INFO.type,
+				wire: 2,
+				bytes: encodeMessage([{ field: TYPE_TENSOR, wire: 2, bytes: tensorType }])
+			}
 		])
 	};
 }
@@ -355,7 +359,11 @@ export function exposeCrossAttention(modelBytes, layers) {
 		for (const layer of layers) {
 			const softmax = all(fields, GRAPH.node)
 				.map((f) => readNode(f.bytes))
-				.find((n) => n.op === 'Softmax' && n.outputs[0] === `/model/decoder/layers.${layer}/encoder_attn/Softmax_output_0`);
+				.find(
+					(n) =>
+						n.op === 'Softmax' &&
+						n.outputs[0] === `/model/decoder/layers.${layer}/encoder_attn/Softmax_output_0`
+				);
 			if (!softmax) throw new Error(`decoder rewrite: no cross-attention softmax in layer ${layer}`);
 			extra.push(
 				{
@@ -391,7 +399,10 @@ export function exposeCrossAttention(modelBytes, layers) {
 						const fields = parseMessage(f.bytes);
 						const lastOut = fields.findLastIndex((x) => x.field === NODE.output);
 						const added = names.map((n) => stringField(NODE.output, n));
-						return { ...f, bytes: encodeMessage([...fields.slice(0, lastOut + 1), ...added, ...fields.slice(lastOut + 1)]) };
+						return {
+							...f,
+							bytes: encodeMessage([...fields.slice(0, lastOut + 1), ...added, ...fields.slice(lastOut + 1)])
+						};
 					})
 				)
 			};

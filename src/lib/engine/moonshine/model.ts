@@ -105,7 +105,9 @@ export class MoonshineModel {
 		// The frame count trails samples / stride by the convolutions' receptive field (2-3 frames).
 		if (stride && Math.abs(audio.length / stride - frames) > 4) {
 			hidden.dispose();
-			throw new Error(`the encoder gave ${frames} frames for ${audio.length} samples; check the manifest's encoderStrideSamples`);
+			throw new Error(
+				`the encoder gave ${frames} frames for ${audio.length} samples; check the manifest's encoderStrideSamples`
+			);
 		}
 		const attention: CrossAttention | undefined =
 			this.attentionLayers.length > 0 && stride
@@ -169,7 +171,8 @@ export class MoonshineModel {
 			for (const tensor of Object.values(past)) tensor.dispose();
 			hidden.dispose();
 		}
-		if (attention) attention.steps.length = Math.min(attention.steps.length, tokens.length + (stop === 'eos' ? 1 : 0));
+		if (attention)
+			attention.steps.length = Math.min(attention.steps.length, tokens.length + (stop === 'eos' ? 1 : 0));
 		return attention ? { tokens, probs, stop, attention } : { tokens, probs, stop };
 	}
 

@@ -14,7 +14,8 @@ export type AlignmentHead = readonly [layer: number, head: number];
  * Whisper's `median_filter` does. A width of 1 or a row shorter than half the width is returned as is.
  */
 export function medianFilter(row: Float32Array, width: number): Float32Array {
-	if (width % 2 !== 1 || width < 1) throw new Error(`median filter width must be odd and positive, got ${width}`);
+	if (width % 2 !== 1 || width < 1)
+		throw new Error(`median filter width must be odd and positive, got ${width}`);
 	const half = (width - 1) / 2;
 	if (width === 1 || row.length <= half) return row.slice();
 	const out = new Float32Array(row.length);
@@ -114,7 +115,10 @@ export function dynamicTimeWarping(cost: readonly Float32Array[]): { rows: numbe
  * Each row's first and last frame on the path (inclusive): the frames its token was aligned to.
  * Every row has at least one frame on a DTW path.
  */
-export function rowSpans(path: { rows: number[]; cols: number[] }, rowCount: number): { first: number; last: number }[] {
+export function rowSpans(
+	path: { rows: number[]; cols: number[] },
+	rowCount: number
+): { first: number; last: number }[] {
 	const spans = Array.from({ length: rowCount }, () => ({ first: Infinity, last: -Infinity }));
 	for (let k = 0; k < path.rows.length; k++) {
 		const s = spans[path.rows[k]];
