@@ -5,12 +5,13 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { sessionOptions } from '../ort';
+import { exposeCrossAttention, hoistSharedConstants, precomputeCrossAttentionKeys } from './graph.mjs';
 import {
-	exposeCrossAttention,
-	hoistSharedConstants,
-	precomputeCrossAttentionKeys
-} from './graph.mjs';
-import { encodeMessage, stringField, varint, type WireField } from '../../../../scripts/lib/protobuf-wire.mjs';
+	encodeMessage,
+	stringField,
+	varint,
+	type WireField
+} from '../../../../scripts/lib/protobuf-wire.mjs';
 
 const H = 2;
 const D = 3;
