@@ -75,30 +75,79 @@ function summary(label: string, e: Errors) {
 	);
 }
 
-/** Old and new method through the whole engine (VAD segments, one decode each). */
-async function compare(engine: Engine, set: Utterance[]) {
-	const old = empty();
-	const aligned = empty();
-	let label = '';
-	for (const u of set) {
-		const { audio } = await decodeAudioFile(join(dir, u.audio));
-		const a = await engine.transcribe(audio, { wordTiming: 'interpolated-by-characters' });
-		const b = await engine.transcribe(audio);
-		label = b.wordTiming;
-		score(
-			u.words,
-			a.segments.flatMap((s) => s.words),
-			old
-		);
-		score(
-			u.words,
-			b.segments.flatMap((s) => s.words),
-			aligned
-		);
+/**
+ * The harder variant: seeded white noise, uniform in [-amplitude, amplitude] (as sox `synth
+ * whitenoise vol 0.01`, about -45 dBFS RMS), added to every sample, so the gaps are no longer
+ * digital silence and an energy threshold has to find the floor.
+ */
+export function withNoise(audio: Float32Array, amplitude: number, seed = 1): Float32Array {
+	let state = seed >>> 0;
+	const out = new Float32Array(audio.length);
+	for (let i = 0; i < audio.length; i++) {
+		// mulberry32: a fixed seed gives the same noise every run.
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+		out[i] = audio[i] + amplitude * (2 * u - 1);
 	}
-	console.log('Word times on tests/fixtures/timing (|error| in ms; words matched by alignment)');
-	summary('interpolated-by-characters', old);
-	summary(label, aligned);
+	return out;
+}
+
+const METHODS = ['interpolated-by-characters', 'cross-attention-dtw', 'best'] as const;
+
+/** Every method through the whole engine (VAD segments, one decode each), clean and with noise. */
+async function compare(engine: Engine, set: Utterance[], noise: number) {
+	for (const amplitude of [0, noise]) {
+		const errors = METHODS.map(empty);
+		const labels: string[] = [];
+		for (const u of set) {
+			const clean = (await decodeAudioFile(join(dir, u.audio))).audio;
+			const audio = amplitude > 0 ? withNoise(clean, amplitude) : clean;
+			for (const [i, wordTiming] of METHODS.entries()) {
+				const r = await engine.transcribe(audio, { wordTiming });
+				labels[i] = r.wordTiming;
+				score(
+					u.words,
+					r.segments.flatMap((s) => s.words),
+					errors[i]
+				);
+			}
+		}
+		console.log(
+			amplitude > 0
+				? `Word times on tests/fixtures/timing + white noise of amplitude ${amplitude} (|error| in ms)`
+				: 'Word times on tests/fixtures/timing, clean (|error| in ms; words matched by alignment)'
+		);
+		errors.forEach((e, i) => summary(labels[i], e));
+	}
+}
+
+/**
+ * Decoder cost of the attention outputs: the same clip decoded with and without fetching them,
+ * interleaved, `rounds` times each; the per-step time is the decode time over its steps.
+ */
+async function stepCost(engine: Engine, set: Utterance[], rounds: number) {
+	const { audio } = await decodeAudioFile(join(dir, set[0].audio));
+	const times = { with: [] as number[], without: [] as number[] };
+	let tokens = { with: '', without: '' };
+	for (let r = 0; r < rounds + 1; r++) {
+		for (const kind of r % 2 ? (['with', 'without'] as const) : (['without', 'with'] as const)) {
+			const t0 = performance.now();
+			const d = await engine.decodeTokens(audio, undefined, kind === 'with');
+			const ms = (performance.now() - t0) / (d.tokens.length + 1);
+			tokens = { ...tokens, [kind]: d.tokens.join(',') };
+			// The first round warms both paths up.
+			if (r > 0) times[kind].push(ms);
+		}
+	}
+	if (tokens.with !== tokens.without) throw new Error('token ids differ with and without attention outputs');
+	const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+	console.log(
+		`Decode of ${set[0].audio} (encoder included, per step), ${rounds} interleaved rounds: ` +
+			`with attention outputs median ${med(times.with).toFixed(2)} ms, without ${med(times.without).toFixed(2)} ms`
+	);
 }
 
 /** Every head alone, then the best few together, on whole utterances decoded without the VAD. */
@@ -108,7 +157,7 @@ async function searchHeads(engine: Engine, set: Utterance[]) {
 		const { audio } = await decodeAudioFile(join(dir, u.audio));
 		const d = await engine.decodeTokens(audio);
 		if (!d.attention) throw new Error('this decoder exposes no cross-attention (set TIMING_MODELS_DIR)');
-		decoded.push({ u, d, seconds: audio.length / 16000 });
+		decoded.push({ u, d, seconds: audio.length / engine.sampleRate });
 	}
 	const { layers, heads } = decoded[0].d.attention!;
 	const run = (chosen: AlignmentHead[]) => {
@@ -139,8 +188,13 @@ if (process.argv[1]?.endsWith('timing.ts')) {
 	const engine = await createNodeEngine({ modelsDir: process.env.TIMING_MODELS_DIR ?? MODELS_DIR });
 	try {
 		const set = timingSet();
+		const arg = (name: string, fallback: number) => {
+			const i = process.argv.indexOf(name);
+			return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+		};
 		if (process.argv.includes('--heads')) await searchHeads(engine, set);
-		else await compare(engine, set);
+		else if (process.argv.includes('--step-cost')) await stepCost(engine, set, arg('--rounds', 10));
+		else await compare(engine, set, arg('--noise', 0.01));
 	} finally {
 		await engine.release();
 	}

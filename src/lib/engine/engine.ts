@@ -5,6 +5,7 @@ import { CancelledError, MoonshineModel } from './moonshine/model';
 import { sessionOptions, type OrtModule } from './ort';
 import { segmentSpeech, type SegmentOptions } from './segment';
 import { moonshineTokenizer } from './moonshine/tokenizer';
+import { snapToSpeech } from './speech-edges';
 import { SileroVad } from './vad';
 import { yieldToEventLoop } from './yield';
 import { crossAttentionWordTimes, type AlignmentHead } from './moonshine/word-times';
@@ -92,8 +93,8 @@ export class Engine {
 	}
 
 	/** Decodes one span of audio to token ids; exposed for backend checks and benchmarks. */
-	decodeTokens(audio: Float32Array, shouldStop?: () => boolean) {
-		return this.asr.decode(audio, shouldStop);
+	decodeTokens(audio: Float32Array, shouldStop?: () => boolean, withAttention = true) {
+		return this.asr.decode(audio, shouldStop, withAttention);
 	}
 
 	/**
@@ -111,8 +112,11 @@ export class Engine {
 			onSegment?: SegmentCallback;
 			shouldStop?: () => boolean;
 			segmentOptions?: Partial<SegmentOptions>;
-			/** 'best': aligned from cross-attention when the model allows it; the other forces the estimate (benchmarks). */
-			wordTiming?: 'best' | 'interpolated-by-characters';
+			/**
+			 * 'best': aligned from cross-attention and snapped to speech edges when the model allows it;
+			 * the others force one method (benchmarks). Attention weights are fetched only when used.
+			 */
+			wordTiming?: 'best' | 'cross-attention-dtw' | 'interpolated-by-characters';
 		} = {}
 	): Promise<TranscriptResult> {
 		const audio = input instanceof Float32Array ? memorySource(input) : input;
@@ -126,7 +130,8 @@ export class Engine {
 			throw new AudioInputError('No speech was detected in this recording.', 'no-speech');
 		}
 
-		const aligned = wordTiming === 'best' && this.alignmentHeads.length > 0;
+		const aligned = wordTiming !== 'interpolated-by-characters' && this.alignmentHeads.length > 0;
+		const snapped = aligned && wordTiming === 'best';
 		const segments: Segment[] = [];
 		const started = performance.now();
 		const speechSamples = spans.reduce((n, s) => n + s.end - s.start, 0);
@@ -134,19 +139,19 @@ export class Engine {
 		for (const span of spans) {
 			await yieldToEventLoop();
 			if (shouldStop()) throw new CancelledError();
-			const decoded = await this.asr.decode(audio.read(span.start, span.end), shouldStop);
+			const samples = audio.read(span.start, span.end);
+			const decoded = await this.asr.decode(samples, shouldStop, aligned);
 			const start = span.start / rate;
 			const end = span.end / rate;
 			const tokenWords = tokensToWords(decoded.tokens, decoded.probs, moonshineTokenizer);
-			const words =
-				aligned && decoded.attention
-					? crossAttentionWordTimes(tokenWords, decoded.attention, this.alignmentHeads, start, end)
-					: interpolateWordTimes(
-							tokenWords,
-							start,
-							end,
-							speechClock(probs, FRAME_SAMPLES / rate, start, end)
-						);
+			const dtw = decoded.attention
+				? crossAttentionWordTimes(tokenWords, decoded.attention, this.alignmentHeads, start, end)
+				: null;
+			const words = dtw
+				? snapped
+					? snapToSpeech(dtw, samples, rate, start)
+					: dtw
+				: interpolateWordTimes(tokenWords, start, end, speechClock(probs, FRAME_SAMPLES / rate, start, end));
 			doneSamples += span.end - span.start;
 			if (words.length > 0) {
 				const segment: Segment = {
@@ -169,7 +174,11 @@ export class Engine {
 			backend: this.backend,
 			durationSec,
 			segments,
-			wordTiming: aligned ? 'cross-attention-dtw' : 'interpolated-by-characters'
+			wordTiming: snapped
+				? 'cross-attention-dtw+speech-edges'
+				: aligned
+					? 'cross-attention-dtw'
+					: 'interpolated-by-characters'
 		};
 	}
 

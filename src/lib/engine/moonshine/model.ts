@@ -50,6 +50,8 @@ export class MoonshineModel {
 		this.stepOutputs = decoder.outputNames.filter(
 			(n) => n === 'logits' || /^present\.\d+\.decoder\./.test(n) || /^cross_attentions\./.test(n)
 		);
+		this.firstOutputsWithoutAttention = decoder.outputNames.filter((n) => !/^cross_attentions\./.test(n));
+		this.stepOutputsWithoutAttention = this.stepOutputs.filter((n) => !/^cross_attentions\./.test(n));
 		this.emptyCacheShapes = emptyCacheShapes(decoder, arch);
 	}
 
@@ -66,6 +68,9 @@ export class MoonshineModel {
 
 	/** Outputs fetched on every step after the first. */
 	private readonly stepOutputs: string[];
+	/** The first step's and later steps' outputs when the attention weights are not wanted. */
+	private readonly firstOutputsWithoutAttention: string[];
+	private readonly stepOutputsWithoutAttention: string[];
 
 	/** Creates both ONNX sessions from the weight bytes. */
 	static async create(
@@ -90,8 +95,16 @@ export class MoonshineModel {
 		}
 	}
 
-	/** Decodes one segment of mono audio at the model's rate. `shouldStop` is polled between steps (cancellation). */
-	async decode(audio: Float32Array, shouldStop: () => boolean = () => false): Promise<DecodedTokens> {
+	/**
+	 * Decodes one segment of mono audio at the model's rate. `shouldStop` is polled between steps
+	 * (cancellation). `withAttention: false` skips fetching the cross-attention weights (the tokens are
+	 * the same: the weights are computed anyway, only not copied out).
+	 */
+	async decode(
+		audio: Float32Array,
+		shouldStop: () => boolean = () => false,
+		withAttention = true
+	): Promise<DecodedTokens> {
 		const { ort, arch } = this;
 		const seconds = audio.length / this.sampleRate;
 		const maxTokens = Math.max(4, Math.ceil(seconds * arch.maxTokensPerSecond));
@@ -110,8 +123,14 @@ export class MoonshineModel {
 			);
 		}
 		const attention: CrossAttention | undefined =
-			this.attentionLayers.length > 0 && stride
-				? { layers: this.attentionLayers, heads: 0, frames, frameSeconds: stride / 16000, steps: [] }
+			withAttention && this.attentionLayers.length > 0 && stride
+				? {
+						layers: this.attentionLayers,
+						heads: 0,
+						frames,
+						frameSeconds: stride / this.sampleRate,
+						steps: []
+					}
 				: undefined;
 
 		let past: Record<string, Tensor> = {};
@@ -130,7 +149,14 @@ export class MoonshineModel {
 				const feeds = { input_ids: ids, encoder_hidden_states: hidden, use_cache_branch: useCache, ...past };
 				// After the first step the cross-attention cache never changes: fetching only the logits
 				// and the self-attention cache saves copying megabytes out of the runtime every step.
-				const out = await (step === 0 ? this.decoder.run(feeds) : this.decoder.run(feeds, this.stepOutputs));
+				const fetches = attention
+					? step === 0
+						? undefined
+						: this.stepOutputs
+					: step === 0
+						? this.firstOutputsWithoutAttention
+						: this.stepOutputsWithoutAttention;
+				const out = await (fetches ? this.decoder.run(feeds, fetches) : this.decoder.run(feeds));
 				ids.dispose();
 				useCache.dispose();
 
