@@ -1,4 +1,4 @@
-// npm run bench -- [node] [browser] [long] [long60] [models] [models-node] [editor] [ingest]
+// npm run bench -- [node] [browser] [long] [long60] [models] [models-node] [editor] [ingest] [timing]
 // (default: node browser long). `models` puts every speech model in models/ side by side (Node, and
 // Chromium when a production build exists); `models-node` the Node half only.
 // Prints figures; asserts nothing. Run on an otherwise idle machine: 2 cores are easily disturbed.
@@ -35,6 +35,16 @@ if (wanted.has('editor')) {
 	spawnSync(
 		join(import.meta.dirname, '../node_modules/.bin/playwright'),
 		['test', '--config', join(import.meta.dirname, 'playwright.config.ts')],
+		{
+			stdio: 'inherit'
+		}
+	);
+}
+if (wanted.has('timing')) {
+	// Word-time accuracy against tests/fixtures/timing, old and new method (bench/timing.ts).
+	spawnSync(
+		process.execPath,
+		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'timing.ts')],
 		{
 			stdio: 'inherit'
 		}

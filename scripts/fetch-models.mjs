@@ -9,7 +9,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { hoistSharedConstants, precomputeCrossAttentionKeys } from '../src/lib/engine/moonshine/graph.mjs';
+import {
+	exposeCrossAttention,
+	hoistSharedConstants,
+	precomputeCrossAttentionKeys
+} from '../src/lib/engine/moonshine/graph.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const modelsDir = join(root, 'models');
@@ -62,7 +66,13 @@ const manifests = readdirSync(modelsDir, { withFileTypes: true })
 const REWRITES = {
 	'precompute-cross-attention-keys': (bytes, manifest) =>
 		precomputeCrossAttentionKeys(bytes, manifest.architecture.decoderLayers),
-	'hoist-shared-constants': (bytes) => hoistSharedConstants(bytes)
+	'hoist-shared-constants': (bytes) => hoistSharedConstants(bytes),
+	// The layers of the heads word times are aligned on.
+	'expose-cross-attention': (bytes, manifest) =>
+		exposeCrossAttention(
+			bytes,
+			[...new Set(manifest.architecture.alignmentHeads.map(([layer]) => layer))].sort()
+		)
 };
 
 let fetched = 0;

@@ -12,8 +12,10 @@ import { CancelledError, MoonshineModel } from './moonshine/model';
 import { sessionOptions, type OrtModule } from './ort';
 import { SpeechSegmenter, type SampleSpan, type SegmentOptions } from './segment';
 import { moonshineTokenizer } from './moonshine/tokenizer';
+import { snapToSpeech } from './speech-edges';
 import { SileroVad } from './vad';
 import { yieldToEventLoop } from './yield';
+import { crossAttentionWordTimes, type AlignmentHead } from './moonshine/word-times';
 import { interpolateWordTimes, speechClock, tokensToWords } from './words';
 
 export { CancelledError };
@@ -55,7 +57,9 @@ export class Engine {
 		/** The rate of the audio `transcribe` takes, from the model's manifest. */
 		readonly sampleRate: number,
 		private readonly asr: MoonshineModel,
-		private readonly vad: SileroVad
+		private readonly vad: SileroVad,
+		/** Heads whose cross-attention word times are aligned on; empty when the model has none. */
+		private readonly alignmentHeads: readonly AlignmentHead[]
 	) {}
 
 	/**
@@ -86,7 +90,8 @@ export class Engine {
 		const vad = await settle(SileroVad.create(vadOrt, assets.vad, sampleRate));
 		const ref = await settle(modelRef(assets.manifest));
 		if (asr.status === 'fulfilled' && vad.status === 'fulfilled' && ref.status === 'fulfilled') {
-			return new Engine(ref.value, backend, sampleRate, asr.value, vad.value);
+			const heads = asr.value.attentionAvailable ? (arch.alignmentHeads ?? []) : [];
+			return new Engine(ref.value, backend, sampleRate, asr.value, vad.value, heads);
 		}
 		// Free the sessions that were created: a failed WebGPU attempt must not leak the VAD's.
 		if (asr.status === 'fulfilled') await asr.value.release();
@@ -95,8 +100,8 @@ export class Engine {
 	}
 
 	/** Decodes one span of audio to token ids; exposed for backend checks and benchmarks. */
-	decodeTokens(audio: Float32Array, shouldStop?: () => boolean) {
-		return this.asr.decode(audio, shouldStop);
+	decodeTokens(audio: Float32Array, shouldStop?: () => boolean, withAttention = true) {
+		return this.asr.decode(audio, shouldStop, withAttention);
 	}
 
 	/**
@@ -111,11 +116,17 @@ export class Engine {
 		{
 			onSegment,
 			shouldStop = () => false,
-			segmentOptions
+			segmentOptions,
+			wordTiming = 'best'
 		}: {
 			onSegment?: SegmentCallback;
 			shouldStop?: () => boolean;
 			segmentOptions?: Partial<SegmentOptions>;
+			/**
+			 * 'best': aligned from cross-attention and snapped to speech edges when the model allows it;
+			 * the others force one method (benchmarks). Attention weights are fetched only when used.
+			 */
+			wordTiming?: 'best' | 'cross-attention-dtw' | 'interpolated-by-characters';
 		} = {}
 	): Promise<TranscriptResult> {
 		const stream =
@@ -129,6 +140,8 @@ export class Engine {
 		const check = new SampleCheck();
 		const vad = this.vad.stream(shouldStop);
 		const segmenter = new SpeechSegmenter({ sampleRate: rate, ...segmentOptions });
+		const aligned = wordTiming !== 'interpolated-by-characters' && this.alignmentHeads.length > 0;
+		const snapped = aligned && wordTiming === 'best';
 		const window = new PcmWindow();
 		const segments: Segment[] = [];
 		const started = performance.now();
@@ -137,7 +150,16 @@ export class Engine {
 			for (const span of spans) {
 				await yieldToEventLoop();
 				if (shouldStop()) throw new CancelledError();
-				const segment = await this.decodeSpan(window.read(span.start, span.end), span, segmenter, shouldStop);
+				const segment = await this.decodeSpan(
+					window.read(span.start, span.end),
+					span,
+					segmenter,
+					shouldStop,
+					{
+						aligned,
+						snapped
+					}
+				);
 				spanCount++;
 				if (!segment) continue;
 				segments.push(segment);
@@ -176,7 +198,11 @@ export class Engine {
 			backend: this.backend,
 			durationSec: window.end / rate,
 			segments,
-			wordTiming: 'interpolated-by-characters'
+			wordTiming: snapped
+				? 'cross-attention-dtw+speech-edges'
+				: aligned
+					? 'cross-attention-dtw'
+					: 'interpolated-by-characters'
 		};
 	}
 
@@ -185,18 +211,27 @@ export class Engine {
 		samples: Float32Array,
 		span: SampleSpan,
 		segmenter: SpeechSegmenter,
-		shouldStop: () => boolean
+		shouldStop: () => boolean,
+		timing: { aligned: boolean; snapped: boolean }
 	): Promise<Segment | null> {
 		const rate = this.sampleRate;
-		const decoded = await this.asr.decode(samples, shouldStop);
+		const decoded = await this.asr.decode(samples, shouldStop, timing.aligned);
 		const start = span.start / rate;
 		const end = span.end / rate;
-		const words = interpolateWordTimes(
-			tokensToWords(decoded.tokens, decoded.probs, moonshineTokenizer),
-			start,
-			end,
-			speechClock(segmenter.probabilities, FRAME_SAMPLES / rate, start, end)
-		);
+		const tokenWords = tokensToWords(decoded.tokens, decoded.probs, moonshineTokenizer);
+		const dtw = decoded.attention
+			? crossAttentionWordTimes(tokenWords, decoded.attention, this.alignmentHeads, start, end)
+			: null;
+		const words = dtw
+			? timing.snapped
+				? snapToSpeech(dtw, samples, rate, start)
+				: dtw
+			: interpolateWordTimes(
+					tokenWords,
+					start,
+					end,
+					speechClock(segmenter.probabilities, FRAME_SAMPLES / rate, start, end)
+				);
 		if (words.length === 0) return null;
 		const segment: Segment = { start, end, text: moonshineTokenizer.text(decoded.tokens), words };
 		if (decoded.stop === 'repetition') segment.flags = { repetition: true };

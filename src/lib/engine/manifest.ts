@@ -9,7 +9,11 @@ const plainFile = {
 };
 
 /** Graph rewrites that `npm install` may apply to a shipped file (engine/moonshine/graph.mjs). */
-export const GRAPH_REWRITES = ['precompute-cross-attention-keys', 'hoist-shared-constants'] as const;
+export const GRAPH_REWRITES = [
+	'precompute-cross-attention-keys',
+	'hoist-shared-constants',
+	'expose-cross-attention'
+] as const;
 
 const fileSpec = z.object({
 	...plainFile,
@@ -39,7 +43,10 @@ export const manifestSchema = z.object({
 	tokenizer: z
 		.object({ type: z.literal('llama-tokenizer-js'), vocabSize: z.number().int().positive() })
 		.optional(),
-	architecture: z.record(z.string(), z.union([z.number(), z.array(z.number())])),
+	architecture: z.record(
+		z.string(),
+		z.union([z.number(), z.array(z.number()), z.array(z.array(z.number()))])
+	),
 	/**
 	 * ASR models: the confidence below which the editor highlights a word by default, sent to browsers by
 	 * GET /api/v1/config. A per-version default, since confidences of different models are not on one
@@ -61,7 +68,19 @@ const asrArchitecture = z.object({
 	startTokenId: z.number().int().nonnegative(),
 	eosTokenId: z.number().int().nonnegative(),
 	maxTokensPerSecond: z.number().positive(),
-	maxSegmentSeconds: z.number().positive()
+	maxSegmentSeconds: z.number().positive(),
+	/**
+	 * Cross-attention heads word times are aligned on, [layer, head] each, chosen by measurement
+	 * (bench/timing.ts); the decoder must expose those layers (rewrite `expose-cross-attention`).
+	 */
+	/**
+	 * Audio samples per encoder frame (Moonshine's convolutions: strides 64, 3 and 2). Measured, not
+	 * trusted: the engine checks every segment's frame count against it.
+	 */
+	encoderStrideSamples: z.number().int().positive().optional(),
+	alignmentHeads: z
+		.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]))
+		.optional()
 });
 /** The decoder numbers of a speech model; a manifest missing one is rejected up front, not mid-decode. */
 export type AsrArchitecture = z.infer<typeof asrArchitecture>;

@@ -10,26 +10,45 @@ const fake: PieceTokenizer = {
 };
 
 describe('tokensToWords', () => {
-	const cases: [string, number[], number[], { text: string; confidence: number }[]][] = [
+	type W = { text: string; confidence: number; firstToken: number; lastToken: number };
+	const cases: [string, number[], number[], W[]][] = [
 		['empty', [], [], []],
 		[
 			'one piece per word',
 			[0, 4],
 			[0.9, 0.8],
 			[
-				{ text: 'The', confidence: 0.9 },
-				{ text: 'fox', confidence: 0.8 }
+				{ text: 'The', confidence: 0.9, firstToken: 0, lastToken: 0 },
+				{ text: 'fox', confidence: 0.8, firstToken: 1, lastToken: 1 }
 			]
 		],
-		['minimum over a word’s pieces', [1, 2], [0.9, 0.3], [{ text: 'quick', confidence: 0.3 }]],
-		['punctuation does not lower a word', [1, 2, 3], [0.9, 0.8, 0.1], [{ text: 'quick.', confidence: 0.8 }]],
+		[
+			'minimum over a word’s pieces',
+			[1, 2],
+			[0.9, 0.3],
+			[{ text: 'quick', confidence: 0.3, firstToken: 0, lastToken: 1 }]
+		],
+		[
+			'punctuation does not lower a word, nor count among its spoken tokens',
+			[1, 2, 3],
+			[0.9, 0.8, 0.1],
+			[{ text: 'quick.', confidence: 0.8, firstToken: 0, lastToken: 1 }]
+		],
 		[
 			'stray punctuation joins the previous word',
 			[4, 6, 5],
 			[0.7, 0.9, 0.2],
-			[{ text: 'fox,', confidence: 0.7 }]
+			[{ text: 'fox,', confidence: 0.7, firstToken: 0, lastToken: 0 }]
 		],
-		['unknown ids are skipped', [0, 99], [0.9, 0.1], [{ text: 'The', confidence: 0.9 }]]
+		[
+			'unknown ids are skipped, token indices still count them',
+			[99, 0, 4],
+			[0.1, 0.9, 0.8],
+			[
+				{ text: 'The', confidence: 0.9, firstToken: 1, lastToken: 1 },
+				{ text: 'fox', confidence: 0.8, firstToken: 2, lastToken: 2 }
+			]
+		]
 	];
 	it.each(cases)('%s', (_n, tokens, probs, expected) => {
 		expect(tokensToWords(tokens, probs, fake)).toEqual(expected);

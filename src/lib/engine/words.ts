@@ -19,39 +19,53 @@ const PUNCTUATION_ONLY = /^[\p{P}\p{S}\s]+$/u;
  * least certain piece, and one doubtful sub-word is exactly where a word is misspelt or misheard.
  * Tokens that decode to punctuation alone ("." "," "?") are left out of the minimum unless the word
  * is nothing but punctuation: the user corrects words, and an unsure comma should not flag "things.".
+ * Each word also names the index range of the tokens that carry its letters (`firstToken`..`lastToken`,
+ * inclusive; trailing punctuation left out, as it is not spoken), for word times aligned per token
+ * (moonshine/word-times.ts).
  */
 export function tokensToWords(
 	tokens: readonly number[],
 	probs: readonly number[],
 	tokenizer: PieceTokenizer
-): { text: string; confidence: number }[] {
-	const groups: { ids: number[]; probs: number[] }[] = [];
+): { text: string; confidence: number; firstToken: number; lastToken: number }[] {
+	const groups: { ids: number[]; probs: number[]; first: number; last: number; index: number[] }[] = [];
 	for (let i = 0; i < tokens.length; i++) {
 		const piece = tokenizer.piece(tokens[i]);
 		if (piece === undefined) continue;
 		const startsWord = piece.startsWith(WORD_START);
-		if (startsWord || groups.length === 0) groups.push({ ids: [], probs: [] });
+		if (startsWord || groups.length === 0) groups.push({ ids: [], probs: [], first: i, last: i, index: [] });
 		const g = groups[groups.length - 1];
+		g.index.push(i);
 		g.ids.push(tokens[i]);
 		g.probs.push(probs[i]);
 	}
-	const words: { text: string; confidence: number }[] = [];
+	const words: { text: string; confidence: number; firstToken: number; lastToken: number }[] = [];
 	for (const g of groups) {
 		const text = tokenizer.decode(g.ids).trim();
 		if (!text) continue;
 		let min = Infinity;
 		let minAll = Infinity;
+		let lastSpoken = -1;
 		for (let i = 0; i < g.ids.length; i++) {
 			minAll = Math.min(minAll, g.probs[i]);
 			const pieceText = tokenizer.decode([g.ids[i]]).trim();
-			if (pieceText && !PUNCTUATION_ONLY.test(pieceText)) min = Math.min(min, g.probs[i]);
+			if (pieceText && !PUNCTUATION_ONLY.test(pieceText)) {
+				min = Math.min(min, g.probs[i]);
+				lastSpoken = g.index[i];
+			}
 		}
+		g.last = lastSpoken >= 0 ? lastSpoken : g.index[g.index.length - 1];
 		// Punctuation glued to nothing (a stray "," after a space) belongs to the previous word.
 		if (PUNCTUATION_ONLY.test(text) && words.length > 0) {
 			words[words.length - 1].text += text;
 			continue;
 		}
-		words.push({ text, confidence: Number.isFinite(min) ? min : minAll });
+		words.push({
+			text,
+			confidence: Number.isFinite(min) ? min : minAll,
+			firstToken: g.first,
+			lastToken: g.last
+		});
 	}
 	return words;
 }

@@ -4,7 +4,7 @@ import type { TranscriptResult } from '../transcript/types';
 import type { Rating } from '../transcript/rating';
 import {
 	DEBOUNCE_MS,
-	DECODE_SETTINGS,
+	decodeSettings,
 	MemoryRevisions,
 	TelemetryCollector,
 	outcomeEvent,
@@ -23,6 +23,7 @@ function result(): TranscriptResult {
 	return transcriptResult({
 		model: { id: 'moonshine-tiny', version: '1.0', sha256: SHA },
 		durationSec: 4,
+		wordTiming: 'cross-attention-dtw+speech-edges',
 		segments: [
 			segmentOf([w('the', 0, 0.9), w('quick', 0.5, 0.4), w('brown', 1, 0.8), w('fox', 1.5, 0.95)], {
 				start: 0,
@@ -354,7 +355,7 @@ describe('TelemetryCollector: edit cases → exact correction events', () => {
 				transcriptId: 'tr-1',
 				model: { id: 'moonshine-tiny', version: '1.0', sha256: SHA },
 				backend: 'wasm',
-				decodeSettings: DECODE_SETTINGS
+				decodeSettings: { decoding: 'greedy', wordTiming: 'cross-attention-dtw+speech-edges' }
 			});
 		}
 		expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
@@ -516,5 +517,17 @@ describe('pure builders', () => {
 			sub('jumps', 'b', 0.7),
 			sub('over', 'c', 0.3)
 		]);
+	});
+});
+
+describe('decodeSettings', () => {
+	it.each([
+		['cross-attention-dtw+speech-edges', 'cross-attention-dtw+speech-edges'],
+		['cross-attention-dtw', 'cross-attention-dtw'],
+		['interpolated-by-characters', 'interpolated-by-characters'],
+		// Documents saved before the method was kept were all timed by the character estimate.
+		[undefined, 'interpolated-by-characters']
+	] as const)("names the document's word timing %s as %s", (kept, reported) => {
+		expect(decodeSettings({ wordTiming: kept })).toEqual({ decoding: 'greedy', wordTiming: reported });
 	});
 });

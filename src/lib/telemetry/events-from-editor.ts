@@ -17,6 +17,7 @@ import { anchoredAlignment } from '../transcript/labels';
 import { segmentText, type DocSegment, type TranscriptDoc } from '../transcript/document';
 import type { TranscriptEvents } from '../transcript/events';
 import type { Rating } from '../transcript/rating';
+import type { WordTiming } from '../transcript/types';
 import {
 	EXPORT_FORMATS,
 	RATING_TAGS,
@@ -34,10 +35,16 @@ import {
 export const DEBOUNCE_MS = 2_000;
 
 /**
- * Decode settings every event carries. The engine has no user-tunable settings yet and the document
- * does not record any, so these name the fixed method; change them together with the engine.
+ * Decode settings every event carries: greedy decoding (the engine has no other) and how the words
+ * were timed, as the document recorded it from the result (documents saved before it was recorded
+ * were all timed by the character estimate).
  */
-export const DECODE_SETTINGS = { decoding: 'greedy', wordTiming: 'interpolated-by-characters' } as const;
+export function decodeSettings(doc: Pick<TranscriptDoc, 'wordTiming'>): {
+	decoding: 'greedy';
+	wordTiming: WordTiming;
+} {
+	return { decoding: 'greedy', wordTiming: doc.wordTiming ?? 'interpolated-by-characters' };
+}
 
 /** Who and when: the fields an event takes from outside the document. */
 export interface EventContext {
@@ -80,7 +87,7 @@ function transcriptFields(ctx: EventContext, doc: TranscriptDoc) {
 		transcriptId: doc.id,
 		model: { id: doc.model.id, version: doc.model.version, sha256: doc.model.sha256 },
 		backend: doc.backend,
-		decodeSettings: { ...DECODE_SETTINGS },
+		decodeSettings: decodeSettings(doc),
 		// Placeholders until the browser fetches GET /api/v1/config: every event is sent (rate 1) and the
 		// model is the default one. The rollout client will take both from the fetched config.
 		arm: 'default' as const,

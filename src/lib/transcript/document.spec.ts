@@ -77,6 +77,13 @@ const view = (doc: TranscriptDoc, si = 0) =>
 	doc.segments[si].words.map((w) => [w.text, w.originalIndex, w.start, w.end] as const);
 
 describe('createDoc', () => {
+	it.each(['cross-attention-dtw+speech-edges', 'interpolated-by-characters'] as const)(
+		"keeps the result's word timing %s (telemetry reports it)",
+		(wordTiming) => {
+			const doc = createDoc({ id: 'a', title: 'T', result: { ...result([]), wordTiming }, now: NOW });
+			expect(doc.wordTiming).toBe(wordTiming);
+		}
+	);
 	it('copies the engine result and links every word to it', () => {
 		const res = sampleResult();
 		const doc = createDoc({ id: 'a', title: 'T', result: res, now: NOW, newId: counterIds() });

@@ -20,7 +20,7 @@
  */
 import { nowIso, randomId } from '../shared/ids';
 import { alignWords } from './align';
-import type { Backend, ModelRef, Segment, TranscriptResult, Word } from './types';
+import type { Backend, ModelRef, Segment, TranscriptResult, Word, WordTiming } from './types';
 
 /** A word as the user sees it, with its link to the model's output. */
 export interface DocWord {
@@ -58,6 +58,11 @@ export interface TranscriptDoc {
 	durationSec: number;
 	model: ModelRef;
 	backend: Backend;
+	/**
+	 * How the engine timed the words (the result's `wordTiming`). Absent in documents saved before it
+	 * was kept: read it as 'interpolated-by-characters', the only method the engine had then.
+	 */
+	wordTiming?: WordTiming;
 	segments: DocSegment[];
 	notes: string;
 	/**
@@ -135,6 +140,7 @@ export function createDoc(init: {
 		durationSec: result.durationSec,
 		model: { ...result.model },
 		backend: result.backend,
+		wordTiming: result.wordTiming,
 		notes: '',
 		segments: result.segments.map((seg) => {
 			const original = copySegment(seg);

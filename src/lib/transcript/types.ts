@@ -27,6 +27,15 @@ export interface ModelRef {
 
 export type Backend = 'webgpu' | 'wasm';
 
+/** How a result's word times were obtained (see `TranscriptResult.wordTiming`). */
+export const WORD_TIMINGS = [
+	'cross-attention-dtw+speech-edges',
+	'cross-attention-dtw',
+	'interpolated-by-characters'
+] as const;
+/** One of `WORD_TIMINGS`. */
+export type WordTiming = (typeof WORD_TIMINGS)[number];
+
 /** What the engine returns for one recording (also the CLI's JSON output). */
 export interface TranscriptResult {
 	text: string;
@@ -34,6 +43,11 @@ export interface TranscriptResult {
 	backend: Backend;
 	durationSec: number;
 	segments: Segment[];
-	/** How word times were obtained; they are estimates inside each segment. */
-	wordTiming: 'interpolated-by-characters';
+	/**
+	 * How word times were obtained: aligned from the decoder's cross-attention by dynamic time
+	 * warping, then (`+speech-edges`) boundaries moved onto the onsets and offsets of the audio's
+	 * energy envelope; or (when the model has no attention outputs) estimated by spreading characters
+	 * over the speech the VAD heard.
+	 */
+	wordTiming: WordTiming;
 }

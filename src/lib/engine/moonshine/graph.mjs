@@ -317,3 +317,95 @@ export function hoistSharedConstants(modelBytes) {
 		};
 	});
 }
+
+/** The graph output that carries one decoder layer's cross-attention weights. */
+export const crossAttentionOutput = (/** @type {number} */ layer) => `cross_attentions.${layer}`;
+
+/**
+ * A float tensor output of unknown shape ([batch, heads, query positions, encoder frames] here).
+ * @param {string} name
+ */
+function floatOutput(name) {
+	const tensorType = encodeMessage([{ field: 1, wire: 0, bytes: new Uint8Array([1]) }]);
+	return {
+		field: GRAPH.output,
+		wire: 2,
+		bytes: encodeMessage([
+			stringField(VALUE_INFO.name, name),
+			{
+				field: VALUE_INFO.type,
+				wire: 2,
+				bytes: encodeMessage([{ field: TYPE_TENSOR, wire: 2, bytes: tensorType }])
+			}
+		])
+	};
+}
+
+/**
+ * Exposes the softmax weights of the decoder's cross-attention (`encoder_attn`) in the given layers
+ * as extra outputs `cross_attentions.<layer>` of the merged decoder, in both branches: word times
+ * are aligned from them (src/lib/engine/moonshine/word-times.ts). Only outputs are added, no node
+ * changes, so the token ids stay bit-identical. Throws when a layer has no such Softmax.
+ * @param {Uint8Array} modelBytes
+ * @param {readonly number[]} layers
+ */
+export function exposeCrossAttention(modelBytes, layers) {
+	if (layers.length === 0) throw new Error('decoder rewrite: no cross-attention layers to expose');
+	const names = layers.map(crossAttentionOutput);
+	/** @param {WireField[]} fields */
+	const expose = (fields) => {
+		/** @type {WireField[]} */
+		const extra = [];
+		for (const layer of layers) {
+			const softmax = all(fields, GRAPH.node)
+				.map((f) => readNode(f.bytes))
+				.find(
+					(n) =>
+						n.op === 'Softmax' &&
+						n.outputs[0] === `/model/decoder/layers.${layer}/encoder_attn/Softmax_output_0`
+				);
+			if (!softmax) throw new Error(`decoder rewrite: no cross-attention softmax in layer ${layer}`);
+			extra.push(
+				{
+					field: GRAPH.node,
+					wire: 2,
+					bytes: encodeMessage([
+						stringField(NODE.input, softmax.outputs[0]),
+						stringField(NODE.output, crossAttentionOutput(layer)),
+						stringField(NODE.name, `expose_cross_attention_${layer}`),
+						stringField(NODE.opType, 'Identity')
+					])
+				},
+				floatOutput(crossAttentionOutput(layer))
+			);
+		}
+		// Appended: repeated fields keep their order, and the new nodes must follow the Softmax they read.
+		return [...fields, ...extra];
+	};
+	return encodeMessage(
+		parseMessage(
+			editMergedDecoder(modelBytes, ({ graph, branches }) => ({
+				graph: [...graph, ...names.map(floatOutput)],
+				branches: { then_branch: expose(branches.then_branch), else_branch: expose(branches.else_branch) }
+			}))
+		).map((m) => {
+			if (m.field !== MODEL_GRAPH) return m;
+			// The If node must name the new outputs too, after its existing ones (branch outputs are positional).
+			return {
+				...m,
+				bytes: encodeMessage(
+					parseMessage(m.bytes).map((f) => {
+						if (f.field !== GRAPH.node || readNode(f.bytes).op !== 'If') return f;
+						const fields = parseMessage(f.bytes);
+						const lastOut = fields.findLastIndex((x) => x.field === NODE.output);
+						const added = names.map((n) => stringField(NODE.output, n));
+						return {
+							...f,
+							bytes: encodeMessage([...fields.slice(0, lastOut + 1), ...added, ...fields.slice(lastOut + 1)])
+						};
+					})
+				)
+			};
+		})
+	);
+}

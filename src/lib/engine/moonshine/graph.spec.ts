@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { sessionOptions } from '../ort';
-import { hoistSharedConstants, precomputeCrossAttentionKeys } from './graph.mjs';
+import { exposeCrossAttention, hoistSharedConstants, precomputeCrossAttentionKeys } from './graph.mjs';
 import {
 	encodeMessage,
 	stringField,
@@ -51,19 +51,23 @@ function branch(name: string, nodes: WireField[]): WireField {
 }
 
 /** A merged decoder in miniature: q [1,H,1,D] and the projected key k [1,T,H,D] come from outside. */
-function miniDecoder(): Uint8Array {
+function miniDecoder(softmax = false): Uint8Array {
+	// As in the real graph, the attention weights are a Softmax that feeds nothing outside its branch.
+	const weights = softmax ? [node('Softmax', ['out'], [SOFTMAX])] : [];
 	const elseNodes = [
 		node('Transpose', ['k'], ['present.0.encoder.key'], [0, 2, 1, 3]),
 		node('Transpose', ['k'], ['kt'], [0, 2, 3, 1]),
 		node('Mul', ['kt', 'scale'], ['ks']),
-		node('MatMul', ['q', 'ks'], ['out'])
+		node('MatMul', ['q', 'ks'], ['out']),
+		...weights
 	];
 	const thenNodes = [
 		node('Transpose', ['past_key_values.0.encoder.key'], ['pt'], [0, 1, 3, 2]),
 		node('Sqrt', ['scale'], ['unused']),
 		node('Mul', ['pt', 'scale'], ['ps']),
 		node('MatMul', ['q', 'ps'], ['out']),
-		node('Identity', ['past_key_values.0.encoder.key'], ['present.0.encoder.key'])
+		node('Identity', ['past_key_values.0.encoder.key'], ['present.0.encoder.key']),
+		...weights
 	];
 	const ifNode = msg(1, [
 		stringField(1, 'use_cache_branch'),
@@ -88,6 +92,8 @@ function miniDecoder(): Uint8Array {
 	];
 	return encodeMessage([int(1, 8), msg(8, [stringField(1, ''), int(2, 17)]), msg(7, graph)]);
 }
+
+const SOFTMAX = '/model/decoder/layers.0/encoder_attn/Softmax_output_0';
 
 const random = (n: number, seed: number) =>
 	Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 97 + i * 13.7) * 3);
@@ -232,5 +238,29 @@ describe('hoistSharedConstants', () => {
 
 	it('refuses a merged decoder with nothing to hoist', () => {
 		expect(() => hoistSharedConstants(miniDecoder())).toThrow(/no constant shared by both branches/);
+	});
+});
+
+describe('exposeCrossAttention', () => {
+	it('outputs the softmax weights on both branches and leaves the other outputs bit-identical', async () => {
+		const original = miniDecoder(true);
+		const exposed = exposeCrossAttention(original, [0]);
+		const past = () => new ort.Tensor('float32', random(H * T * D, 3), [1, H, T, D]);
+		for (const cached of [false, true]) {
+			const before = await run(original, cached, past());
+			const after = await run(exposed, cached, past());
+			expect(after.out.data).toEqual(before.out.data);
+			const weights = after['cross_attentions.0'];
+			expect(weights.dims).toEqual([1, H, 1, T]);
+			for (let h = 0; h < H; h++) {
+				const row = Array.from((weights.data as Float32Array).slice(h * T, (h + 1) * T));
+				expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+			}
+		}
+	});
+
+	it('throws for a layer without cross-attention, or no layer', () => {
+		expect(() => exposeCrossAttention(miniDecoder(true), [1])).toThrow(/layer 1/);
+		expect(() => exposeCrossAttention(miniDecoder(true), [])).toThrow(/no cross-attention layers/);
 	});
 });

@@ -8,6 +8,23 @@ export interface DecodedTokens {
 	probs: number[];
 	/** Why decoding stopped: end token, token cap, or a repetition loop (then the loop was cut). */
 	stop: 'eos' | 'cap' | 'repetition';
+	/** Cross-attention weights, when the decoder exposes them (see `CrossAttention`). */
+	attention?: CrossAttention;
+}
+
+/**
+ * The decoder's cross-attention weights of one segment: for each decoding step, the softmax over
+ * encoder frames of every exposed layer's heads, `layers.length * heads` rows of `frames` values.
+ * Step i is the one that chose token i; when decoding ended on the end token, one more step
+ * (the one that chose it) follows the last token's.
+ */
+export interface CrossAttention {
+	layers: number[];
+	heads: number;
+	frames: number;
+	/** Seconds of audio per encoder frame (the manifest's `encoderStrideSamples`, checked on this segment). */
+	frameSeconds: number;
+	steps: Float32Array[];
 }
 
 /**
@@ -25,17 +42,35 @@ export class MoonshineModel {
 		/** The rate of the audio `decode` takes (the manifest's), which sets the token cap. */
 		private readonly sampleRate: number
 	) {
+		this.attentionLayers = decoder.outputNames
+			.map((n) => /^cross_attentions\.(\d+)$/.exec(n))
+			.filter((m) => m !== null)
+			.map((m) => Number(m[1]))
+			.sort((a, b) => a - b);
 		this.stepOutputs = decoder.outputNames.filter(
-			(n) => n === 'logits' || /^present\.\d+\.decoder\./.test(n)
+			(n) => n === 'logits' || /^present\.\d+\.decoder\./.test(n) || /^cross_attentions\./.test(n)
 		);
+		this.firstOutputsWithoutAttention = decoder.outputNames.filter((n) => !/^cross_attentions\./.test(n));
+		this.stepOutputsWithoutAttention = this.stepOutputs.filter((n) => !/^cross_attentions\./.test(n));
 		this.emptyCacheShapes = emptyCacheShapes(decoder, arch);
 	}
 
 	/** The shape of every `past_key_values.*` input before the first step (no cached positions). */
 	private readonly emptyCacheShapes: Record<string, number[]>;
 
+	/** Whether the decoder outputs cross-attention weights (then `decode` returns them). */
+	get attentionAvailable(): boolean {
+		return this.attentionLayers.length > 0;
+	}
+
+	/** Decoder layers whose cross-attention weights the graph outputs (scripts/lib/moonshine-graph.mjs). */
+	private readonly attentionLayers: number[];
+
 	/** Outputs fetched on every step after the first. */
 	private readonly stepOutputs: string[];
+	/** The first step's and later steps' outputs when the attention weights are not wanted. */
+	private readonly firstOutputsWithoutAttention: string[];
+	private readonly stepOutputsWithoutAttention: string[];
 
 	/** Creates both ONNX sessions from the weight bytes. */
 	static async create(
@@ -60,8 +95,16 @@ export class MoonshineModel {
 		}
 	}
 
-	/** Decodes one segment of mono audio at the model's rate. `shouldStop` is polled between steps (cancellation). */
-	async decode(audio: Float32Array, shouldStop: () => boolean = () => false): Promise<DecodedTokens> {
+	/**
+	 * Decodes one segment of mono audio at the model's rate. `shouldStop` is polled between steps
+	 * (cancellation). `withAttention: false` skips fetching the cross-attention weights (the tokens are
+	 * the same: the weights are computed anyway, only not copied out).
+	 */
+	async decode(
+		audio: Float32Array,
+		shouldStop: () => boolean = () => false,
+		withAttention = true
+	): Promise<DecodedTokens> {
 		const { ort, arch } = this;
 		const seconds = audio.length / this.sampleRate;
 		const maxTokens = Math.max(4, Math.ceil(seconds * arch.maxTokensPerSecond));
@@ -70,6 +113,25 @@ export class MoonshineModel {
 		const encoded = await this.encoder.run({ input_values: input });
 		input.dispose();
 		const hidden = encoded.last_hidden_state;
+		const frames = hidden.dims[1];
+		const stride = arch.encoderStrideSamples;
+		// The frame count trails samples / stride by the convolutions' receptive field (2-3 frames).
+		if (stride && Math.abs(audio.length / stride - frames) > 4) {
+			hidden.dispose();
+			throw new Error(
+				`the encoder gave ${frames} frames for ${audio.length} samples; check the manifest's encoderStrideSamples`
+			);
+		}
+		const attention: CrossAttention | undefined =
+			withAttention && this.attentionLayers.length > 0 && stride
+				? {
+						layers: this.attentionLayers,
+						heads: 0,
+						frames,
+						frameSeconds: stride / this.sampleRate,
+						steps: []
+					}
+				: undefined;
 
 		let past: Record<string, Tensor> = {};
 		for (const [name, shape] of Object.entries(this.emptyCacheShapes))
@@ -87,12 +149,20 @@ export class MoonshineModel {
 				const feeds = { input_ids: ids, encoder_hidden_states: hidden, use_cache_branch: useCache, ...past };
 				// After the first step the cross-attention cache never changes: fetching only the logits
 				// and the self-attention cache saves copying megabytes out of the runtime every step.
-				const out = await (step === 0 ? this.decoder.run(feeds) : this.decoder.run(feeds, this.stepOutputs));
+				const fetches = attention
+					? step === 0
+						? undefined
+						: this.stepOutputs
+					: step === 0
+						? this.firstOutputsWithoutAttention
+						: this.stepOutputsWithoutAttention;
+				const out = await (fetches ? this.decoder.run(feeds, fetches) : this.decoder.run(feeds));
 				ids.dispose();
 				useCache.dispose();
 
 				const { id, prob } = pickToken(out.logits.data as Float32Array, this.tokenizerVocab);
 				out.logits.dispose();
+				if (attention) attention.steps.push(this.takeAttention(out, attention));
 
 				// present.N.* becomes past_key_values.N.*, matched by name. The cross-attention (encoder)
 				// entries come from the first step and are kept; later steps do not fetch them.
@@ -127,7 +197,28 @@ export class MoonshineModel {
 			for (const tensor of Object.values(past)) tensor.dispose();
 			hidden.dispose();
 		}
-		return { tokens, probs, stop };
+		if (attention)
+			attention.steps.length = Math.min(attention.steps.length, tokens.length + (stop === 'eos' ? 1 : 0));
+		return attention ? { tokens, probs, stop, attention } : { tokens, probs, stop };
+	}
+
+	/** One step's cross-attention rows (layer by layer, head by head), copied out; frees the tensors. */
+	private takeAttention(out: Record<string, Tensor>, attention: CrossAttention): Float32Array {
+		const { frames } = attention;
+		const first = out[`cross_attentions.${attention.layers[0]}`];
+		// [batch, heads, query positions (1: one token per step), frames]
+		const heads = first.dims[1];
+		if (first.dims.length !== 4 || first.dims[2] !== 1 || first.dims[3] !== frames)
+			throw new Error(`unexpected cross-attention shape [${first.dims.join(', ')}]`);
+		attention.heads = heads;
+		const rows = new Float32Array(attention.layers.length * heads * frames);
+		attention.layers.forEach((layer, i) => {
+			const t = out[`cross_attentions.${layer}`];
+			rows.set(t.data as Float32Array, i * heads * frames);
+			t.dispose();
+			delete out[`cross_attentions.${layer}`];
+		});
+		return rows;
 	}
 
 	/** Frees both sessions (and their GPU buffers, on WebGPU). */

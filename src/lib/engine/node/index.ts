@@ -70,11 +70,12 @@ export async function loadAssets(modelId = DEFAULT_MODEL_ID, modelsDir = MODELS_
 /** An Engine on onnxruntime-web's WASM backend in Node. */
 export async function createNodeEngine({
 	modelId = DEFAULT_MODEL_ID,
-	threads = 2
-}: { modelId?: string; threads?: number } = {}): Promise<Engine> {
+	threads = 2,
+	modelsDir = MODELS_DIR
+}: { modelId?: string; threads?: number; modelsDir?: string } = {}): Promise<Engine> {
 	const ort = ortNode as unknown as OrtModule;
 	ort.env.wasm.numThreads = threads;
-	return Engine.create(ort, await loadAssets(modelId), 'wasm');
+	return Engine.create(ort, await loadAssets(modelId, modelsDir), 'wasm');
 }
 
 /** An opened recording: read it through `source`, then close it. */
