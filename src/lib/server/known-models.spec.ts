@@ -20,7 +20,7 @@ describe('readKnownModels', () => {
 	it('knows every speech model manifest of the folder by modelRef, and no VAD', async () => {
 		const known = await readKnownModels(resolve('models'));
 		const tiny = await modelRef(parseManifest(JSON.parse(tinyManifest)));
-		expect(tiny.version).toBe('1.1.0');
+		expect(tiny.version).toBe('1.2.0');
 		expect(known.has(modelRefKey(tiny))).toBe(true);
 		expect([...known].some((k) => k.startsWith('silero'))).toBe(false);
 	});

@@ -45,8 +45,52 @@ const events: TelemetryEvent[] = [
 	{ ...transcript, type: 'rating', stars: 4, tags: ['punctuation', 'timing'], comment: 'ok 👍' },
 	{ ...transcript, type: 'rating', stars: 1, tags: [] },
 	{ ...transcript, type: 'outcome', outcome: 'exported', format: 'docx' },
-	{ ...common, type: 'client_report', dropped: { 'queue-full': 3, 'http-400': 0 } }
+	{ ...common, type: 'client_report', dropped: { 'queue-full': 3, 'http-400': 0 } },
+	{
+		...transcriptEventFields(),
+		type: 'session_summary',
+		revision: 1,
+		reason: 'leave',
+		reviewedSegments: [
+			{ segmentId: 's1', words: 4, how: 'edited' },
+			{ segmentId: 's2', words: 7, how: 'played' }
+		],
+		transcribedSegments: 3,
+		transcribedWords: 20,
+		editedSegments: 1,
+		activeSeconds: 95.5,
+		playbackCoverage: 0.4
+	},
+	{
+		...transcriptEventFields(),
+		type: 'transcription',
+		status: 'failed',
+		audioSeconds: 12.5,
+		processingSeconds: 0.6,
+		segments: 0,
+		words: 0,
+		repetitionSegments: 0,
+		truncatedSegments: 0,
+		empty: true,
+		errorCode: 'no-speech',
+		device: { cores: 8, memoryGb: 4 }
+	}
 ];
+
+describe('version 2 event types', () => {
+	const summary = events.find((e) => e.type === 'session_summary')!;
+	const transcription = events.find((e) => e.type === 'transcription')!;
+	it.each([
+		['a summary as version 1', { ...summary, schemaVersion: 1 }],
+		['a coverage above 1', { ...summary, playbackCoverage: 1.2 }],
+		['an unknown review kind', { ...summary, reviewedSegments: [{ segmentId: 's', words: 1, how: 'read' }] }],
+		['a memory figure that is no bucket', { ...transcription, device: { cores: 8, memoryGb: 3 } }],
+		['an error code with spaces', { ...transcription, errorCode: 'out of memory' }],
+		['an unknown status', { ...transcription, status: 'crashed' }]
+	])('refuses %s', (_name, e) => {
+		expect(telemetryEventSchema.safeParse(e).success).toBe(false);
+	});
+});
 
 describe('telemetry schema round trip', () => {
 	it.each(events.map((e) => [e.type, e] as const))('%s survives JSON and parse unchanged', (_t, e) => {

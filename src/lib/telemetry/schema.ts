@@ -5,7 +5,7 @@
  * literal and a new member of the union; the server keeps accepting the old versions it knows
  * (ACCEPTED_SCHEMA_VERSIONS). Browsers build SCHEMA_VERSION only.
  * - 1: the first version.
- * - 2: transcript events add `arm` (which rollout arm chose the model: 'default', 'candidate', or 'user'
+ * - 2: adds the `session_summary` and `transcription` event types (version 2 only); transcript events add `arm` (which rollout arm chose the model: 'default', 'candidate', or 'user'
  *   when the user picked the model) and `samplingRate` (0 < r ≤ 1, the probability with which the
  *   browser kept this event; the quality report weights it by 1/r). client_report is unchanged but
  *   for the literal. Version 1 events are stored with arm and sampling rate unknown (null) and count as
@@ -45,7 +45,8 @@ export const EVENT_LIMITS = {
 	maxCommentChars: 2000,
 	maxIdChars: 100,
 	maxDecodeSettings: 32,
-	maxDropReasons: 32
+	maxDropReasons: 32,
+	maxSummarySegments: 5000
 } as const;
 
 const boundedId = z.string().min(1).max(EVENT_LIMITS.maxIdChars);
@@ -269,20 +270,97 @@ export const clientReportEventSchema = z.object({ ...baseFields, ...clientReport
 /** A version 1 client report. */
 export const clientReportEventSchemaV1 = z.object({ ...baseFieldsV1, ...clientReportFields });
 
+/** How a segment came to count as reviewed (transcript/review.ts `isReviewed` is the one rule). */
+export const REVIEW_KINDS = ['edited', 'confirmed', 'played'] as const;
+
+/**
+ * What the user looked at in one transcript, sent when they leave it or export it: the denominator of
+ * the honest WER (errors over reviewed words, not over edited words only). Cumulative: each summary
+ * describes the whole transcript so far, and for one (installationId, transcriptId) the highest
+ * `revision` wins, as for corrections. Word counts are the model's words.
+ */
+export const sessionSummaryEventSchema = z.object({
+	...transcriptFields,
+	type: z.literal('session_summary'),
+	revision: z.int().min(0).max(1_000_000),
+	reason: z.enum(['leave', 'export']),
+	reviewedSegments: z
+		.array(z.object({ segmentId: boundedId, words: count, how: z.enum(REVIEW_KINDS) }))
+		.max(EVENT_LIMITS.maxSummarySegments),
+	transcribedSegments: count,
+	transcribedWords: count,
+	editedSegments: count,
+	/** Seconds the transcript was open and the tab visible. */
+	activeSeconds: seconds,
+	/** Share (0..1) of the recording's duration the user played, counting each second once. */
+	playbackCoverage: z.number().min(0).max(1)
+});
+
+/** The device hints a transcription event may carry: nothing that identifies a person. */
+export const DEVICE_MEMORY_BUCKETS = [0.25, 0.5, 1, 2, 4, 8] as const;
+
+/**
+ * One transcription job as it ended: field speed and runtime failures per model version × backend.
+ * `transcriptId` is the job's transcript id (a failed job's id names no stored transcript).
+ */
+export const transcriptionEventSchema = z.object({
+	...transcriptFields,
+	type: z.literal('transcription'),
+	status: z.enum(['done', 'failed', 'cancelled']),
+	audioSeconds: seconds,
+	processingSeconds: seconds,
+	segments: count,
+	words: count,
+	repetitionSegments: count,
+	truncatedSegments: count,
+	empty: z.boolean(),
+	/** A short machine code for a failure (e.g. 'no-speech', 'webgpu-lost'); null when it did not fail. */
+	errorCode: z
+		.string()
+		.regex(/^[a-z0-9_.:-]{1,64}$/)
+		.nullable(),
+	device: z.object({
+		cores: z.int().min(1).max(1024).nullable(),
+		memoryGb: z
+			.number()
+			.refine((v) => (DEVICE_MEMORY_BUCKETS as readonly number[]).includes(v), {
+				message: `one of ${DEVICE_MEMORY_BUCKETS.join(', ')}`
+			})
+			.nullable()
+	})
+});
+
 /** Any accepted telemetry event, discriminated by `type`, then by `schemaVersion`. */
 export const telemetryEventSchema = z.discriminatedUnion('type', [
 	z.discriminatedUnion('schemaVersion', [correctionEventSchemaV1, correctionEventSchema]),
 	z.discriminatedUnion('schemaVersion', [reviewEventSchemaV1, reviewEventSchema]),
 	z.discriminatedUnion('schemaVersion', [ratingEventSchemaV1, ratingEventSchema]),
 	z.discriminatedUnion('schemaVersion', [outcomeEventSchemaV1, outcomeEventSchema]),
-	z.discriminatedUnion('schemaVersion', [clientReportEventSchemaV1, clientReportEventSchema])
+	z.discriminatedUnion('schemaVersion', [clientReportEventSchemaV1, clientReportEventSchema]),
+	sessionSummaryEventSchema,
+	transcriptionEventSchema
 ]);
 
 /** The event types, in union order. */
-export const EVENT_TYPES = ['correction', 'review', 'rating', 'outcome', 'client_report'] as const;
+export const EVENT_TYPES = [
+	'correction',
+	'review',
+	'rating',
+	'outcome',
+	'client_report',
+	'session_summary',
+	'transcription'
+] as const;
 
 /** The event types about a transcript: those that carry an arm and a sampling rate (and can be sampled). */
-export const TRANSCRIPT_EVENT_TYPES = ['correction', 'review', 'rating', 'outcome'] as const;
+export const TRANSCRIPT_EVENT_TYPES = [
+	'correction',
+	'review',
+	'rating',
+	'outcome',
+	'session_summary',
+	'transcription'
+] as const;
 
 /** A complete, valid batch as the browser and CLI send it. */
 export const eventBatchSchema = z.object({
@@ -309,6 +387,10 @@ export type ReviewEvent = z.infer<typeof reviewEventSchema>;
 export type RatingEvent = z.infer<typeof ratingEventSchema>;
 /** An export event. */
 export type OutcomeEvent = z.infer<typeof outcomeEventSchema>;
+/** What the user reviewed in one transcript. */
+export type SessionSummaryEvent = z.infer<typeof sessionSummaryEventSchema>;
+/** One transcription job's outcome, speed and device hints. */
+export type TranscriptionEvent = z.infer<typeof transcriptionEventSchema>;
 /** The client's dropped-event counts. */
 export type ClientReportEvent = z.infer<typeof clientReportEventSchema>;
 /** One alignment step (reference = user's text, hypothesis = model's words). */

@@ -13,7 +13,7 @@ const catalog: Catalog = new Map([
 	[DEFAULT_MODEL, model(DEFAULT_MODEL)],
 	['base', model('base')]
 ]);
-const ALL_ONE = { correction: 1, review: 1, rating: 1, outcome: 1 };
+const ALL_ONE = { correction: 1, review: 1, rating: 1, outcome: 1, session_summary: 1, transcription: 1 };
 
 describe('settingsFromEnv', () => {
 	it.each([
