@@ -9,7 +9,10 @@ export function model(n = 1) {
 	return { id: 'moonshine-tiny', version: `${n}.0`, sha256: String(n % 10).repeat(64) };
 }
 
-/** A models folder whose retired.json lists model(1) to model(3), for servers started from the environment. */
+/**
+ * A models folder for servers started from the environment: retired.json lists model(1) to model(3), and
+ * moonshine-tiny-en (a symlink to the real one) is there because the rollout needs its default model.
+ */
 export const FIXTURE_MODELS_DIR = join(import.meta.dirname, 'fixtures', 'models');
 
 /** The refs of model(1) to model(3), as an API's knownModels. */

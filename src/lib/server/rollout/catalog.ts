@@ -25,7 +25,9 @@ export async function loadCatalog(dir: string): Promise<Catalog> {
 		throw new Error(`MODELS_DIR ${dir} cannot be read (${e.code ?? e.message})`, { cause: e });
 	});
 	const models = new Map<string, CatalogModel>();
-	for (const d of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+	for (const d of entries
+		.filter((e) => e.isDirectory() || e.isSymbolicLink())
+		.sort((a, b) => (a.name < b.name ? -1 : 1))) {
 		const path = join(dir, d.name, 'manifest.json');
 		const text = await readFile(path, 'utf8').catch(() => null);
 		if (text === null) continue; // not a model folder (e.g. models/.cache)
