@@ -46,9 +46,11 @@ export async function storageStatus(
 	storage: StorageManagerLike | null = browserStorage()
 ): Promise<StorageStatus> {
 	if (!storage?.persisted) return { state: 'unsupported', usage: null, quota: null };
+	type Estimate = { usage?: number; quota?: number };
+	const none: Estimate = {};
 	const [persisted, estimate] = await Promise.all([
 		storage.persisted().catch(() => false),
-		storage.estimate ? storage.estimate().catch(() => ({}) as { usage?: number; quota?: number }) : {}
+		storage.estimate ? storage.estimate().catch(() => none) : Promise.resolve(none)
 	]);
 	return {
 		state: persisted ? 'persisted' : 'not-granted',
