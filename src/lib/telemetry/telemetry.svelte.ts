@@ -14,6 +14,28 @@ import type { OutboxStore } from './outbox-store';
 import { SCHEMA_VERSION, type TelemetryEvent } from './schema';
 import type { SendBatch } from './sender';
 
+/** The server's data under an installation id could not be deleted; the message says why. */
+export class DeletionFailedError extends Error {
+	constructor(reason: string) {
+		super(`The server did not delete the data: ${reason}.`);
+		this.name = 'DeletionFailedError';
+	}
+}
+
+/** DELETE /api/v1/installations/:id; the number of events deleted, or DeletionFailedError. */
+async function deleteInstallation(f: typeof fetch, id: string): Promise<number> {
+	let res: Response;
+	try {
+		res = await f(`/api/v1/installations/${encodeURIComponent(id)}`, { method: 'DELETE' });
+	} catch {
+		throw new DeletionFailedError('the server could not be reached');
+	}
+	const body = (await res.json().catch(() => null)) as { deleted?: unknown; error?: unknown } | null;
+	if (!res.ok || typeof body?.deleted !== 'number')
+		throw new DeletionFailedError(typeof body?.error === 'string' ? body.error : `it answered ${res.status}`);
+	return body.deleted;
+}
+
 /** The user's choice about sharing. */
 export type Consent = 'unknown' | 'granted' | 'denied';
 
@@ -142,12 +164,27 @@ export class TelemetryClient {
 	}
 
 	/**
-	 * A fresh random installation id. Events still waiting under the old id are dropped (not sent),
-	 * so nothing new lands under an id the user has left; revisions restart with the new id.
+	 * Resets the installation id: first deletes the server's data under the old one (as
+	 * `deleteServerData`, which then takes a new id), because once the id is forgotten nothing can ask
+	 * for that data to be deleted. When the deletion fails this throws DeletionFailedError and keeps the
+	 * id; the user may then choose `forgetInstallationId` knowingly. Returns the events deleted.
 	 */
-	async resetInstallationId(): Promise<void> {
+	resetInstallationId(): Promise<number> {
+		return this.deleteServerData();
+	}
+
+	/**
+	 * A fresh random installation id without deleting anything on the server (the user accepted that
+	 * the old id's data then stays there for good). Events still waiting under the old id are dropped
+	 * (not sent), so nothing new lands under an id the user has left; revisions restart with the new id.
+	 */
+	async forgetInstallationId(): Promise<void> {
 		this.collector.cancelPending();
+		const wasEnabled = this.outbox.enabled;
+		this.outbox.enabled = false;
+		await this.outbox.settled();
 		await this.outbox.clear();
+		this.outbox.enabled = wasEnabled;
 		this.revisions.mem.map.clear();
 		await this.deps.store.setMeta(META.revisions, {});
 		await this.newInstallationId();
@@ -166,7 +203,15 @@ export class TelemetryClient {
 	 * and reload the shared queue from storage (the other tab may have emptied it), so a withdrawal
 	 * in the settings tab also stops the editor tab at once.
 	 */
-	private async adopt(msg: { consent?: unknown; installationId?: unknown }): Promise<void> {
+	private async adopt(msg: { consent?: unknown; installationId?: unknown; pause?: unknown }): Promise<void> {
+		if (typeof msg.pause === 'string') {
+			// Another tab is deleting this id's data: send nothing more under it (see deleteServerData).
+			if (msg.pause === this.installationId) {
+				this.outbox.enabled = false;
+				this.collector.cancelPending();
+			}
+			return;
+		}
 		const consent = msg.consent === 'granted' || msg.consent === 'denied' ? msg.consent : null;
 		const id = typeof msg.installationId === 'string' ? msg.installationId : null;
 		if (!consent || !id) return;
@@ -182,23 +227,36 @@ export class TelemetryClient {
 	/**
 	 * Asks the server to delete every event stored under this installation id and empties the outbox
 	 * (so nothing is re-sent afterwards). Returns the number of events the server deleted.
+	 *
+	 * Order matters. Other tabs are told to stop sending under the id, and every batch on its way (this
+	 * tab's timer and page-hide sends, other tabs' locked flushes) gets its answer before the DELETE, so
+	 * none commits after it and outlives it. On success the tab takes a new id: the server refuses
+	 * events under a deleted id for 30 days, so whatever is shared next would otherwise be refused.
+	 * On failure (DeletionFailedError) the id and sharing stay as they were.
 	 */
 	async deleteServerData(): Promise<number> {
 		const f = this.deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+		const id = this.installationId;
 		this.collector.cancelPending();
-		// A batch already on its way could commit after the DELETE and outlive it: wait for it first.
 		const wasEnabled = this.outbox.enabled;
 		this.outbox.enabled = false;
-		await this.outbox.settled();
-		await this.outbox.clear();
+		this.channel?.postMessage({ pause: id });
+		let deleted: number;
+		try {
+			await this.outbox.settledEverywhere();
+			await this.outbox.clear();
+			deleted = await deleteInstallation(f, id);
+		} catch (e) {
+			this.outbox.enabled = wasEnabled;
+			this.broadcast(); // the other tabs resume under the id
+			throw e;
+		}
+		this.revisions.mem.map.clear();
+		await this.deps.store.setMeta(META.revisions, {});
+		await this.newInstallationId();
 		this.outbox.enabled = wasEnabled;
-		const res = await f(`/api/v1/installations/${encodeURIComponent(this.installationId)}`, {
-			method: 'DELETE'
-		});
-		const body = (await res.json().catch(() => null)) as { deleted?: unknown; error?: unknown } | null;
-		if (!res.ok || typeof body?.deleted !== 'number')
-			throw new Error(typeof body?.error === 'string' ? body.error : `the server answered ${res.status}`);
-		return body.deleted;
+		this.broadcast();
+		return deleted;
 	}
 
 	/** For `visibilitychange`→hidden and `pagehide`: builds debounced events and sends with keepalive. */

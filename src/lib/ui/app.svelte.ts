@@ -1,6 +1,7 @@
 import { createContext } from 'svelte';
 import { decodeToMono16k } from '../engine/browser/decode';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
+import { browserStorage, requestPersistence, type StorageManagerLike } from '../storage/persistence';
 import { createDoc } from '../transcript/document';
 import type { TranscriptResult } from '../transcript/types';
 import { Library } from './library.svelte';
@@ -46,7 +47,14 @@ export class RedlineApp {
 	/** The backend chosen in settings ('auto' measures on this device); loaded from storage at start. */
 	backend = $state<BackendPreference>('auto');
 
-	constructor(createWorker: () => WorkerLike, db = new RedlineDb()) {
+	/** Set once persistent storage has been asked for in this tab, so each save does not ask again. */
+	private persistenceAsked: Promise<boolean> | null = null;
+
+	constructor(
+		createWorker: () => WorkerLike,
+		db = new RedlineDb(),
+		private readonly storage: () => StorageManagerLike | null = browserStorage
+	) {
 		this.db = db;
 		this.library = new Library(db, this.toasts);
 		this.queue = new TranscriptionQueue({
@@ -54,14 +62,19 @@ export class RedlineApp {
 			backend: () => this.backend,
 			decode: decodeToMono16k,
 			streamFiles: true,
-			store: async (job, result) => {
-				const id = randomId();
-				const type = job.file.type || 'audio/*';
-				await db.addTranscript(newRecord(id, { name: job.name, type }, result, nowIso()), job.file);
-				await this.library.refresh();
-				return id;
-			}
+			store: (job, result) => this.saveTranscript(job, result)
 		});
+	}
+
+	/** Stores a finished transcription with its recording; returns the new transcript's id. */
+	async saveTranscript(job: { name: string; file: Blob }, result: TranscriptResult): Promise<string> {
+		const id = randomId();
+		const type = job.file.type || 'audio/*';
+		await this.db.addTranscript(newRecord(id, { name: job.name, type }, result, nowIso()), job.file);
+		// Now there is work to lose: ask the browser not to evict it (once per tab; never blocks).
+		this.persistenceAsked ??= requestPersistence(this.storage());
+		await this.library.refresh();
+		return id;
 	}
 }
 
