@@ -9,6 +9,7 @@ import type { BackendPreference } from '../engine/protocol';
 import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
 import { Toasts } from './toasts.svelte';
 import { nowIso, randomId } from '../shared/ids';
+import { ROLLOUT_SETTINGS, RolloutState, type ModelChoice } from './rollout.svelte';
 
 /** Title for a new transcript from its file name: extension and separators dropped. */
 export function titleFromFileName(name: string): string {
@@ -46,6 +47,8 @@ export class RedlineApp {
 	readonly queue: TranscriptionQueue;
 	/** The backend chosen in settings ('auto' measures on this device); loaded from storage at start. */
 	backend = $state<BackendPreference>('auto');
+	/** Which model runs and under which rollout arm (the server's config or the user's choice). */
+	readonly rollout = new RolloutState();
 
 	/** Set once persistent storage has been asked for in this tab, so each save does not ask again. */
 	private persistenceAsked: Promise<boolean> | null = null;
@@ -60,6 +63,9 @@ export class RedlineApp {
 		this.queue = new TranscriptionQueue({
 			createWorker,
 			backend: () => this.backend,
+			// The first load waits for the rollout config (or its fallback), so the assigned model is the
+			// only one downloaded.
+			modelId: () => this.rollout.whenReady().then(() => this.rollout.modelId),
 			decode: decodeToMono16k,
 			streamFiles: true,
 			store: (job, result) => this.saveTranscript(job, result)
@@ -70,7 +76,10 @@ export class RedlineApp {
 	async saveTranscript(job: { name: string; file: Blob }, result: TranscriptResult): Promise<string> {
 		const id = randomId();
 		const type = job.file.type || 'audio/*';
-		await this.db.addTranscript(newRecord(id, { name: job.name, type }, result, nowIso()), job.file);
+		const record = newRecord(id, { name: job.name, type }, result, nowIso());
+		// The transcript keeps the arm and sampling rates it was made under, whatever the rollout does later.
+		record.doc = { ...record.doc, ...this.rollout.stamp(result.model) };
+		await this.db.addTranscript(record, job.file);
 		// Now there is work to lose: ask the browser not to evict it (once per tab; never blocks).
 		this.persistenceAsked ??= requestPersistence(this.storage());
 		await this.library.refresh();
@@ -91,6 +100,13 @@ export async function loadBackendSetting(app: RedlineApp): Promise<void> {
 export async function saveBackendSetting(app: RedlineApp, value: BackendPreference): Promise<void> {
 	app.backend = value;
 	await app.db.setSetting(BACKEND_SETTING, value);
+	app.queue.reloadEngine();
+}
+
+/** Stores the user's model choice ('auto' follows the rollout) and makes the next transcription use it. */
+export async function saveModelSetting(app: RedlineApp, value: ModelChoice): Promise<void> {
+	app.rollout.choice = value;
+	await app.db.setSetting(ROLLOUT_SETTINGS.model, value);
 	app.queue.reloadEngine();
 }
 

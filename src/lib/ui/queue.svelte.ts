@@ -32,7 +32,11 @@ export interface QueueDeps {
 	streamFiles?: boolean;
 	/** Persists a finished transcript and its recording; returns the transcript id. */
 	store: (job: { id: string; name: string; file: Blob }, result: TranscriptResult) => Promise<string>;
-	modelId?: string;
+	/**
+	 * The model to load, read each time the engine (re)loads; may wait (for the rollout config at start).
+	 * Default DEFAULT_MODEL_ID.
+	 */
+	modelId?: () => string | Promise<string>;
 	/** The backend the user chose in settings; read each time the engine (re)loads. Default 'auto'. */
 	backend?: () => BackendPreference;
 	/** After this long without an answer to `cancel`, the worker is killed (ms). */
@@ -176,11 +180,14 @@ export class TranscriptionQueue {
 		});
 		// Avoid an unhandled rejection when nobody awaits a failed load.
 		this.ready.catch(() => {});
-		w.postMessage({
-			type: 'load',
-			modelId: this.deps.modelId ?? DEFAULT_MODEL_ID,
-			backend: this.deps.backend?.() ?? 'auto'
-		});
+		const ready = this.ready;
+		void Promise.resolve(this.deps.modelId?.() ?? DEFAULT_MODEL_ID)
+			.catch(() => DEFAULT_MODEL_ID)
+			.then((modelId) => {
+				// The worker was reset while the model id was awaited: that load was abandoned.
+				if (this.worker !== w || this.ready !== ready) return;
+				w.postMessage({ type: 'load', modelId, backend: this.deps.backend?.() ?? 'auto' });
+			});
 		return this.ready;
 	}
 
