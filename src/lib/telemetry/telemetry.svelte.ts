@@ -6,12 +6,14 @@
  * withdrawing clears the outbox. Consent, the installation id, revisions and counters live in the
  * outbox's own IndexedDB database (outbox-store.ts).
  */
-import type { TranscriptEventHub } from '../transcript/events';
+import type { TranscriptEventHub, TranscriptEvents } from '../transcript/events';
 import { nowIso, randomId } from '../shared/ids';
 import { MemoryRevisions, TelemetryCollector, type EventContext, type Revisions } from './events-from-editor';
 import { Outbox, type LockManagerLike, type OutboxLimits, type OutboxStats } from './outbox';
 import type { OutboxStore } from './outbox-store';
-import { SCHEMA_VERSION, type TelemetryEvent } from './schema';
+import { SCHEMA_VERSION, telemetryEventSchema, type TelemetryEvent } from './schema';
+import { ReviewTracker } from './session-summary';
+import { transcriptionEvent, type DeviceHints } from './transcription';
 import type { SendBatch } from './sender';
 
 /** The user's choice about sharing. */
@@ -52,6 +54,10 @@ export interface TelemetryDeps {
 	limits?: Partial<OutboxLimits>;
 	debounceMs?: number;
 	newId?: () => string;
+	/** Device hints of transcription events (navigator in the browser); none by default. */
+	device?: () => DeviceHints;
+	/** Whether the tab is visible now (document.visibilityState); true by default. */
+	tabVisible?: () => boolean;
 }
 
 /** One per tab. */
@@ -67,6 +73,8 @@ export class TelemetryClient {
 
 	readonly outbox: Outbox;
 	readonly collector: TelemetryCollector;
+	/** What the user reviewed in the open transcript: sends session summaries on leave and export. */
+	readonly review: ReviewTracker;
 	private readonly revisions: StoredRevisions;
 	private readonly newId: () => string;
 	private started: Promise<void> | null = null;
@@ -89,7 +97,43 @@ export class TelemetryClient {
 			revisions: this.revisions,
 			debounceMs: deps.debounceMs
 		});
+		this.review = new ReviewTracker({
+			context: () => this.context(),
+			// Summary revisions share the persisted counters, under a key no segment id can take.
+			nextRevision: (transcriptId) => this.revisions.next(`summary:${transcriptId}`),
+			sink: (e) => this.enqueueChecked(e)
+		});
 		this.outbox.onChange(() => this.sync());
+	}
+
+	// Events built here (not by the collector) pass the same schema check before they are queued.
+	private enqueueChecked(event: TelemetryEvent | null): void {
+		if (!event) return;
+		const parsed = telemetryEventSchema.safeParse(event);
+		if (parsed.success) this.outbox.enqueue(parsed.data);
+		else this.outbox.countDrop('invalid_local');
+	}
+
+	/** Hub callbacks besides the collector's: the review tracker's, transcript open/close, playback, jobs. */
+	private readonly sessionHandlers: TranscriptEvents = {
+		...this.reviewHandlers(),
+		opened: ({ doc }) => this.review.start(doc, this.deps.tabVisible?.() ?? true),
+		closed: () => this.review.leave(),
+		played: ({ from, to, onScreen }) => this.review.played(from, to, onScreen),
+		jobEnded: (job) => {
+			const ctx = this.context();
+			if (ctx) this.enqueueChecked(transcriptionEvent(ctx, job, this.deps.device?.() ?? {}));
+		}
+	};
+
+	private reviewHandlers(): TranscriptEvents {
+		// Called from a field initialiser, before `review` is assigned: defer to call time.
+		return {
+			segmentEdited: (e) => this.review.handlers.segmentEdited?.(e),
+			docRestored: (e) => this.review.handlers.docRestored?.(e),
+			wordConfirmed: (e) => this.review.handlers.wordConfirmed?.(e),
+			exported: (e) => this.review.handlers.exported?.(e)
+		};
 	}
 
 	/** Loads the stored state, starts the outbox and subscribes to the editor. Idempotent. */
@@ -107,7 +151,12 @@ export class TelemetryClient {
 				this.revisions.mem.map.set(k, v);
 			this.outbox.enabled = this.consent === 'granted';
 			await this.outbox.start();
-			this.unsubscribe = this.deps.hub.subscribe(this.collector.handlers);
+			const offCollector = this.deps.hub.subscribe(this.collector.handlers);
+			const offSession = this.deps.hub.subscribe(this.sessionHandlers);
+			this.unsubscribe = () => {
+				offCollector();
+				offSession();
+			};
 			this.ready = true;
 			this.sync();
 		})();
@@ -203,6 +252,7 @@ export class TelemetryClient {
 
 	/** For `visibilitychange`→hidden and `pagehide`: builds debounced events and sends with keepalive. */
 	onHide(): void {
+		this.review.flush();
 		this.collector.flushPending();
 		this.outbox.flushOnHide();
 	}
@@ -210,7 +260,9 @@ export class TelemetryClient {
 	/** Adds the page-hide, visibility and online listeners; returns the function that removes them. */
 	attach(win: Window): () => void {
 		const hidden = () => {
-			if (win.document.visibilityState === 'hidden') this.onHide();
+			const visible = win.document.visibilityState !== 'hidden';
+			this.review.visible(visible);
+			if (!visible) this.onHide();
 		};
 		const hide = () => this.onHide();
 		const online = () => void this.outbox.retryNow();

@@ -3,25 +3,12 @@
  * queue knows (ui/queue.svelte.ts `JobReport`) and two coarse device hints. Field speed and failure
  * rates per model version × backend come from these; nothing in them names a person or a file.
  */
-import type { Backend, ModelRef, TranscriptResult } from '../transcript/types';
+import type { JobEnded } from '../transcript/events';
 import type { EventContext } from './events-from-editor';
 import { DEVICE_MEMORY_BUCKETS, SCHEMA_VERSION, type TranscriptionEvent } from './schema';
 
-/** How a job ended, as the queue reports it. */
-export interface JobReport {
-	/** The job's transcript id: the stored transcript's when done, else the job id. */
-	transcriptId: string;
-	status: 'done' | 'failed' | 'cancelled';
-	/** The model that ran (or was loaded for) the job; null when none was loaded (then no event). */
-	model: ModelRef | null;
-	backend: Backend | null;
-	/** Seconds from handing the job to the engine to its end. */
-	processingSeconds: number;
-	/** The result when done. */
-	result: TranscriptResult | null;
-	/** The failure message when failed (turned into a short code here; never sent as text). */
-	error: string | null;
-}
+/** How a job ended (the hub's `jobEnded`). */
+export type JobReport = JobEnded;
 
 /** What the browser tells about the device: logical cores and navigator.deviceMemory (GB). */
 export interface DeviceHints {

@@ -2,6 +2,7 @@ import { createContext } from 'svelte';
 import { decodeToMono16k } from '../engine/browser/decode';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
 import { createDoc } from '../transcript/document';
+import { transcriptEvents } from '../transcript/events';
 import type { TranscriptResult } from '../transcript/types';
 import { Library } from './library.svelte';
 import type { BackendPreference } from '../engine/protocol';
@@ -54,6 +55,7 @@ export class RedlineApp {
 			backend: () => this.backend,
 			decode: decodeToMono16k,
 			streamFiles: true,
+			onJobEnd: (e) => transcriptEvents.emit('jobEnded', e),
 			store: async (job, result) => {
 				const id = randomId();
 				const type = job.file.type || 'audio/*';

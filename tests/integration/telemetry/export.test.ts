@@ -64,10 +64,7 @@ describe.each(backends())('labelled-data export on $name', (backend) => {
 				),
 				'default'
 			),
-			v2(
-				{ ...correction([], { ...a, segmentId: 's3', revision: 1 }), originalWords: [], correctedText: '' },
-				'default'
-			),
+			v2(correction([], { ...a, segmentId: 's3', revision: 1 }), 'default'),
 			v2(rating(2, a), 'default'),
 			v2(
 				sessionSummary(
