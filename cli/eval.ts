@@ -4,12 +4,12 @@
 // with substitutions, deletions and insertions, and the real-time factor of each file.
 // Unless --dry-run (or a file failed), records the result to models/<id>/eval.json
 // (quality/eval-record.ts), with the best-F1 highlight threshold over the model words' labels
-// (quality/eval-labels.ts); the server's rollout catalog serves that threshold.
+// (transcript/eval-labels.ts); the server's rollout catalog serves that threshold.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { recommendThreshold, type LabelledWord } from '../src/lib/quality/calibration';
-import { evalLabels } from '../src/lib/quality/eval-labels';
+import { evalLabels } from '../src/lib/transcript/eval-labels';
 import { EVAL_RECORD_FILE, evalRecordSchema, type EvalRecord } from '../src/lib/quality/eval-record';
 import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
 import { createNodeEngine, MODELS_DIR, openAudioFile } from '../src/lib/engine/node/index';

@@ -3,7 +3,7 @@
  * The server's rollout catalog takes the model's default highlight threshold from it when it is about
  * the manifest's exact version and weights (a record of older weights is ignored), else from the
  * manifest. The threshold is `recommendThreshold` with the best-F1 rule over the labels of
- * quality/eval-labels.ts, so it is chosen by the same rule as the production recommendation.
+ * transcript/eval-labels.ts, so it is chosen by the same rule as the production recommendation.
  */
 import { z } from 'zod';
 
