@@ -23,8 +23,10 @@ export type Consent = 'unknown' | 'granted' | 'denied';
 export const WHAT_IS_SENT =
 	'When you share, Redline sends the words you corrected in each edited segment together with the ' +
 	'model’s original words and their confidences, words you mark correct, your star ratings, tags and ' +
-	'comments, the export formats you use, the model version and a random installation id. It never ' +
-	'sends audio, and never the text of segments you did not edit.';
+	'comments, the export formats you use, which segments you reviewed (by id and word count) and how ' +
+	'long the transcript was open, how long each transcription took with your device’s core count and ' +
+	'memory class, the model version and a random installation id. It never sends audio, and never the ' +
+	'text of segments you did not edit.';
 
 const META = { consent: 'consent', installationId: 'installationId', revisions: 'revisions' } as const;
 
