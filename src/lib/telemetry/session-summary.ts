@@ -153,9 +153,10 @@ export class ReviewTracker {
 		if (!o) return;
 		if (isVisible && o.visibleSince === null) o.visibleSince = this.nowMs();
 		else if (!isVisible && o.visibleSince !== null) {
+			// Time alone does not warrant another summary: page hide fires both pagehide and a hidden
+			// visibilitychange, and the next summary carries the time anyway.
 			o.activeMs += this.nowMs() - o.visibleSince;
 			o.visibleSince = null;
-			o.dirty = true;
 		}
 	}
 
