@@ -26,6 +26,13 @@
  * GET /api/v1/quality with `Authorization: Bearer <ADMIN_TOKEN>`: 200 with the report of quality.ts,
  * 401 otherwise; 429 once a client failed too often (guessing the token).
  *
+ * GET /api/v1/health (public): 200 with contracts/health.ts (`status` 'ok' or 'alert', the alerts of
+ * quality/health.ts over hourly counts, totals), `Cache-Control: no-store`. Counts only, no user text.
+ *
+ * GET /api/v1/export?model=ID@VERSION&since=ISO&until=ISO with the admin bearer token (401 otherwise):
+ * 200 application/x-ndjson, one line per reviewed segment (contracts/export.ts, server/export.ts),
+ * streamed from the database page by page; 400 for an invalid model or time.
+ *
  * GET /api/v1/config?installation=<uuid> (public): 200 with contracts/config.ts (the installation's model
  * and arm, the highlight threshold, sampling rates), `Cache-Control: public, max-age=60`; 400 without a
  * UUID. It holds nothing about the user: the installation id only picks the arm.
@@ -63,6 +70,8 @@ import {
 } from './ingest';
 import { DAILY_CAP_REASON, type DailyCap } from './quota';
 import { qualityReport } from './quality';
+import { telemetryHealth } from './health';
+import { exportLines, exportStream, parseModelArg, type ExportFilter } from './export';
 import { clientKey, type Limits, type TokenBucketLimiter } from './rate-limit';
 import type { TelemetryEvent } from '../telemetry/schema';
 
@@ -87,6 +96,8 @@ export interface ApiDeps {
 	logError?: (message: string, error: unknown) => void;
 	/** The model rollout; without it the config and rollout endpoints answer 503. */
 	rollout?: Rollout;
+	/** Secret of the export's installation pseudonyms; the admin token by default. */
+	exportSecret?: string;
 }
 
 /** The API's handlers. `client` is the key the rate limit counts by (the client's IP address). */
@@ -95,6 +106,8 @@ export interface Api {
 	deleteInstallation(request: Request, installationId: string, client: string): Promise<Response>;
 	getQuality(request: Request, client: string): Promise<Response>;
 	getConfig(request: Request, client: string): Promise<Response>;
+	getHealth(request: Request, client: string): Promise<Response>;
+	getExport(request: Request, client: string): Promise<Response>;
 	getRollout(request: Request, client: string): Promise<Response>;
 	putRollout(request: Request, client: string): Promise<Response>;
 	rollbackRollout(request: Request, client: string): Promise<Response>;
@@ -348,6 +361,47 @@ export function createApi(deps: ApiDeps): Api {
 		}
 	}
 
+	async function getHealth(_request: Request, client: string): Promise<Response> {
+		const limit = limited(deps.limiter, limits.globalRequests, client);
+		if (limit) return limit;
+		try {
+			return json(await telemetryHealth(deps.db, now()), 200, { 'cache-control': 'no-store' });
+		} catch (e) {
+			logError('health query failed', e);
+			return json({ error: 'storage unavailable, retry later' }, 503, { 'retry-after': '5' });
+		}
+	}
+
+	async function getExport(request: Request, client: string): Promise<Response> {
+		const denied = unauthorized(request, client);
+		if (denied) return denied;
+		const params = new URL(request.url).searchParams;
+		const filter: ExportFilter = {};
+		const issues: Issue[] = [];
+		const model = params.get('model');
+		if (model !== null) {
+			try {
+				filter.model = parseModelArg(model);
+			} catch (e) {
+				issues.push({ path: 'model', message: (e as Error).message });
+			}
+		}
+		for (const key of ['since', 'until'] as const) {
+			const v = params.get(key);
+			if (v === null) continue;
+			const t = new Date(v);
+			if (Number.isNaN(t.getTime()))
+				issues.push({ path: key, message: `expected an ISO date or time, got "${v}"` });
+			else filter[key] = t.toISOString();
+		}
+		if (issues.length > 0) return json({ error: 'invalid export query', issues } satisfies ApiError, 400);
+		const lines = exportLines(deps.db, deps.exportSecret ?? deps.adminToken, filter);
+		return new Response(exportStream(lines), {
+			status: 200,
+			headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' }
+		});
+	}
+
 	const noRollout = () => json({ error: 'the rollout is not configured on this server' }, 503);
 
 	async function getConfig(request: Request, client: string): Promise<Response> {
@@ -426,6 +480,8 @@ export function createApi(deps: ApiDeps): Api {
 		deleteInstallation: deleteInstallationHandler,
 		getQuality,
 		getConfig,
+		getHealth,
+		getExport,
 		getRollout,
 		putRollout,
 		rollbackRollout

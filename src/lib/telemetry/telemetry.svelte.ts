@@ -6,12 +6,14 @@
  * withdrawing clears the outbox. Consent, the installation id, revisions and counters live in the
  * outbox's own IndexedDB database (outbox-store.ts).
  */
-import type { TranscriptEventHub } from '../transcript/events';
+import type { TranscriptEventHub, TranscriptEvents } from '../transcript/events';
 import { nowIso, randomId } from '../shared/ids';
 import { MemoryRevisions, TelemetryCollector, type EventContext, type Revisions } from './events-from-editor';
 import { Outbox, type LockManagerLike, type OutboxLimits, type OutboxStats } from './outbox';
 import type { OutboxStore } from './outbox-store';
-import { SCHEMA_VERSION, type TelemetryEvent } from './schema';
+import { SCHEMA_VERSION, telemetryEventSchema, type TelemetryEvent } from './schema';
+import { ReviewTracker } from './session-summary';
+import { transcriptionEvent, type DeviceHints } from './transcription';
 import type { SendBatch } from './sender';
 
 /** The server's data under an installation id could not be deleted; the message says why. */
@@ -43,8 +45,10 @@ export type Consent = 'unknown' | 'granted' | 'denied';
 export const WHAT_IS_SENT =
 	'When you share, Redline sends the words you corrected in each edited segment together with the ' +
 	'model’s original words and their confidences, words you mark correct, your star ratings, tags and ' +
-	'comments, the export formats you use, the model version and a random installation id. It never ' +
-	'sends audio, and never the text of segments you did not edit.';
+	'comments, the export formats you use, which segments you reviewed (by id and word count) and how ' +
+	'long the transcript was open, how long each transcription took with your device’s core count and ' +
+	'memory class, the model version and a random installation id. It never sends audio, and never the ' +
+	'text of segments you did not edit.';
 
 const META = { consent: 'consent', installationId: 'installationId', revisions: 'revisions' } as const;
 
@@ -74,6 +78,10 @@ export interface TelemetryDeps {
 	limits?: Partial<OutboxLimits>;
 	debounceMs?: number;
 	newId?: () => string;
+	/** Device hints of transcription events (navigator in the browser); none by default. */
+	device?: () => DeviceHints;
+	/** Whether the tab is visible now (document.visibilityState); true by default. */
+	tabVisible?: () => boolean;
 }
 
 /** One per tab. */
@@ -89,6 +97,8 @@ export class TelemetryClient {
 
 	readonly outbox: Outbox;
 	readonly collector: TelemetryCollector;
+	/** What the user reviewed in the open transcript: sends session summaries on leave and export. */
+	readonly review: ReviewTracker;
 	private readonly revisions: StoredRevisions;
 	private readonly newId: () => string;
 	private started: Promise<void> | null = null;
@@ -111,7 +121,43 @@ export class TelemetryClient {
 			revisions: this.revisions,
 			debounceMs: deps.debounceMs
 		});
+		this.review = new ReviewTracker({
+			context: () => this.context(),
+			// Summary revisions share the persisted counters, under a key no segment id can take.
+			nextRevision: (transcriptId) => this.revisions.next(`summary:${transcriptId}`),
+			sink: (e) => this.enqueueChecked(e)
+		});
 		this.outbox.onChange(() => this.sync());
+	}
+
+	// Events built here (not by the collector) pass the same schema check before they are queued.
+	private enqueueChecked(event: TelemetryEvent | null): void {
+		if (!event) return;
+		const parsed = telemetryEventSchema.safeParse(event);
+		if (parsed.success) this.outbox.enqueue(parsed.data);
+		else this.outbox.countDrop('invalid_local');
+	}
+
+	/** Hub callbacks besides the collector's: the review tracker's, transcript open/close, playback, jobs. */
+	private readonly sessionHandlers: TranscriptEvents = {
+		...this.reviewHandlers(),
+		opened: ({ doc }) => this.review.start(doc, this.deps.tabVisible?.() ?? true),
+		closed: () => this.review.leave(),
+		played: ({ from, to, onScreen }) => this.review.played(from, to, onScreen),
+		jobEnded: (job) => {
+			const ctx = this.context();
+			if (ctx) this.enqueueChecked(transcriptionEvent(ctx, job, this.deps.device?.() ?? {}));
+		}
+	};
+
+	private reviewHandlers(): TranscriptEvents {
+		// Called from a field initialiser, before `review` is assigned: defer to call time.
+		return {
+			segmentEdited: (e) => this.review.handlers.segmentEdited?.(e),
+			docRestored: (e) => this.review.handlers.docRestored?.(e),
+			wordConfirmed: (e) => this.review.handlers.wordConfirmed?.(e),
+			exported: (e) => this.review.handlers.exported?.(e)
+		};
 	}
 
 	/** Loads the stored state, starts the outbox and subscribes to the editor. Idempotent. */
@@ -129,7 +175,12 @@ export class TelemetryClient {
 				this.revisions.mem.map.set(k, v);
 			this.outbox.enabled = this.consent === 'granted';
 			await this.outbox.start();
-			this.unsubscribe = this.deps.hub.subscribe(this.collector.handlers);
+			const offCollector = this.deps.hub.subscribe(this.collector.handlers);
+			const offSession = this.deps.hub.subscribe(this.sessionHandlers);
+			this.unsubscribe = () => {
+				offCollector();
+				offSession();
+			};
 			this.ready = true;
 			this.sync();
 		})();
@@ -261,6 +312,7 @@ export class TelemetryClient {
 
 	/** For `visibilitychange`→hidden and `pagehide`: builds debounced events and sends with keepalive. */
 	onHide(): void {
+		this.review.flush();
 		this.collector.flushPending();
 		this.outbox.flushOnHide();
 	}
@@ -268,7 +320,9 @@ export class TelemetryClient {
 	/** Adds the page-hide, visibility and online listeners; returns the function that removes them. */
 	attach(win: Window): () => void {
 		const hidden = () => {
-			if (win.document.visibilityState === 'hidden') this.onHide();
+			const visible = win.document.visibilityState !== 'hidden';
+			this.review.visible(visible);
+			if (!visible) this.onHide();
 		};
 		const hide = () => this.onHide();
 		const online = () => void this.outbox.retryNow();

@@ -3,6 +3,7 @@ import { decodeToMono16k } from '../engine/browser/decode';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
 import { browserStorage, requestPersistence, type StorageManagerLike } from '../storage/persistence';
 import { createDoc } from '../transcript/document';
+import { transcriptEvents } from '../transcript/events';
 import type { TranscriptResult } from '../transcript/types';
 import { Library } from './library.svelte';
 import type { BackendPreference } from '../engine/protocol';
@@ -68,6 +69,7 @@ export class RedlineApp {
 			modelId: () => this.rollout.whenReady().then(() => this.rollout.modelId),
 			decode: decodeToMono16k,
 			streamFiles: true,
+			onJobEnd: (e) => transcriptEvents.emit('jobEnded', e),
 			store: (job, result) => this.saveTranscript(job, result)
 		});
 	}

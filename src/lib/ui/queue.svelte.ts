@@ -1,5 +1,6 @@
 import type { BackendPreference, WorkerResponse } from '../engine/protocol';
-import type { Backend, Segment, TranscriptResult } from '../transcript/types';
+import type { Backend, ModelRef, Segment, TranscriptResult } from '../transcript/types';
+import type { JobEnded } from '../transcript/events';
 import type { EngineWorker } from '../engine/browser/client';
 import type { DecodedAudio } from '../engine/browser/decode';
 import { DEFAULT_MODEL_ID } from '../engine/models';
@@ -41,6 +42,8 @@ export interface QueueDeps {
 	backend?: () => BackendPreference;
 	/** After this long without an answer to `cancel`, the worker is killed (ms). */
 	cancelGraceMs?: number;
+	/** Told when a job that reached the engine ends (telemetry's transcription event). */
+	onJobEnd?: (e: JobEnded) => void;
 }
 
 /** One file on its way to a transcript. */
@@ -97,6 +100,8 @@ export class TranscriptionQueue {
 	private running = false;
 	private current: { job: Job; finish: (msg: Terminal) => void } | null = null;
 	private cancelTimer: ReturnType<typeof setTimeout> | undefined;
+	/** The model the worker loaded last (from its 'ready' message). */
+	private loadedModel: ModelRef | null = null;
 
 	constructor(private readonly deps: QueueDeps) {}
 
@@ -198,6 +203,7 @@ export class TranscriptionQueue {
 				this.model.fraction = msg.totalBytes > 0 ? msg.loadedBytes / msg.totalBytes : 0;
 				return;
 			case 'ready':
+				this.loadedModel = msg.model;
 				this.model = {
 					status: 'ready',
 					stage: '',
@@ -263,6 +269,7 @@ export class TranscriptionQueue {
 			return;
 		}
 		if (job.status !== 'loading-model') return;
+		const startedAt = Date.now();
 		let outcome = await this.send(job, audio);
 		if (outcome.type === 'needs-pcm') {
 			// The worker cannot decode this file (no WebCodecs, or a codec it lacks): Web Audio can.
@@ -277,6 +284,7 @@ export class TranscriptionQueue {
 			this.reloadPending = false;
 			this.resetWorker('reload');
 		}
+		const processingSeconds = (Date.now() - startedAt) / 1000;
 		if (outcome.type === 'cancelled') {
 			job.status = 'cancelled';
 		} else if (outcome.type === 'error') {
@@ -290,6 +298,25 @@ export class TranscriptionQueue {
 			} catch (e) {
 				this.fail(job, e, 'The transcript could not be saved: ');
 			}
+		}
+		this.reportEnd(job, processingSeconds, outcome.type === 'done' ? outcome.result : null);
+	}
+
+	// Hands the job's end to the hook; a failing hook must not break the queue.
+	private reportEnd(job: Job, processingSeconds: number, result: TranscriptResult | null): void {
+		const status = job.status === 'done' ? 'done' : job.status === 'cancelled' ? 'cancelled' : 'failed';
+		try {
+			this.deps.onJobEnd?.({
+				transcriptId: job.transcriptId ?? job.id,
+				status,
+				model: result?.model ?? this.loadedModel,
+				backend: result?.backend ?? this.model.backend,
+				processingSeconds,
+				result: status === 'done' ? result : null,
+				error: status === 'failed' ? job.error : null
+			});
+		} catch (e) {
+			console.error('onJobEnd failed', e);
 		}
 	}
 

@@ -135,3 +135,46 @@ export function v2(
 ): TelemetryEvent {
 	return { ...event, schemaVersion: 2, arm, samplingRate } as TelemetryEvent;
 }
+
+/** A version 2 session summary: `reviewed` as [segmentId, model words, how]. */
+export function sessionSummary(
+	reviewed: [string, number, 'edited' | 'confirmed' | 'played'][],
+	o: Parameters<typeof base>[0] & { revision?: number; samplingRate?: number } = {}
+): TelemetryEvent {
+	return {
+		...base(o),
+		schemaVersion: 2,
+		arm: 'default',
+		samplingRate: o.samplingRate ?? 1,
+		type: 'session_summary',
+		revision: o.revision ?? 0,
+		reason: 'leave',
+		reviewedSegments: reviewed.map(([segmentId, words, how]) => ({ segmentId, words, how })),
+		transcribedSegments: reviewed.length + 2,
+		transcribedWords: reviewed.reduce((s, r) => s + r[1], 0) + 10,
+		editedSegments: reviewed.filter((r) => r[2] === 'edited').length,
+		activeSeconds: 120,
+		playbackCoverage: 0.5
+	};
+}
+
+/** A version 2 transcription event of a finished job. */
+export function transcription(o: Parameters<typeof base>[0] = {}): TelemetryEvent {
+	return {
+		...base(o),
+		schemaVersion: 2,
+		arm: 'default',
+		samplingRate: 1,
+		type: 'transcription',
+		status: 'done',
+		audioSeconds: 60,
+		processingSeconds: 12,
+		segments: 8,
+		words: 150,
+		repetitionSegments: 0,
+		truncatedSegments: 0,
+		empty: false,
+		errorCode: null,
+		device: { cores: 8, memoryGb: 8 }
+	};
+}

@@ -349,6 +349,6 @@ describe.each(backends())('model rollout on $name', (backend) => {
 		expect(b.ratings).toBeCloseTo(3, 9);
 		expect(b.meanRating as number).toBeCloseTo(11 / 3, 9);
 		expect(b.wordsReviewed as number).toBeCloseTo(62 + 6, 9);
-		expect(b.sampled).toEqual({ corrections: 3, ratings: 2, reviews: 1 });
+		expect(b.sampled).toEqual({ corrections: 3, ratings: 2, reviews: 1, summaries: 0 });
 	});
 });

@@ -89,6 +89,22 @@ const migrations: Record<string, Migration> = {
 				.addColumn('deleted_at', 'text', (c) => c.notNull())
 				.execute();
 		}
+	},
+	'0004_summaries_and_hourly_rejections': {
+		async up(db: Kysely<unknown>) {
+			// session_summary events: the model words of reviewed segments the user did not edit (the edited
+			// ones count through their corrections), so WER over reviewed speech needs no JSON functions.
+			await db.schema.alterTable('events').addColumn('reviewed_words', 'integer').execute();
+			// Rejections per UTC hour and reason, for the health rules (the rejections table only keeps
+			// totals). Hours are 'YYYY-MM-DDTHH' strings; a few dozen reasons × hours stay small.
+			await db.schema
+				.createTable('rejections_hourly')
+				.addColumn('hour', 'text', (c) => c.notNull())
+				.addColumn('reason', 'text', (c) => c.notNull())
+				.addColumn('count', 'bigint', (c) => c.notNull().defaultTo(0))
+				.addPrimaryKeyConstraint('rejections_hourly_pk', ['hour', 'reason'])
+				.execute();
+		}
 	}
 };
 
