@@ -103,6 +103,8 @@ async function measureLong(base: string, file: string) {
 	try {
 		// On every navigation: long tasks from the start, the upload's change event, the first words
 		// in a job's partial transcript, its last text (shown until Done) and the Done status.
+		// tsx (esbuild, keepNames) wraps named functions in __name(), which the page lacks.
+		await context.addInitScript('globalThis.__name = (f) => f');
 		await context.addInitScript(() => {
 			const log = { changeAt: 0, firstWordsAt: 0, doneAt: 0, text: '', longTasks: [] as number[] };
 			(globalThis as unknown as { __bench: typeof log }).__bench = log;
@@ -172,12 +174,12 @@ export async function benchPeers() {
 		`\nWarm RTF on the ${fmt(seconds, 1)} s read-speech clip, headless Chromium (median of ${RUNS})`
 	);
 	const before = load();
-	const profile = mkdtempSync(join(tmpdir(), 'redline-bench-profile-'));
-	const context = await chromium.launchPersistentContext(profile, {
-		executablePath: '/usr/bin/chromium',
-		args: CHROMIUM_ARGS
-	});
 	const { ours, peer } = await withServer(async (base) => {
+		const profile = mkdtempSync(join(tmpdir(), 'redline-bench-profile-'));
+		const context = await chromium.launchPersistentContext(profile, {
+			executablePath: '/usr/bin/chromium',
+			args: CHROMIUM_ARGS
+		});
 		try {
 			const page = await context.newPage();
 			await openDiagnostics(page, base, DEFAULT_MODEL_ID);

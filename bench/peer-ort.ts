@@ -107,6 +107,8 @@ export async function runOrtPeer(
 	runs: number
 ): Promise<PeerFigures> {
 	await routePeer(context, base);
+	// tsx (esbuild, keepNames) wraps named functions in __name(), which the page lacks.
+	await context.addInitScript('globalThis.__name = (f) => f');
 	const page = await context.newPage();
 	try {
 		await page.goto(`${base}/bench-peer/index.html`);

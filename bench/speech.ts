@@ -166,7 +166,8 @@ function startServer(port: number): ChildProcess {
 			ORIGIN: `http://localhost:${port}`,
 			DATABASE_URL: `sqlite:${join(data, 'redline.db')}`,
 			DATA_DIR: data,
-			ADMIN_TOKEN: 'bench'
+			// The server refuses admin tokens under 32 characters.
+			ADMIN_TOKEN: 'bench'.repeat(8)
 		},
 		stdio: 'ignore'
 	});
