@@ -1,8 +1,9 @@
 // npm run bench -- [node] [browser] [long] [long60] [browser-long] [browser-peers] [models] [models-node]
 // [editor] [ingest] [timing] (default: node browser long). `browser-long` uploads 60- and 180-minute
-// recordings through the home page in Chromium (BENCH_LONG_MINUTES="60 120" for other lengths) after the
-// `browser-peers` figures (warm RTF of ours, plain onnxruntime-web and PocketSphinx on the 22 s clip). `models` puts every speech model in models/ side by side (Node, and
-// Chromium when a production build exists); `models-node` the Node half only.
+// recordings through the home page in Chromium (BENCH_LONG_MINUTES="60 120" for other lengths);
+// `browser-peers` prints the warm RTF of ours, plain onnxruntime-web and PocketSphinx on the 22 s clip.
+// `models` puts every speech model in models/ side by side (Node, and Chromium when a production build
+// exists); `models-node` the Node half only.
 // Prints figures; asserts nothing. Run on an otherwise idle machine: 2 cores are easily disturbed.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -25,7 +26,7 @@ console.log(
 if (wanted.has('node')) await benchNode();
 if (wanted.has('browser')) await benchBrowser();
 if (wanted.has('long') || wanted.has('long60')) await benchLong(wanted.has('long60') ? [10, 60] : [10]);
-if (wanted.has('browser-long') || wanted.has('browser-peers')) await benchPeers();
+if (wanted.has('browser-peers')) await benchPeers();
 if (wanted.has('browser-long'))
 	await benchBrowserLong(
 		(process.env.BENCH_LONG_MINUTES ?? '60 180').split(/\s+/).filter(Boolean).map(Number)
