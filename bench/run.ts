@@ -1,4 +1,4 @@
-// npm run bench -- [node] [browser] [long] [long60] [models] [models-node] [editor] [ingest] [timing]
+// npm run bench -- [node] [browser] [long] [long60] [models] [models-node] [editor] [ingest] [timing] [dashboard]
 // (default: node browser long). `models` puts every speech model in models/ side by side (Node, and
 // Chromium when a production build exists); `models-node` the Node half only.
 // Prints figures; asserts nothing. Run on an otherwise idle machine: 2 cores are easily disturbed.
@@ -45,6 +45,16 @@ if (wanted.has('timing')) {
 	spawnSync(
 		process.execPath,
 		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'timing.ts')],
+		{
+			stdio: 'inherit'
+		}
+	);
+}
+if (wanted.has('dashboard')) {
+	// Dashboard endpoints on generated data, SQLite and PostgreSQL (bench/dashboard.ts).
+	spawnSync(
+		process.execPath,
+		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'dashboard.ts')],
 		{
 			stdio: 'inherit'
 		}

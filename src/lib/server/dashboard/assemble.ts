@@ -183,6 +183,29 @@ export function labelsOf(payload: string, rate: number) {
 	return { words, confusions };
 }
 
+/**
+ * Labelled words compressed to one weighted word per (hundredth of confidence, changed): the weighted
+ * mean confidence of the words in it, their total weight. Exact for everything the panel computes:
+ * reliability bins (tenths) are unions of hundredths and keep their weighted means, and a threshold
+ * t = k/100 highlights exactly the hundredths below k. Turns 100 threshold scans over every word into
+ * scans over at most 202 entries.
+ */
+export function compressLabels(words: readonly LabelledWord[]): LabelledWord[] {
+	const sums = new Map<number, { c: number; w: number }>();
+	for (const x of words) {
+		const k = Math.min(99, Math.floor(x.confidence * 100)) * 2 + (x.changed ? 1 : 0);
+		const w = x.weight ?? 1;
+		const s = sums.get(k) ?? { c: 0, w: 0 };
+		s.c += x.confidence * w;
+		s.w += w;
+		sums.set(k, s);
+	}
+	return [...sums.entries()]
+		.filter(([, s]) => s.w > 0)
+		.sort((a, b) => a[0] - b[0])
+		.map(([k, s]) => ({ confidence: s.c / s.w, changed: k % 2 === 1, weight: s.w }));
+}
+
 /** Calibration, confusions and most corrected words from a version's latest correction payloads. */
 export function labelPanels(
 	payloads: readonly { payload: string; rate: number }[],
@@ -190,18 +213,19 @@ export function labelPanels(
 	sampled: boolean,
 	top = 10
 ): Pick<VersionPanel, 'calibration' | 'confusions' | 'corrected'> {
-	const words: LabelledWord[] = [];
+	const all: LabelledWord[] = [];
 	const pairs = new Map<string, number>();
 	const corrected = new Map<string, number>();
 	for (const p of payloads) {
 		const l = labelsOf(p.payload, p.rate);
-		words.push(...l.words);
+		for (const w of l.words) all.push(w);
 		for (const [from, to] of l.confusions) {
 			const k = `${from}\u0000${to}`;
 			pairs.set(k, (pairs.get(k) ?? 0) + 1 / p.rate);
 			corrected.set(from, (corrected.get(from) ?? 0) + 1 / p.rate);
 		}
 	}
+	const words = compressLabels(all);
 	const at = highlightScore(words, threshold);
 	const rec = recommendThreshold(words, { rule: 'best-f1' }, DEFAULT_THRESHOLDS);
 	const sortTop = <T>(m: Map<string, number>, f: (k: string, v: number) => T) =>
@@ -214,7 +238,7 @@ export function labelPanels(
 			bins: reliabilityBins(words, 10).map((b) => ({
 				low: b.low,
 				high: b.high,
-				words: b.count,
+				words: Math.round(b.weight),
 				meanConfidence: b.meanConfidence,
 				accuracy: b.changedShare === null ? null : 1 - b.changedShare
 			})),
@@ -227,7 +251,7 @@ export function labelPanels(
 				recall: rec.recall,
 				f1: rec.f1
 			},
-			words: words.length,
+			words: all.length,
 			segments: payloads.length,
 			sampled
 		},
