@@ -7,6 +7,7 @@
  * the stored rows (multi-row INSERTs in large transactions; not through the endpoint, which
  * bench/ingest.ts measures), then times every dashboard endpoint through the same handlers the app
  * uses (api.ts getDashboard) on SQLite and on a throwaway PostgreSQL cluster. Goal: < 500 ms each.
+ * BENCH_DASH_REUSE=<sqlite file> times the endpoints on a database an earlier run filled (no generation).
  * Prints figures; asserts nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -136,6 +137,13 @@ async function run(url: string, label: string) {
 console.log(
 	`Dashboard bench: ${INSTALLATIONS} installations, ${DAYS} days, ~${CORRECTIONS.toLocaleString('en')} corrections, two versions`
 );
+const reuse = process.env.BENCH_DASH_REUSE;
+if (reuse) {
+	const database = await openDatabase(`sqlite:${reuse}`);
+	await timeEndpoints(database, 'SQLite (reused)');
+	await database.close();
+	process.exit(0);
+}
 const dir = mkdtempSync(join(tmpdir(), 'redline-dash-bench-'));
 try {
 	await run(`sqlite:${join(dir, 'bench.db')}`, 'SQLite');
