@@ -54,8 +54,8 @@ test('every panel renders, the regression and the outage are flagged, and two ve
 
 	// Release comparison: old → new is significantly worse on WER and on ratings.
 	const compare = page.locator('form.compare');
-	await compare.getByLabel('Baseline').selectOption({ label: 'moonshine-tiny-en@1.1.0 (default)' });
-	await compare.getByLabel('Candidate').selectOption({ index: 1 });
+	await compare.locator('select').nth(0).selectOption({ label: 'moonshine-tiny-en@1.1.0 (default)' });
+	await compare.locator('select').nth(1).selectOption({ index: 1 });
 	await compare.getByRole('button', { name: 'Compare' }).click();
 	await expect(page.getByTestId('wer-verdict')).toHaveText('significantly WORSE');
 	await expect(page.getByTestId('rating-verdict')).toHaveText('significantly WORSE');

@@ -75,10 +75,10 @@ describe('dailyRatio', () => {
 		expect(d.low).toBeCloseTo(0.2 - 1.959963984540054 * 0.1, 9);
 		expect(d.high).toBeCloseTo(0.2 + 1.959963984540054 * 0.1, 9);
 	});
-	it('gives a day with one installation the whole range and drops days without words', () => {
+	it('gives a day with one installation no band and drops days without words', () => {
 		const one: DailySums = { ...key, day: 'd1', installations: 1, e: 1, w: 10, ee: 1, ww: 100, ew: 10 };
 		const none: DailySums = { ...key, day: 'd2', installations: 0, e: 0, w: 0, ee: 0, ww: 0, ew: 0 };
-		expect(dailyRatio([one, none], 1)).toEqual([{ day: 'd1', value: 0.1, low: 0, high: 1, weight: 10 }]);
+		expect(dailyRatio([one, none], 1)).toEqual([{ day: 'd1', value: 0.1, low: 0.1, high: 0.1, weight: 10 }]);
 	});
 });
 

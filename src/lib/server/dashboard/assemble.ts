@@ -104,8 +104,9 @@ export function werPanel(
 
 /**
  * A ratio per day with a normal 95 % interval from the clustered linearisation variance
- * k/(k−1) · Σ(eᵢ − R wᵢ)² / (Σwᵢ)², expanded into the sums SQL gives: Σe² − 2RΣew + R²Σw². Days with one
- * installation get a zero-width interval would be dishonest, so their interval is the whole [0, max].
+ * k/(k−1) · Σ(eᵢ − R wᵢ)² / (Σwᵢ)², expanded into the sums SQL gives: Σe² − 2RΣew + R²Σw². A day with one
+ * installation has no between-installation spread: it gets no band (low = high = the value; the chart
+ * caption says so) rather than a band drawn over the whole scale, which would flatten every other day.
  */
 export function dailyRatio(
 	days: readonly DailySums[],
@@ -117,7 +118,7 @@ export function dailyRatio(
 			const r = d.e / d.w;
 			const k = d.installations;
 			const ss = Math.max(0, d.ee - 2 * r * d.ew + r * r * d.ww);
-			const half = k > 1 ? Z95 * Math.sqrt(((k / (k - 1)) * ss) / (d.w * d.w)) : Infinity;
+			const half = k > 1 ? Z95 * Math.sqrt(((k / (k - 1)) * ss) / (d.w * d.w)) : 0;
 			return {
 				day: d.day,
 				value: r,
