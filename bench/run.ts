@@ -1,5 +1,5 @@
 // npm run bench -- [node] [browser] [long] [long60] [browser-long] [browser-peers] [models] [models-node]
-// [editor] [ingest] [timing] (default: node browser long). `browser-long` uploads 60- and 180-minute
+// [editor] [ingest] [timing] [dashboard] (default: node browser long). `browser-long` uploads 60- and 180-minute
 // recordings through the home page in Chromium (BENCH_LONG_MINUTES="60 120" for other lengths);
 // `browser-peers` prints the warm RTF of ours, plain onnxruntime-web and PocketSphinx on the 22 s clip.
 // `models` puts every speech model in models/ side by side (Node, and Chromium when a production build
@@ -54,6 +54,16 @@ if (wanted.has('timing')) {
 	spawnSync(
 		process.execPath,
 		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'timing.ts')],
+		{
+			stdio: 'inherit'
+		}
+	);
+}
+if (wanted.has('dashboard')) {
+	// Dashboard endpoints on generated data, SQLite and PostgreSQL (bench/dashboard.ts).
+	spawnSync(
+		process.execPath,
+		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'dashboard.ts')],
 		{
 			stdio: 'inherit'
 		}

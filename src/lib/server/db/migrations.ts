@@ -105,6 +105,25 @@ const migrations: Record<string, Migration> = {
 				.addPrimaryKeyConstraint('rejections_hourly_pk', ['hour', 'reason'])
 				.execute();
 		}
+	},
+	// Numbered after 0004 (taken by another branch) so both merge without renumbering.
+	'0005_admin_sessions': {
+		async up(db: Kysely<unknown>) {
+			// Dashboard logins: only the sha256 of the session id is stored, so a copy of the database
+			// cannot be replayed as a login. Expired rows are deleted on the next login.
+			await db.schema
+				.createTable('admin_sessions')
+				.addColumn('id_hash', 'text', (c) => c.primaryKey())
+				.addColumn('created_at', 'text', (c) => c.notNull())
+				.addColumn('expires_at', 'text', (c) => c.notNull())
+				.execute();
+			// The dashboard's queries filter events by type and time window.
+			await db.schema
+				.createIndex('events_type_occurred')
+				.on('events')
+				.columns(['type', 'occurred_at'])
+				.execute();
+		}
 	}
 };
 

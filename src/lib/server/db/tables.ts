@@ -81,6 +81,13 @@ export interface DeletedInstallationsTable {
 	deleted_at: string;
 }
 
+/** Dashboard login sessions: sha256 (hex) of the session id and when it expires (ISO UTC). */
+export interface AdminSessionsTable {
+	id_hash: string;
+	created_at: string;
+	expires_at: string;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
 	events: EventsTable;
@@ -89,4 +96,5 @@ export interface Database {
 	rollout_settings: RolloutSettingsTable;
 	rollout_audit: RolloutAuditTable;
 	deleted_installations: DeletedInstallationsTable;
+	admin_sessions: AdminSessionsTable;
 }
