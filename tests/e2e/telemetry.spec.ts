@@ -16,9 +16,18 @@ async function quality(request: APIRequestContext): Promise<ModelQuality[]> {
 	return ((await res.json()) as { models: ModelQuality[] }).models;
 }
 
-const zero = { transcripts: 0, corrections: 0, ratings: 0, wordsReviewed: 0 };
+/** The figures these tests compare before and after. */
+type Counted = 'transcripts' | 'corrections' | 'ratings' | 'wordsReviewed';
+// Summed over the rollout arms: other specs (rollout, dashboard) leave rows for the same model in other arms.
 function forModel(models: ModelQuality[], m: { id: string; version: string; sha256: string }) {
-	return models.find((q) => q.id === m.id && q.version === m.version && q.sha256 === m.sha256) ?? zero;
+	const rows = models.filter((q) => q.id === m.id && q.version === m.version && q.sha256 === m.sha256);
+	const sum = (k: Counted) => rows.reduce((n, q) => n + q[k], 0);
+	return {
+		transcripts: sum('transcripts'),
+		corrections: sum('corrections'),
+		ratings: sum('ratings'),
+		wordsReviewed: sum('wordsReviewed')
+	};
 }
 
 /** Uploads the fixture, opens its transcript and returns the transcript id. */
