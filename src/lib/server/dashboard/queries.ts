@@ -137,7 +137,12 @@ export async function dailySums(db: Kysely<Database>, d: Dialect, from: string):
 		select ${KEY_GROUP}, day, count(*) as installations, sum(e) as e, sum(w) as w, sum(e * e) as ee,
 			sum(w * w) as ww, sum(e * w) as ew
 		from per_installation group by ${KEY_GROUP}, day order by day`.execute(db);
-	return r.rows.map((x) => ({
+	return r.rows.map(numericDailySums);
+}
+
+// Drivers may give sums and counts as strings: every daily-sums row goes through here.
+function numericDailySums(x: DailySums): DailySums {
+	return {
 		...x,
 		installations: n(x.installations),
 		e: n(x.e),
@@ -145,7 +150,7 @@ export async function dailySums(db: Kysely<Database>, d: Dialect, from: string):
 		ee: n(x.ee),
 		ww: n(x.ww),
 		ew: n(x.ew)
-	}));
+	};
 }
 
 /** Per version, installation, rate and stars: how many ratings. */
@@ -178,15 +183,7 @@ export async function dailyRatingSums(db: Kysely<Database>, from: string): Promi
 		select ${KEY_GROUP}, day, count(*) as installations, sum(e) as e, sum(w) as w, sum(e * e) as ee,
 			sum(w * w) as ww, sum(e * w) as ew
 		from per_installation group by ${KEY_GROUP}, day order by day`.execute(db);
-	return r.rows.map((x) => ({
-		...x,
-		installations: n(x.installations),
-		e: n(x.e),
-		w: n(x.w),
-		ee: n(x.ee),
-		ww: n(x.ww),
-		ew: n(x.ew)
-	}));
+	return r.rows.map(numericDailySums);
 }
 
 /** Weighted number of ratings per version carrying each tag. */
