@@ -5,7 +5,7 @@
  * hours. Deterministic for a seed. Rows for bulk insertion come from ingest.ts `eventRow`, exactly
  * what the endpoint stores.
  */
-import { mulberry32, randomInt, type Random } from '../src/lib/quality/random';
+import { mulberry32, randomInt, type Random } from '../src/lib/shared/random';
 import { eventRow } from '../src/lib/server/ingest';
 import type { EventsTable } from '../src/lib/server/db/tables';
 import { telemetryEventSchema, type TelemetryEvent } from '../src/lib/telemetry/schema';

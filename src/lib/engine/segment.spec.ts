@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENGINE_SAMPLE_RATE } from './models';
 import { segmentSpeech, SpeechSegmenter, type SampleSpan, type SegmentOptions } from './segment';
+import { mulberry32 } from '../shared/random';
 
 const FRAME = 512;
 /** Probabilities from a pattern: each char is one 32 ms frame, '#' speech, '.' silence. */
@@ -76,18 +77,6 @@ describe('segmentSpeech', () => {
 	});
 });
 
-/** A seeded PRNG (mulberry32), so a failing case can be replayed. */
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-
 /** VAD-like probabilities: runs of speech and pauses of random lengths, with jitter near the thresholds. */
 function speechLike(rand: () => number, frames: number, meanRun: number): Float32Array {
 	const p = new Float32Array(frames);
@@ -140,7 +129,7 @@ describe('SpeechSegmenter', () => {
 	for (const [name, options] of optionSets) {
 		it(`gives segmentSpeech's spans, sample-exact, with ${name}`, () => {
 			for (let seed = 1; seed <= 40; seed++) {
-				const rand = prng(seed);
+				const rand = mulberry32(seed);
 				const frames = 1 + Math.floor(rand() * 3000);
 				const probs = speechLike(rand, frames, 5 + rand() * 200);
 				// A partial last frame on some seeds, as a real recording has.

@@ -12,7 +12,7 @@
  * Deterministic: the resampling draws from mulberry32(seed), so the same data and seed give the same
  * interval.
  */
-import { mulberry32, randomInt, type Random } from './random';
+import { mulberry32, randomInt, type Random } from '../shared/random';
 
 /** Bootstrap settings. */
 export interface BootstrapOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cusum, dailyZ, detectJump, estimateReference, type DailyWer } from './change';
-import { mulberry32, randomNormal } from './random';
+import { mulberry32, randomNormal } from '../shared/random';
 
 const day = (i: number) =>
 	`2026-${String(9 + Math.floor(i / 30)).padStart(2, '0')}-${String((i % 30) + 1).padStart(2, '0')}`;

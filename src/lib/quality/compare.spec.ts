@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareRatings, compareWer, mixtureSequentialTest, sequentialDifference } from './compare';
-import { mulberry32, randomInt, randomNormal, type Random } from './random';
+import { mulberry32, randomInt, randomNormal, type Random } from '../shared/random';
 import { cappedRatio, type Cluster } from './ratio';
 import { WER_CAP, type WerRow } from './wer';
 

@@ -1,5 +1,5 @@
 /** Pure statistics of model quality: estimators, intervals, calibration, tests, health rules. */
-export * from './random';
+export * from '../shared/random';
 export * from './ratio';
 export * from './bootstrap';
 export * from './wer';

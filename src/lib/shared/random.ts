@@ -1,10 +1,10 @@
 /**
- * Seeded pseudo-random numbers for the estimators (bootstrap resampling, simulations in tests).
+ * Seeded pseudo-random numbers for the estimators (bootstrap resampling) and seeded property tests anywhere.
  *
  * Method: mulberry32, a 32-bit generator with one integer of state. It is not cryptographic and its
  * period is 2^32, which is plenty for a few thousand bootstrap resamples; what matters here is that the
  * same seed gives the same interval on every machine, so a dashboard figure can be reproduced and a
- * test can pin it. `Math.random` is never used in this folder.
+ * test can pin it. `Math.random` is never used in quality/.
  */
 
 /** A source of uniform numbers in [0, 1). */
