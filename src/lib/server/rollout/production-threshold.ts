@@ -6,7 +6,7 @@
  *
  * Cached per model version for `refreshMs` (HIGHLIGHT_REFRESH_SECONDS, default 5 minutes): the sums
  * scan the version's label events, so a config request never does; at most one recomputation per
- * version runs at a time, and a failed one keeps the last answer (or the fallback) until the next try.
+ * version runs at a time, and a failed one keeps the last answer (or the fallback) until the next refresh.
  */
 import { sql, type Kysely } from 'kysely';
 import {
@@ -179,8 +179,10 @@ export class ProductionThresholds {
 					return v;
 				},
 				(e) => {
+					// Kept until the next refresh like a success, so a failing database is not asked per request.
 					this.log(`computing the production highlight threshold of ${key} failed`, e);
-					return entry.value ?? { threshold: fallback.threshold, source: fallback.source };
+					entry.value ??= { threshold: fallback.threshold, source: fallback.source };
+					return entry.value;
 				}
 			)
 			.finally(() => {
