@@ -278,3 +278,68 @@ test('edit a word and leave the transcript: its session summary reaches the serv
 		})
 		.toContain(true);
 });
+
+test('play a segment through without editing and leave: its model words reach the export as edited=false', async ({
+	page,
+	upload,
+	request
+}) => {
+	const id = await openTranscript(page, upload);
+	const model = await storedModel(page, id);
+	await page.getByRole('button', { name: 'Share corrections to improve the model' }).click();
+	// The model's text of the first segment, as shown (nothing is edited in this test).
+	const first = page.locator('[data-segment-id]').first();
+	const words = await first
+		.locator('[data-word]')
+		.evaluateAll((els) => els.map((e) => e.getAttribute('data-word')));
+	// Play from the first segment's start to the end of the recording, with the segment on screen.
+	await first.getByRole('button', { name: /^Play from / }).click();
+	await page
+		.getByRole('region', { name: 'Player' })
+		.getByRole('button', { name: 'Play', exact: true })
+		.click();
+	await expect(page.getByRole('button', { name: 'Pause', exact: true })).toBeVisible();
+	await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible({ timeout: 60_000 });
+	await page.getByRole('link', { name: '← All transcripts' }).click();
+	await expect(page).toHaveURL(/\/$/);
+
+	type Line = {
+		transcriptId: string;
+		correctedText: string;
+		edited: boolean;
+		reviewedOnly: boolean;
+		how: string;
+		revision: number;
+		modelWords: { text: string; confidence: number; start: number; end: number }[];
+		alignment: { op: string }[];
+	};
+	let line: Line | undefined;
+	await expect
+		.poll(
+			async () => {
+				const res = await request.get(`/api/v1/export?model=${model.id}@${model.version}`, {
+					headers: ADMIN
+				});
+				const lines = (await res.text())
+					.split('\n')
+					.filter((l) => l !== '')
+					.map((l) => JSON.parse(l) as Line);
+				line = lines.find((l) => l.transcriptId === id);
+				return line?.how ?? null;
+			},
+			{ timeout: 30_000 }
+		)
+		.toBe('played');
+	expect(line).toMatchObject({
+		edited: false,
+		reviewedOnly: true,
+		revision: -1,
+		correctedText: words.join(' ')
+	});
+	expect(line!.modelWords.map((w) => w.text)).toEqual(words);
+	for (const w of line!.modelWords) {
+		expect(w.confidence).toBeGreaterThanOrEqual(0);
+		expect(w.start).toBeLessThanOrEqual(w.end);
+	}
+	expect(line!.alignment.every((a) => a.op === 'correct')).toBe(true);
+});

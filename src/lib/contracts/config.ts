@@ -17,6 +17,18 @@ export const clientConfigSchema = z.object({
 	arm: z.enum(ASSIGNED_ARMS),
 	/** Words below this confidence are highlighted by default (the model version's own default). */
 	highlightThreshold: z.number().min(0).max(1),
+	/**
+	 * Where highlightThreshold comes from: 'production' (chosen from this many labelled words of this
+	 * many installations, server/rollout/production-threshold.ts), 'evaluation' (models/<id>/eval.json)
+	 * or 'default' (the manifest or the built-in value). Optional: servers and cached configs from
+	 * before it have none.
+	 */
+	highlightThresholdSource: z
+		.discriminatedUnion('source', [
+			z.object({ source: z.literal('production'), words: z.int().min(0), installations: z.int().min(0) }),
+			z.object({ source: z.enum(['evaluation', 'default']) })
+		])
+		.optional(),
 	telemetry: z.object({
 		/** Keep each event of a type with this probability, and send the rate with it. Every type listed. */
 		sampling: z.record(z.enum(TRANSCRIPT_EVENT_TYPES), samplingRateSchema)

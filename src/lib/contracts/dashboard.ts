@@ -75,7 +75,20 @@ export const versionPanelSchema = z.object({
 			})
 		),
 		ece: z.number().nullable(),
+		/** The threshold editors get for this version now (GET /api/v1/config), or the manifest's. */
 		threshold: z.number(),
+		/**
+		 * Where `threshold` comes from when the config serves this version: production labels (with
+		 * their counts), eval.json or the default; null for a version the server no longer serves.
+		 */
+		served: z
+			.object({
+				source: z.enum(['production', 'evaluation', 'default']),
+				words: z.number().nullable(),
+				installations: z.number().nullable()
+			})
+			.nullable()
+			.optional(),
 		atThreshold: z.object({
 			precision: z.number().nullable(),
 			recall: z.number().nullable(),
@@ -89,7 +102,7 @@ export const versionPanelSchema = z.object({
 				f1: z.number().nullable()
 			})
 			.nullable(),
-		/** Labelled words and the corrected segments they came from (the latest ones, at most a sample). */
+		/** Labelled words and the reviewed segments they came from (the latest ones, at most a sample). */
 		words: z.number(),
 		segments: z.number(),
 		sampled: z.boolean()

@@ -6,10 +6,13 @@
  * - model {id, version, sha256}, appVersion: what made the words and which app sent them;
  * - installation: HMAC-SHA256 of the installation id under a server secret (32 hex digits), stable
  *   within one server so lines can be grouped by installation, never the raw id;
- * - transcriptId, segmentId, revision: the segment and the correction revision the line is from;
+ * - transcriptId, segmentId, revision: the segment and the correction revision the line is from (−1:
+ *   a segment reviewed without edits, from its segment_reviewed event; any correction supersedes it);
  * - modelWords [{text, confidence, start, end}]: the model's words; correctedText: the user's text (the
  *   model's text when the user did not change it); alignment: schema.ts alignment ops;
  * - edited: the user's text differs from the model's; reviewedOnly: the opposite (reviewed, kept as is);
+ * - how: how the segment came to count as reviewed: 'edited' (a correction, even one edited back to
+ *   the model's words), 'confirmed' (a word marked correct) or 'played' (played through on screen);
  * - rating: the transcript's latest rating {stars, tags} or null;
  * - occurredAt: when the browser built the correction; receivedAt: when the server stored it (the export
  *   order and what `since` resumes by).
@@ -17,7 +20,13 @@
  * transcriptId, segmentId), the line with the highest revision.
  */
 import { z } from 'zod';
-import { alignmentOpSchema, modelRefSchema, RATING_TAGS, wordSchema } from '../telemetry/schema';
+import {
+	alignmentOpSchema,
+	modelRefSchema,
+	RATING_TAGS,
+	REVIEW_KINDS,
+	wordSchema
+} from '../telemetry/schema';
 
 /** The export format's version. */
 export const EXPORT_VERSION = 1;
@@ -36,6 +45,7 @@ export const exportLineSchema = z.object({
 	alignment: z.array(alignmentOpSchema),
 	edited: z.boolean(),
 	reviewedOnly: z.boolean(),
+	how: z.enum(REVIEW_KINDS),
 	rating: z.object({ stars: z.number(), tags: z.array(z.enum(RATING_TAGS)) }).nullable(),
 	occurredAt: z.string(),
 	receivedAt: z.string()

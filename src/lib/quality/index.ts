@@ -8,3 +8,4 @@ export * from './ratings';
 export * from './compare';
 export * from './change';
 export * from './health';
+export * from './served-threshold';

@@ -421,7 +421,8 @@ export function createApi(deps: ApiDeps): Api {
 			const body = await dashboardSection(deps.db, section, new URL(request.url).searchParams, {
 				now: now(),
 				modelsDir: deps.modelsDir,
-				dialect: deps.dbKind
+				dialect: deps.dbKind,
+				servedThreshold: deps.rollout ? (ref) => deps.rollout!.servedThreshold(ref) : undefined
 			});
 			return json(body, 200, { 'cache-control': 'no-store' });
 		} catch (e) {

@@ -9,7 +9,9 @@
  * name, see known-models.ts), the rate limits of rate-limit.ts (RATE_LIMIT_*, GLOBAL_RATE_LIMIT_*,
  * ADMIN_FAILURES_*), EVENTS_PER_INSTALLATION_PER_DAY, DISK_FREE_FLOOR_MB, RETENTION_DAYS, ORIGIN / PORT
  * (only for the printed login URL), and the rollout's start values MODEL_DEFAULT, MODEL_CANDIDATE,
- * MODEL_CANDIDATE_PERCENT, TELEMETRY_SAMPLING (rollout/settings.ts; an unknown model id fails the start).
+ * MODEL_CANDIDATE_PERCENT, TELEMETRY_SAMPLING (rollout/settings.ts; an unknown model id fails the start),
+ * and the production highlight threshold's HIGHLIGHT_MIN_WORDS, HIGHLIGHT_MIN_INSTALLATIONS,
+ * HIGHLIGHT_TARGET_RECALL, HIGHLIGHT_REFRESH_SECONDS (rollout/production-threshold.ts).
  */
 import { resolve } from 'node:path';
 import { BATCH_LIMITS } from '../telemetry/schema';
@@ -23,6 +25,7 @@ import { DailyCap } from './quota';
 import { limitsFromEnv } from './rate-limit';
 import { startRetention } from './retention';
 import { loadCatalog } from './rollout/catalog';
+import { ProductionThresholds, productionThresholdOptionsFromEnv } from './rollout/production-threshold';
 import { Rollout } from './rollout/rollout';
 
 /** The API plus the database it owns. */
@@ -63,6 +66,7 @@ export async function createServerContext(
 	const perDay = knob(env, 'EVENTS_PER_INSTALLATION_PER_DAY');
 	const floorMb = knob(env, 'DISK_FREE_FLOOR_MB');
 	const retentionDays = knob(env, 'RETENTION_DAYS');
+	const thresholdOptions = productionThresholdOptionsFromEnv(env);
 	envAdminToken(env.ADMIN_TOKEN);
 	const database = await openDatabase(env.DATABASE_URL || DEFAULT_DATABASE_URL, {
 		sqliteSynchronous: sync,
@@ -71,7 +75,13 @@ export async function createServerContext(
 	try {
 		let rollout: Rollout;
 		try {
-			rollout = await Rollout.open(database.db, env, await loadCatalog(resolve(env.MODELS_DIR || 'models')));
+			rollout = await Rollout.open(
+				database.db,
+				env,
+				await loadCatalog(resolve(env.MODELS_DIR || 'models')),
+				undefined,
+				new ProductionThresholds(database.db, database.kind, thresholdOptions)
+			);
 		} catch (e) {
 			throw new Error(`model rollout: ${(e as Error).message}`, { cause: e });
 		}

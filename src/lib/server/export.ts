@@ -7,14 +7,19 @@
  * "Latest" is decided at export time over the whole table (no newer revision of the segment exists,
  * by revision, then occurred_at, then id, as in quality.ts). Every edited segment counts as reviewed
  * (transcript/review.ts), and a segment edited back to the model's words (all ops correct) exports as
- * reviewedOnly with correctedText = model text. Segments reviewed only by listening or confirming have
- * no words on the server (the browser sends words of edited segments only), so they are not exported.
+ * reviewedOnly with correctedText = model text. A segment reviewed only by confirming a word or playing
+ * it through arrives as a `segment_reviewed` event (revision −1, superseded by any correction of the
+ * segment) and exports as edited false, correctedText = the model's text, alignment all correct.
  */
 import { createHmac } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { EXPORT_VERSION, type ExportLine } from '../contracts/export';
-import type { CorrectionEvent, RatingEvent } from '../telemetry/schema';
+import type { CorrectionEvent, RatingEvent, SegmentReviewedEvent } from '../telemetry/schema';
 import type { Database } from './db/tables';
+import { SEGMENT_REVIEWED_REVISION } from './ingest';
+
+/** The segment label types the export reads: corrections and reviewed-only segments. */
+const LABEL_TYPES = ['correction', 'segment_reviewed'] as const;
 
 /** Rows read per query. */
 export const EXPORT_PAGE_SIZE = 500;
@@ -49,13 +54,13 @@ interface Cursor {
 async function page(db: Kysely<Database>, f: ExportFilter, after: Cursor | null, size: number) {
 	let q = db
 		.selectFrom('events as e')
-		.where('e.type', '=', 'correction')
+		.where('e.type', 'in', LABEL_TYPES)
 		.where(({ not, exists, selectFrom }) =>
 			not(
 				exists(
 					selectFrom('events as n')
 						.select(sql`1`.as('one'))
-						.where('n.type', '=', 'correction')
+						.where('n.type', 'in', LABEL_TYPES)
 						.whereRef('n.installation_id', '=', 'e.installation_id')
 						.whereRef('n.transcript_id', '=', 'e.transcript_id')
 						.whereRef('n.segment_id', '=', 'e.segment_id')
@@ -120,7 +125,7 @@ export async function* exportLines(
 			rows.map((r) => ({ installation: r.installation_id, transcript: r.transcript_id! }))
 		);
 		for (const r of rows) {
-			const e = JSON.parse(r.payload) as CorrectionEvent;
+			const e = labelOf(JSON.parse(r.payload) as CorrectionEvent | SegmentReviewedEvent);
 			// A segment merged away is sent as an empty state: nothing left to label.
 			if (e.originalWords.length === 0 && e.correctedText === '') continue;
 			const edited = e.alignment.some((a) => a.op !== 'correct');
@@ -138,6 +143,7 @@ export async function* exportLines(
 				alignment: e.alignment,
 				edited,
 				reviewedOnly: !edited,
+				how: e.how,
 				rating: rating ? { stars: rating.stars, tags: rating.tags } : null,
 				occurredAt: new Date(e.occurredAt).toISOString(),
 				receivedAt: r.received_at
@@ -147,6 +153,32 @@ export async function* exportLines(
 		after = { receivedAt: last.received_at, id: last.id };
 		if (rows.length < pageSize) return;
 	}
+}
+
+/**
+ * A stored label event in the correction's shape: a segment_reviewed becomes the model's words with
+ * correctedText = their text and an all-correct alignment (revision −1, as stored).
+ */
+export function labelOf(e: CorrectionEvent | SegmentReviewedEvent): CorrectionEvent & {
+	how: 'edited' | 'confirmed' | 'played';
+} {
+	if (e.type === 'correction') return { ...e, how: 'edited' };
+	const { words, how, ...rest } = e;
+	const originalWords = words.map(([text, confidence, start, end]) => ({ text, confidence, start, end }));
+	return {
+		...rest,
+		type: 'correction',
+		revision: SEGMENT_REVIEWED_REVISION,
+		originalWords,
+		correctedText: originalWords.map((w) => w.text).join(' '),
+		alignment: originalWords.map((w) => ({
+			op: 'correct' as const,
+			original: w.text,
+			corrected: w.text,
+			confidence: w.confidence
+		})),
+		how
+	};
 }
 
 /** The lines as an NDJSON byte stream, pulling the next page only when the reader wants more. */

@@ -222,7 +222,7 @@ describe('rejectionReason has bounded cardinality', () => {
 		[null, undefined, 'event:not-an-object'],
 		[[1], undefined, 'event:not-an-object'],
 		[{ type: 'x'.repeat(500) }, 'type', 'event:unknown-type'],
-		[{ type: 'rating', schemaVersion: 3 }, 'schemaVersion', 'event:unsupported-schema-version'],
+		[{ type: 'rating', schemaVersion: 4 }, 'schemaVersion', 'event:unsupported-schema-version'],
 		[{ type: 'rating', schemaVersion: 1 }, 'stars', 'event:rating:stars'],
 		[{ type: 'rating', schemaVersion: 1 }, 'attacker-chosen-key', 'event:rating:other'],
 		[{ type: 'rating', schemaVersion: 1 }, 0, 'event:rating:other']

@@ -15,6 +15,7 @@ import {
 	outcomeEventSchema,
 	ratingEventSchema,
 	reviewEventSchema,
+	segmentReviewedEventSchema,
 	telemetryEventSchema,
 	type TelemetryEvent
 } from '../telemetry/schema';
@@ -36,7 +37,8 @@ const KNOWN_FIELDS = new Set(
 		reviewEventSchema,
 		ratingEventSchema,
 		outcomeEventSchema,
-		clientReportEventSchema
+		clientReportEventSchema,
+		segmentReviewedEventSchema
 	].flatMap((s) => Object.keys(s.shape))
 );
 
@@ -134,6 +136,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 	return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The revision a segment_reviewed row is stored (and exported) with: any correction's is higher. */
+export const SEGMENT_REVIEWED_REVISION = -1;
+
 /** The row stored for an event: its indexed fields, derived counts and the whole event as JSON. */
 export function eventRow(e: TelemetryEvent, receivedAt: string): EventsTable {
 	const row: EventsTable = {
@@ -179,6 +184,13 @@ export function eventRow(e: TelemetryEvent, receivedAt: string): EventsTable {
 	if (e.type === 'review')
 		Object.assign(row, { segment_id: e.segmentId, confirmed_words: e.confirmedWords.length });
 	if (e.type === 'rating') row.stars = e.stars;
+	// Revision −1: below every correction revision, so a correction of the segment always supersedes it.
+	if (e.type === 'segment_reviewed')
+		Object.assign(row, {
+			segment_id: e.segmentId,
+			revision: SEGMENT_REVIEWED_REVISION,
+			reviewed_words: e.words.length
+		});
 	if (e.type === 'session_summary')
 		Object.assign(row, {
 			revision: e.revision,

@@ -347,7 +347,7 @@ describe('TelemetryCollector: edit cases → exact correction events', () => {
 			// Every produced event passes the shared schema as is.
 			expect(telemetryEventSchema.parse(e)).toEqual(e);
 			expect(e).toMatchObject({
-				schemaVersion: 2,
+				schemaVersion: 3,
 				arm: 'default',
 				samplingRate: 1,
 				installationId: INSTALL,

@@ -355,13 +355,16 @@ export class TelemetryCollector {
 
 /**
  * Whether a transcript event is sent under its own sampling rate: hashed on (installation, transcript,
- * segment, type), so every revision of a segment's correction shares one decision.
+ * segment, type), so every revision of a segment's correction shares one decision. A segment_reviewed
+ * is hashed as its segment's correction (same rate, same decision), so a segment's labels are kept or
+ * dropped together whether the user edited it or not.
  */
 export function sampled(event: Exclude<TelemetryEvent, { type: 'client_report' }>): boolean {
 	if (!('samplingRate' in event) || typeof event.samplingRate !== 'number') return true;
 	const segmentId = 'segmentId' in event && typeof event.segmentId === 'string' ? event.segmentId : null;
+	const type = event.type === 'segment_reviewed' ? 'correction' : event.type;
 	return keepEvent(
-		{ installationId: event.installationId, transcriptId: event.transcriptId, segmentId, type: event.type },
+		{ installationId: event.installationId, transcriptId: event.transcriptId, segmentId, type },
 		event.samplingRate
 	);
 }

@@ -74,8 +74,42 @@ const events: TelemetryEvent[] = [
 		empty: true,
 		errorCode: 'no-speech',
 		device: { cores: 8, memoryGb: 4 }
+	},
+	{
+		...transcriptEventFields(),
+		type: 'segment_reviewed',
+		segmentId: 's3',
+		how: 'played',
+		words: [
+			['the', 0.912, 0, 0.2],
+			['Zürich', 0.41, 0.2, 0.2]
+		]
 	}
 ];
+
+describe('version 3: segment_reviewed', () => {
+	const reviewed = events.find((e) => e.type === 'segment_reviewed')!;
+	it.each([
+		['as version 2', { ...reviewed, schemaVersion: 2 }],
+		['no words', { ...reviewed, words: [] }],
+		['a word ending before it starts', { ...reviewed, words: [['a', 0.5, 2, 1]] }],
+		['a confidence above 1', { ...reviewed, words: [['a', 1.5, 0, 1]] }],
+		['a word of five fields', { ...reviewed, words: [['a', 0.5, 0, 1, 2]] }],
+		['an empty word', { ...reviewed, words: [['', 0.5, 0, 1]] }],
+		['review kind edited (an edit is a correction)', { ...reviewed, how: 'edited' }],
+		['a negative time', { ...reviewed, words: [['a', 0.5, -1, 1]] }]
+	])('refuses %s', (_name, e) => {
+		expect(telemetryEventSchema.safeParse(e).success).toBe(false);
+	});
+
+	it('accepts the older types as version 2 and 3 alike', () => {
+		const summary = events.find((e) => e.type === 'session_summary')!;
+		const transcription = events.find((e) => e.type === 'transcription')!;
+		for (const e of [summary, transcription])
+			for (const v of [2, 3])
+				expect(telemetryEventSchema.safeParse({ ...e, schemaVersion: v }).success).toBe(true);
+	});
+});
 
 describe('version 2 event types', () => {
 	const summary = events.find((e) => e.type === 'session_summary')!;
@@ -113,7 +147,7 @@ describe('telemetry schema round trip', () => {
 const correction = events[0] as Extract<TelemetryEvent, { type: 'correction' }>;
 const bad: [string, unknown, string][] = [
 	['unknown type', { ...common, type: 'click' }, 'type'],
-	['schema version 3', { ...events[4], schemaVersion: 3 }, 'schemaVersion'],
+	['schema version 4', { ...events[4], schemaVersion: 4 }, 'schemaVersion'],
 	['id not a uuid', { ...events[4], id: 'abc' }, 'id'],
 	['occurredAt not ISO', { ...events[4], occurredAt: 'yesterday' }, 'occurredAt'],
 	[

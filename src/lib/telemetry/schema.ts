@@ -10,6 +10,10 @@
  *   browser kept this event; the quality report weights it by 1/r). client_report is unchanged but
  *   for the literal. Version 1 events are stored with arm and sampling rate unknown (null) and count as
  *   arm 'unknown' with weight 1 in the quality report.
+ * - 3: adds the `segment_reviewed` event type (version 3 only): the model's words of a segment the
+ *   user reviewed without editing (confirmed a word or played it through), the negatives of
+ *   calibration and the reviewed-only lines of the labelled-data export. Every other type is unchanged
+ *   but for the literal: version 2 and 3 events of those types share one schema.
  *
  * Privacy: no event has a field for audio, and objects are parsed strictly enough that nothing unlisted is
  * stored (unknown keys are stripped by zod's default object parsing).
@@ -19,10 +23,10 @@
 import { z } from 'zod';
 
 /** The schema version this module produces. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Every schema version the server accepts, oldest first. */
-export const ACCEPTED_SCHEMA_VERSIONS = [1, 2] as const;
+export const ACCEPTED_SCHEMA_VERSIONS = [1, 2, 3] as const;
 
 /** The rollout arms a v2 transcript event can name; 'user' means the user chose the model. */
 export const ARMS = ['default', 'candidate', 'user'] as const;
@@ -88,7 +92,8 @@ export const decodeSettingsSchema = z
 /** Fields every event has. `id` is generated once per event and is the idempotency key. */
 const baseFields = {
 	id: z.uuid(),
-	schemaVersion: z.literal(SCHEMA_VERSION),
+	// Version 3 changed no existing type, so versions 2 and 3 of those share their schema.
+	schemaVersion: z.literal([2, SCHEMA_VERSION]),
 	occurredAt: z.iso.datetime({ offset: true }),
 	/** Pseudonymous, random, resettable; also what a deletion request names. */
 	installationId: z.uuid(),
@@ -107,10 +112,10 @@ const transcriptFieldsV1 = {
 	decodeSettings: decodeSettingsSchema
 };
 
-/** Fields of every event about one transcript made by one model (current version). */
+/** Fields of every event about one transcript made by one model (versions 2 and 3). */
 const transcriptFields = {
 	...transcriptFieldsV1,
-	schemaVersion: z.literal(SCHEMA_VERSION),
+	schemaVersion: z.literal([2, SCHEMA_VERSION]),
 	/** Which rollout arm chose the model (GET /api/v1/config), or 'user' when the user chose it. */
 	arm: z.enum(ARMS),
 	/** The probability with which this event was kept (the config's rate for its type). */
@@ -296,6 +301,33 @@ export const sessionSummaryEventSchema = z.object({
 	playbackCoverage: z.number().min(0).max(1)
 });
 
+/**
+ * One model word in the compact form of `segment_reviewed`: [text, confidence, start, end]. The browser
+ * floors the confidence to 0.001 (so `confidence < t` is unchanged for every threshold t in hundredths)
+ * and rounds times to 0.01 s; it cannot end before it starts.
+ */
+export const compactWordSchema = z
+	.tuple([z.string().min(1).max(EVENT_LIMITS.maxWordChars), confidence, seconds, seconds])
+	.refine((w) => w[2] <= w[3], { path: [3], message: 'a word cannot end before it starts' });
+
+/**
+ * A segment the user reviewed without editing it (a word confirmed, or its audio played through on
+ * screen; transcript/review.ts), with the model's words: every word is a label "not changed". Sent once
+ * per segment, only while the segment shows exactly the model's words and no correction of it was ever
+ * sent; a correction of the same (installationId, transcriptId, segmentId) supersedes it whenever it
+ * arrives. It carries the model's words (text), so it needs the same consent as corrections, and it is
+ * sampled with the correction's rate and key (sampling.ts: type 'correction'), so the edited and the
+ * unedited labels of a transcript are one sample and calibration weights both alike.
+ */
+export const segmentReviewedEventSchema = z.object({
+	...transcriptFields,
+	schemaVersion: z.literal(SCHEMA_VERSION),
+	type: z.literal('segment_reviewed'),
+	segmentId: boundedId,
+	how: z.enum(['confirmed', 'played']),
+	words: z.array(compactWordSchema).min(1).max(EVENT_LIMITS.maxWordsPerSegment)
+});
+
 /** The device hints a transcription event may carry: nothing that identifies a person. */
 export const DEVICE_MEMORY_BUCKETS = [0.25, 0.5, 1, 2, 4, 8] as const;
 
@@ -338,7 +370,8 @@ export const telemetryEventSchema = z.discriminatedUnion('type', [
 	z.discriminatedUnion('schemaVersion', [outcomeEventSchemaV1, outcomeEventSchema]),
 	z.discriminatedUnion('schemaVersion', [clientReportEventSchemaV1, clientReportEventSchema]),
 	sessionSummaryEventSchema,
-	transcriptionEventSchema
+	transcriptionEventSchema,
+	segmentReviewedEventSchema
 ]);
 
 /** The event types, in union order. */
@@ -349,10 +382,14 @@ export const EVENT_TYPES = [
 	'outcome',
 	'client_report',
 	'session_summary',
-	'transcription'
+	'transcription',
+	'segment_reviewed'
 ] as const;
 
-/** The event types about a transcript: those that carry an arm and a sampling rate (and can be sampled). */
+/**
+ * The event types with a sampling rate of their own in the rollout config. `segment_reviewed` carries an
+ * arm and a rate too, but samples under the correction's (see segmentReviewedEventSchema).
+ */
 export const TRANSCRIPT_EVENT_TYPES = [
 	'correction',
 	'review',
@@ -389,6 +426,10 @@ export type RatingEvent = z.infer<typeof ratingEventSchema>;
 export type OutcomeEvent = z.infer<typeof outcomeEventSchema>;
 /** What the user reviewed in one transcript. */
 export type SessionSummaryEvent = z.infer<typeof sessionSummaryEventSchema>;
+/** A segment reviewed without edits, with the model's words (compact). */
+export type SegmentReviewedEvent = z.infer<typeof segmentReviewedEventSchema>;
+/** A model word as [text, confidence, start, end]. */
+export type CompactWord = z.infer<typeof compactWordSchema>;
 /** One transcription job's outcome, speed and device hints. */
 export type TranscriptionEvent = z.infer<typeof transcriptionEventSchema>;
 /** The client's dropped-event counts. */

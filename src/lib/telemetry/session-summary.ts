@@ -10,12 +10,17 @@
  * visibility while the transcript is open). Summaries are cumulative: each one describes the whole
  * transcript so far, and its `revision` increases per transcript (the server keeps the highest), so
  * leaving and exporting repeatedly is safe.
+ *
+ * With each summary the tracker also hands on one `segment_reviewed` event (segment-reviewed.ts) per
+ * reviewed segment that was not edited and had no label sent before (`labels`), so the model words of
+ * reviewed-but-unedited segments reach the server once, not with every cumulative summary.
  */
 import { isReviewed, playedSeconds } from '../transcript/review';
 import type { TranscriptDoc } from '../transcript/document';
 import type { TranscriptEvents } from '../transcript/events';
-import { decodeSettings, type EventContext } from './events-from-editor';
-import { EVENT_LIMITS, SCHEMA_VERSION, type SessionSummaryEvent } from './schema';
+import { decodeSettings, rolloutFields, type EventContext } from './events-from-editor';
+import { EVENT_LIMITS, SCHEMA_VERSION, type SegmentReviewedEvent, type SessionSummaryEvent } from './schema';
+import { segmentReviewedEvent } from './segment-reviewed';
 
 /** A stretch of audio time in seconds, [from, to). */
 export interface Interval {
@@ -80,9 +85,7 @@ export function sessionSummaryEvent(
 		model: { id: doc.model.id, version: doc.model.version, sha256: doc.model.sha256 },
 		backend: doc.backend,
 		decodeSettings: decodeSettings(doc),
-		// Placeholders as in events-from-editor.ts transcriptFields, until the config is wired in.
-		arm: 'default',
-		samplingRate: 1,
+		...rolloutFields(doc, 'session_summary'),
 		type: 'session_summary',
 		revision,
 		reason,
@@ -120,6 +123,15 @@ export interface ReviewTrackerOptions {
 	sink: (e: SessionSummaryEvent) => void;
 	/** ms clock (tests pass their own). */
 	nowMs?: () => number;
+	/** Where reviewed-but-unedited segments' words go; without it none are built. */
+	labels?: {
+		/** True when a correction or a segment_reviewed of the segment was built before (persisted). */
+		sent: (transcriptId: string, segmentId: string) => boolean;
+		/** Remembers that one was built now. */
+		mark: (transcriptId: string, segmentId: string) => void;
+		/** Receives each event (the caller samples it). */
+		sink: (e: SegmentReviewedEvent) => void;
+	};
 }
 
 /** Tracks the open transcript's review and sends summaries on leave and export. */
@@ -237,7 +249,19 @@ export class ReviewTracker {
 		const ctx = this.opts.context();
 		const t = this.tracking();
 		if (!o || !ctx || !t) return;
-		this.opts.sink(sessionSummaryEvent(ctx, o.doc, t, this.opts.nextRevision(o.doc.id), reason));
+		const summary = sessionSummaryEvent(ctx, o.doc, t, this.opts.nextRevision(o.doc.id), reason);
+		const labels = this.opts.labels;
+		if (labels)
+			for (const r of summary.reviewedSegments) {
+				if (r.how === 'edited' || labels.sent(o.doc.id, r.segmentId)) continue;
+				const seg = o.doc.segments.find((x) => x.id === r.segmentId);
+				// A segment edited in an earlier visit shows other words than the model's: no label here.
+				const e = seg ? segmentReviewedEvent(ctx, o.doc, seg, r.how) : null;
+				if (!e) continue;
+				labels.mark(o.doc.id, r.segmentId);
+				labels.sink(e);
+			}
+		this.opts.sink(summary);
 		o.dirty = false;
 	}
 }

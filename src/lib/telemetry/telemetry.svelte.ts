@@ -8,7 +8,14 @@
  */
 import type { TranscriptEventHub, TranscriptEvents } from '../transcript/events';
 import { nowIso, randomId } from '../shared/ids';
-import { MemoryRevisions, TelemetryCollector, type EventContext, type Revisions } from './events-from-editor';
+import {
+	MemoryRevisions,
+	TelemetryCollector,
+	sampled,
+	segmentKey,
+	type EventContext,
+	type Revisions
+} from './events-from-editor';
 import { Outbox, type LockManagerLike, type OutboxLimits, type OutboxStats } from './outbox';
 import type { OutboxStore } from './outbox-store';
 import { SCHEMA_VERSION, telemetryEventSchema, type TelemetryEvent } from './schema';
@@ -46,9 +53,10 @@ export const WHAT_IS_SENT =
 	'When you share, Redline sends the words you corrected in each edited segment together with the ' +
 	'model’s original words and their confidences, words you mark correct, your star ratings, tags and ' +
 	'comments, the export formats you use, which segments you reviewed (by id and word count) and how ' +
-	'long the transcript was open, how long each transcription took with your device’s core count and ' +
-	'memory class, the model version and a random installation id. It never sends audio, and never the ' +
-	'text of segments you did not edit.';
+	'long the transcript was open, the model’s words with their confidences and times in segments you ' +
+	'reviewed without editing (by marking a word correct or playing the segment through), how long each ' +
+	'transcription took with your device’s core count and memory class, the model version and a random ' +
+	'installation id. It never sends audio, and never the text of segments you neither edited nor reviewed.';
 
 const META = { consent: 'consent', installationId: 'installationId', revisions: 'revisions' } as const;
 
@@ -125,7 +133,17 @@ export class TelemetryClient {
 			context: () => this.context(),
 			// Summary revisions share the persisted counters, under a key no segment id can take.
 			nextRevision: (transcriptId) => this.revisions.next(`summary:${transcriptId}`),
-			sink: (e) => this.enqueueChecked(e)
+			sink: (e) => {
+				if (sampled(e)) this.enqueueChecked(e);
+			},
+			labels: {
+				// A correction's revision counter, or a marker under a key no segment id can take.
+				sent: (t, s) => this.revisions.has(segmentKey(t, s)) || this.revisions.has(`reviewed:${t}/${s}`),
+				mark: (t, s) => void this.revisions.next(`reviewed:${t}/${s}`),
+				sink: (e) => {
+					if (sampled(e)) this.enqueueChecked(e);
+				}
+			}
 		});
 		this.outbox.onChange(() => this.sync());
 	}

@@ -80,8 +80,14 @@ export type CommonEventFields = Pick<
 /** The fields of an event about one transcript (all types but client_report). */
 export type TranscriptEventFields = Pick<
 	RatingEvent,
-	keyof CommonEventFields | 'transcriptId' | 'model' | 'backend' | 'decodeSettings' | 'arm' | 'samplingRate'
->;
+	| Exclude<keyof CommonEventFields, 'schemaVersion'>
+	| 'transcriptId'
+	| 'model'
+	| 'backend'
+	| 'decodeSettings'
+	| 'arm'
+	| 'samplingRate'
+> & { schemaVersion: typeof SCHEMA_VERSION };
 
 /** Fields of an event about one transcript: the common ones plus transcript, model, backend, settings. */
 export function transcriptEventFields(o: Partial<TranscriptEventFields> = {}): TranscriptEventFields {

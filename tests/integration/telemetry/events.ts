@@ -178,3 +178,25 @@ export function transcription(o: Parameters<typeof base>[0] = {}): TelemetryEven
 		device: { cores: 8, memoryGb: 8 }
 	};
 }
+
+/** A version 3 segment_reviewed event: `words` as [text, confidence]; times 0.3 s apart. */
+export function segmentReviewed(
+	words: [string, number][],
+	o: Parameters<typeof base>[0] & {
+		segmentId?: string;
+		how?: 'confirmed' | 'played';
+		samplingRate?: number;
+		arm?: 'default' | 'candidate' | 'user';
+	} = {}
+): TelemetryEvent {
+	return {
+		...base(o),
+		schemaVersion: 3,
+		arm: o.arm ?? 'default',
+		samplingRate: o.samplingRate ?? 1,
+		type: 'segment_reviewed',
+		segmentId: o.segmentId ?? 's1',
+		how: o.how ?? 'played',
+		words: words.map(([text, confidence], i) => [text, confidence, i * 0.3, i * 0.3 + 0.25])
+	};
+}

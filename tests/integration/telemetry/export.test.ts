@@ -13,7 +13,7 @@ import { exportLines, installationPseudonym } from '../../../src/lib/server/expo
 import { storeFor } from '../../../src/lib/server/ingest';
 import type { TelemetryEvent } from '../../../src/lib/telemetry/schema';
 import { backends } from './backends';
-import { correction, knownModels, model, rating, sessionSummary, v2 } from './events';
+import { correction, knownModels, model, rating, segmentReviewed, sessionSummary, v2 } from './events';
 
 const ADMIN = 'test-admin-token-0123456789abcdef';
 const CLIENT = '127.0.0.1';
@@ -78,8 +78,30 @@ describe.each(backends())('labelled-data export on $name', (backend) => {
 				'default'
 			)
 		]);
+		// Day 1 too (version 3): s4 played through and s5 confirmed without edits (their model words);
+		// on model 3 (apart from the WER below), s6 reviewed first, then edited on day 2 (the correction wins).
+		await post(DAY1, [
+			segmentReviewed(
+				[
+					['good', 0.91],
+					['morning', 0.42]
+				],
+				{ ...a, segmentId: 's4' }
+			),
+			segmentReviewed([['hello', 0.8]], { ...a, segmentId: 's5', how: 'confirmed' }),
+			segmentReviewed([['fine', 0.7]], { ...a, segmentId: 's6', model: model(3) })
+		]);
 		// Day 2: s1's newer revision; another installation's transcript on model 2.
 		await post(DAY2, [
+			v2(
+				correction([['substitution', 'fine', 'find']], {
+					...a,
+					segmentId: 's6',
+					revision: 0,
+					model: model(3)
+				}),
+				'default'
+			),
 			v2(
 				correction(
 					[
@@ -128,6 +150,9 @@ describe.each(backends())('labelled-data export on $name', (backend) => {
 		expect(lines.map((l) => `${l.transcriptId}/${l.segmentId}@${l.revision}`).sort()).toEqual([
 			'tA/s1@1',
 			'tA/s2@1',
+			'tA/s4@-1',
+			'tA/s5@-1',
+			'tA/s6@0',
 			'tB/s1@0'
 		]);
 		expect(lines[0].receivedAt).toBe(DAY1);
@@ -152,6 +177,25 @@ describe.each(backends())('labelled-data export on $name', (backend) => {
 			receivedAt: DAY2
 		});
 		expect(other).toMatchObject({ rating: null, model: model(2) });
+		// Reviewed without edits: the model's words, their text, all matches, edited false.
+		expect(find('tA', 's4')).toMatchObject({
+			modelWords: [
+				{ text: 'good', confidence: 0.91, start: 0, end: 0.25 },
+				{ text: 'morning', confidence: 0.42, start: 0.3, end: 0.55 }
+			],
+			correctedText: 'good morning',
+			alignment: [
+				{ op: 'correct', original: 'good', corrected: 'good', confidence: 0.91 },
+				{ op: 'correct', original: 'morning', corrected: 'morning', confidence: 0.42 }
+			],
+			edited: false,
+			reviewedOnly: true,
+			how: 'played',
+			rating: { stars: 2 }
+		});
+		expect(find('tA', 's5').how).toBe('confirmed');
+		expect(find('tA', 's6')).toMatchObject({ how: 'edited', edited: true, correctedText: 'find' });
+		expect(s1.how).toBe('edited');
 		// The raw installation id never leaves the server.
 		expect(JSON.stringify(lines)).not.toContain(I1);
 		expect(s1.installation).not.toBe(other.installation);
@@ -159,14 +203,18 @@ describe.each(backends())('labelled-data export on $name', (backend) => {
 
 	it('filters by model and time, and resumes by since', async () => {
 		expect((await exported('?model=moonshine-tiny@2.0')).lines.map((l) => l.transcriptId)).toEqual(['tB']);
-		expect((await exported(`?until=${DAY2}`)).lines.map((l) => l.segmentId)).toEqual(['s2']);
+		expect((await exported(`?until=${DAY2}`)).lines.map((l) => l.segmentId).sort()).toEqual([
+			's2',
+			's4',
+			's5'
+		]);
 		const all = (await exported()).lines;
 		const resumed = (await exported(`?since=${encodeURIComponent(all[0].receivedAt)}`)).lines;
 		expect(resumed).toEqual(all);
 		// Resuming from the last line's receivedAt sends that time's lines again, never earlier ones.
 		const later = (await exported(`?since=${encodeURIComponent(DAY2)}`)).lines;
 		expect(later).toEqual(all.filter((l) => l.receivedAt >= DAY2));
-		expect(later).toHaveLength(2);
+		expect(later).toHaveLength(3);
 	});
 
 	it('reads in keyset pages: small pages give the same lines in the same order', async () => {

@@ -133,6 +133,8 @@ describe.each(backends())('model rollout on $name', (backend) => {
 			model: { id: TINY, version: tiny.version, sha256: tiny.sha256 },
 			arm: 'default',
 			highlightThreshold: 0.6,
+			// No eval.json in this models folder: the manifest's threshold.
+			highlightThresholdSource: { source: 'default' },
 			telemetry: {
 				sampling: {
 					correction: 0.1,

@@ -166,6 +166,65 @@ describe('labelPanels', () => {
 	});
 });
 
+describe('labelPanels: reviewed-but-unedited segments are the negatives', () => {
+	// One edited segment (a changed word at 0.3, a kept one at 0.9) and one segment played through
+	// without edits (model words at 0.3, 0.35, 0.95). Counted by hand: with the edited segment alone the
+	// highlight at 0.5 looks perfect; the unedited words it also highlights halve its precision.
+	const edited = {
+		payload: JSON.stringify({
+			type: 'correction',
+			alignment: [
+				{ op: 'substitution', original: 'x', corrected: 'y', confidence: 0.3 },
+				{ op: 'correct', original: 'a', corrected: 'a', confidence: 0.9 }
+			]
+		}),
+		rate: 1
+	};
+	const reviewed = {
+		payload: JSON.stringify({
+			type: 'segment_reviewed',
+			words: [
+				['b', 0.3, 0, 0.2],
+				['c', 0.35, 0.2, 0.4],
+				['d', 0.95, 0.4, 0.6]
+			]
+		}),
+		rate: 1
+	};
+	it.each([
+		[
+			'edited segments only (the old denominator)',
+			[edited],
+			2,
+			{ precision: 1, recall: 1, f1: 1 },
+			0.2,
+			0.31,
+			1
+		],
+		[
+			'with the reviewed-only segment',
+			[edited, reviewed],
+			5,
+			{ precision: 1 / 3, recall: 1, f1: 0.5 },
+			(3 / 5) * Math.abs(2 / 3 - 0.95 / 3) + (2 / 5) * Math.abs(1 - 0.925),
+			0.31,
+			2 / 3
+		]
+	])('%s', (_name, payloads, words, at, ece, threshold, f1) => {
+		const p = labelPanels(payloads, 0.5, false);
+		expect(p.calibration.words).toBe(words);
+		expect(p.calibration.segments).toBe(payloads.length);
+		expect(p.calibration.atThreshold.precision).toBeCloseTo(at.precision, 12);
+		expect(p.calibration.atThreshold.recall).toBeCloseTo(at.recall, 12);
+		expect(p.calibration.atThreshold.f1).toBeCloseTo(at.f1, 12);
+		expect(p.calibration.ece).toBeCloseTo(ece, 12);
+		expect(p.calibration.recommended!.threshold).toBe(threshold);
+		expect(p.calibration.recommended!.f1).toBeCloseTo(f1, 12);
+		// Unedited words are no confusions.
+		expect(p.confusions).toEqual([{ from: 'x', to: 'y', count: 1 }]);
+	});
+});
+
 describe('outcomes and percentiles', () => {
 	it('takes the smallest value reaching each quantile', () => {
 		const h = [

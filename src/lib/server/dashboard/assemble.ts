@@ -164,13 +164,28 @@ export function ratingPanel(
 	};
 }
 
-/** One correction payload's labelled words and its confusions (model word → user word). */
+/**
+ * One label payload's labelled words and its confusions (model word → user word): a correction's
+ * model words by their alignment ops, a segment_reviewed's all unchanged (the negatives of calibration).
+ */
 export function labelsOf(payload: string, rate: number) {
-	const e = JSON.parse(payload) as {
-		alignment: { op: string; original: string | null; corrected: string | null; confidence: number | null }[];
-	};
+	const e = JSON.parse(payload) as
+		| {
+				type?: 'correction';
+				alignment: {
+					op: string;
+					original: string | null;
+					corrected: string | null;
+					confidence: number | null;
+				}[];
+		  }
+		| { type: 'segment_reviewed'; words: [string, number, number, number][] };
 	const words: LabelledWord[] = [];
 	const confusions: [string, string][] = [];
+	if (e.type === 'segment_reviewed') {
+		for (const w of e.words) words.push({ confidence: w[1], changed: false, weight: 1 / rate });
+		return { words, confusions };
+	}
 	for (const a of e.alignment) {
 		if (a.original !== null && a.confidence !== null)
 			words.push({
@@ -207,7 +222,7 @@ export function compressLabels(words: readonly LabelledWord[]): LabelledWord[] {
 		.map(([k, s]) => ({ confidence: s.c / s.w, changed: k % 2 === 1, weight: s.w }));
 }
 
-/** Calibration, confusions and most corrected words from a version's latest correction payloads. */
+/** Calibration, confusions and most corrected words from a version's latest label payloads (corrections and reviewed-only segments). */
 export function labelPanels(
 	payloads: readonly { payload: string; rate: number }[],
 	threshold: number,

@@ -213,7 +213,11 @@ export async function tagSums(
 	);
 }
 
-/** The latest correction payloads per version (newest first, at most `limit` per version). */
+/**
+ * The latest label payloads per version (newest first, at most `limit` segments per version): each
+ * segment's latest correction, or its segment_reviewed when no correction of it exists (revision −1
+ * ranks below every correction), so calibration sees the unedited reviewed words as well.
+ */
 export async function recentCorrectionPayloads(
 	db: Kysely<Database>,
 	from: string,
@@ -223,7 +227,7 @@ export async function recentCorrectionPayloads(
 		with ranked as (
 			select ${KEY}, payload, coalesce(sampling_rate, 1.0) as rate, occurred_at, installation_id, transcript_id,
 				segment_id, revision, id
-			from events where type = 'correction' and occurred_at >= ${from}
+			from events where type in ('correction', 'segment_reviewed') and occurred_at >= ${from}
 			order by occurred_at desc limit ${limit * 4}
 		), latest as (
 			select *, row_number() over (partition by installation_id, transcript_id, segment_id

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { telemetryAlerts, type HourlyCounts } from '../../quality';
+import { telemetryAlerts, type HourlyCounts, type ServedThreshold } from '../../quality';
 import {
 	DASHBOARD_RANGES,
 	type DashboardCompare,
@@ -59,6 +59,8 @@ export interface SectionContext {
 	now: Date;
 	modelsDir?: string;
 	dialect?: Dialect;
+	/** The highlight threshold GET /api/v1/config serves for a version (null: not installed). */
+	servedThreshold?: (ref: { id: string; version: string; sha256: string }) => Promise<ServedThreshold | null>;
 }
 
 function days(params: URLSearchParams): number {
@@ -160,6 +162,16 @@ async function versionsSection(
 	const files = new Map<string, Awaited<ReturnType<typeof modelFiles>>>();
 	for (const k of keys.values())
 		if (!files.has(k.model_id)) files.set(k.model_id, await modelFiles(ctx.modelsDir, k.model_id));
+	const served = new Map<string, ServedThreshold | null>();
+	for (const k of keys.values()) {
+		const ref = `${k.model_id}@${k.model_version}#${k.model_sha256}`;
+		if (!served.has(ref))
+			served.set(
+				ref,
+				(await ctx.servedThreshold?.({ id: k.model_id, version: k.model_version, sha256: k.model_sha256 })) ??
+					null
+			);
+	}
 
 	const versions: VersionPanel[] = [...keys.entries()].map(([key, k]) => {
 		const c = groups.corr.get(key) ?? [];
@@ -185,6 +197,9 @@ async function versionsSection(
 			};
 		}
 		const sampled = (groups.payloads.get(key)?.length ?? 0) >= SAMPLE_SEGMENTS;
+		// The threshold editors get now (the config's), else the manifest's for a version no longer served.
+		const now = served.get(`${k.model_id}@${k.model_version}#${k.model_sha256}`) ?? null;
+		const labels = labelPanels(groups.payloads.get(key) ?? [], now?.threshold ?? f.threshold, sampled);
 		return {
 			key,
 			id: k.model_id,
@@ -211,7 +226,15 @@ async function versionsSection(
 				})),
 				tags: (groups.tags.get(key) ?? []).map((t) => ({ tag: t.tag, count: t.count }))
 			},
-			...labelPanels(groups.payloads.get(key) ?? [], f.threshold, sampled),
+			...labels,
+			calibration: {
+				...labels.calibration,
+				served: now && {
+					source: now.source,
+					words: now.source === 'production' ? now.words : null,
+					installations: now.source === 'production' ? now.installations : null
+				}
+			},
 			outcome: outcomePanel(groups.totals.get(key)?.[0], groups.minutes.get(key) ?? []),
 			evaluation: ev && {
 				wer: ev.wer,

@@ -24,9 +24,12 @@ export interface EventsTable {
 	arm: string | null;
 	/** Probability the event was kept with (version 2+ transcript events); null means 1. */
 	sampling_rate: number | null;
-	/** correction and review events. */
+	/** correction, review and segment_reviewed events. */
 	segment_id: string | null;
-	/** correction events: the highest revision per segment wins. */
+	/**
+	 * correction events: the highest revision per segment wins; session_summary: per transcript;
+	 * segment_reviewed: −1, so any correction of the segment supersedes it.
+	 */
 	revision: number | null;
 	/** correction events: WER counts of this revision (reference = user's text, hypothesis = model). */
 	substitutions: number | null;
@@ -37,7 +40,10 @@ export interface EventsTable {
 	confirmed_words: number | null;
 	/** rating events. */
 	stars: number | null;
-	/** session_summary events: model words of reviewed segments the user did not edit. */
+	/**
+	 * session_summary events: model words of reviewed segments the user did not edit; segment_reviewed:
+	 * the segment's model words.
+	 */
 	reviewed_words: number | null;
 	payload: string;
 }

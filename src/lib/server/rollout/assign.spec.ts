@@ -8,7 +8,8 @@ const model = (id: string, version = '1.0'): CatalogModel => ({
 	version,
 	sha256: 'a'.repeat(64),
 	displayName: id,
-	highlightThreshold: 0.6
+	highlightThreshold: 0.6,
+	highlightThresholdSource: 'default'
 });
 const catalog: Catalog = new Map([
 	['tiny', model('tiny')],

@@ -36,6 +36,8 @@ export interface CatalogModel {
 	sha256: string;
 	displayName: string;
 	highlightThreshold: number;
+	/** Where highlightThreshold came from: eval.json ('evaluation') or the manifest / built-in ('default'). */
+	highlightThresholdSource: 'evaluation' | 'default';
 }
 
 /** Selectable models by id. */
@@ -62,13 +64,12 @@ export async function loadCatalog(dir: string): Promise<Catalog> {
 		if (manifest.kind !== 'asr') continue;
 		if (manifest.id !== d.name) throw new Error(`${path}: id "${manifest.id}" differs from its folder name`);
 		const ref = await modelRef(manifest);
+		const evaluated = await evaluatedThreshold(join(dir, d.name), ref);
 		models.set(manifest.id, {
 			...ref,
 			displayName: manifest.displayName,
-			highlightThreshold:
-				(await evaluatedThreshold(join(dir, d.name), ref)) ??
-				manifest.highlightThreshold ??
-				FALLBACK_HIGHLIGHT_THRESHOLD
+			highlightThreshold: evaluated ?? manifest.highlightThreshold ?? FALLBACK_HIGHLIGHT_THRESHOLD,
+			highlightThresholdSource: evaluated === null ? 'default' : 'evaluation'
 		});
 	}
 	return models;

@@ -21,7 +21,9 @@ import {
 } from '../../contracts/rollout';
 import type { Database } from '../db/tables';
 import { assignArm, experimentId } from './assign';
-import type { Catalog } from './catalog';
+import type { Catalog, CatalogModel } from './catalog';
+import type { ProductionThresholds } from './production-threshold';
+import type { ServedThreshold } from '../../quality';
 import { checkSettings, fullSampling, settingsFromEnv, type SettingsIssue } from './settings';
 
 /** How long a process trusts its copy of the stored settings, in ms. */
@@ -53,7 +55,8 @@ export class Rollout {
 		readonly catalog: Catalog,
 		private readonly envSettings: RolloutSettings,
 		current: Current,
-		private readonly now: () => Date
+		private readonly now: () => Date,
+		private readonly thresholds: ProductionThresholds | null
 	) {
 		this.current = current;
 		this.loadedAt = now().getTime();
@@ -64,7 +67,8 @@ export class Rollout {
 		db: Kysely<Database>,
 		env: Record<string, string | undefined>,
 		catalog: Catalog,
-		now: () => Date = () => new Date()
+		now: () => Date = () => new Date(),
+		thresholds: ProductionThresholds | null = null
 	): Promise<Rollout> {
 		const envSettings = settingsFromEnv(env, catalog);
 		const stored = await readStored(db, catalog);
@@ -73,7 +77,8 @@ export class Rollout {
 			catalog,
 			envSettings,
 			stored ?? { settings: envSettings, source: 'env', revision: 0 },
-			now
+			now,
+			thresholds
 		);
 	}
 
@@ -93,12 +98,36 @@ export class Rollout {
 		const arm = assignArm(installationId, settings, this.catalog);
 		const id = arm === 'candidate' ? settings.candidate!.model : settings.default;
 		const m = this.catalog.get(id)!;
+		const served = await this.served(m);
 		return {
 			model: { id: m.id, version: m.version, sha256: m.sha256 },
 			arm,
-			highlightThreshold: m.highlightThreshold,
+			highlightThreshold: served.threshold,
+			highlightThresholdSource:
+				served.source === 'production'
+					? { source: 'production', words: served.words, installations: served.installations }
+					: { source: served.source },
 			telemetry: { sampling: fullSampling(settings.sampling) }
 		};
+	}
+
+	/**
+	 * The default highlight threshold the config serves for a model version and its source; null for a
+	 * version not installed (the dashboard asks about every version that sent events).
+	 */
+	async servedThreshold(ref: {
+		id: string;
+		version: string;
+		sha256: string;
+	}): Promise<ServedThreshold | null> {
+		const m = this.catalog.get(ref.id);
+		if (!m || m.version !== ref.version || m.sha256 !== ref.sha256) return null;
+		return this.served(m);
+	}
+
+	private served(m: CatalogModel): Promise<ServedThreshold> {
+		const fallback = { threshold: m.highlightThreshold, source: m.highlightThresholdSource };
+		return this.thresholds ? this.thresholds.served(m, fallback) : Promise.resolve(fallback);
 	}
 
 	/** Settings, their source, the selectable models and the audit log (the admin GET). */

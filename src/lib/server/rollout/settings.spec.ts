@@ -7,7 +7,8 @@ const model = (id: string): CatalogModel => ({
 	version: '1.0',
 	sha256: 'a'.repeat(64),
 	displayName: id,
-	highlightThreshold: 0.6
+	highlightThreshold: 0.6,
+	highlightThresholdSource: 'default'
 });
 const catalog: Catalog = new Map([
 	[DEFAULT_MODEL, model(DEFAULT_MODEL)],
