@@ -3,7 +3,7 @@ import { TranscriptEventHub } from '../transcript/events';
 import { createDoc, type TranscriptDoc } from '../transcript/document';
 import { MemoryOutboxStore } from './outbox-store';
 import type { SendBatch } from './sender';
-import { DeletionFailedError, TelemetryClient } from './telemetry.svelte';
+import { CONSENT_VERSION, DeletionFailedError, TelemetryClient } from './telemetry.svelte';
 import { telemetryEventSchema, type TelemetryEvent } from './schema';
 import { segmentOf, transcriptResult, word } from '../testing/factories';
 
@@ -92,6 +92,34 @@ describe('TelemetryClient', () => {
 		expect(b.consent).toBe('granted');
 		expect(b.installationId).toBe(a.installationId);
 		expect(b.pending.map((e) => e.type)).toEqual(['outcome']);
+	});
+
+	it('asks again, and sends nothing meanwhile, when consent was given to an older wording', async () => {
+		// A grant stored before consent versions existed (wording 1), with an event still waiting.
+		await store.setMeta('consent', 'granted');
+		const a = make();
+		await a.start();
+		expect(a.consent).toBe('unknown');
+		expect(a.consentOutdated).toBe(true);
+		rate(3);
+		await vi.advanceTimersByTimeAsync(60_000);
+		expect(sent).toEqual([]);
+		expect(a.pending).toEqual([]);
+
+		await a.setConsent(true);
+		expect(a.consentOutdated).toBe(false);
+		expect(await store.getMeta('consentVersion')).toBe(CONSENT_VERSION);
+		a.stop();
+		const b = make();
+		await b.start();
+		expect([b.consent, b.consentOutdated]).toEqual(['granted', false]);
+	});
+
+	it('keeps a refusal given to an older wording', async () => {
+		await store.setMeta('consent', 'denied');
+		const c = make();
+		await c.start();
+		expect([c.consent, c.consentOutdated]).toEqual(['denied', false]);
 	});
 
 	it('withdraw clears the outbox and stops; page hide sends pending debounces first', async () => {

@@ -58,7 +58,20 @@ export const WHAT_IS_SENT =
 	'transcription took with your device’s core count and memory class, the model version and a random ' +
 	'installation id. It never sends audio, and never the text of segments you neither edited nor reviewed.';
 
-const META = { consent: 'consent', installationId: 'installationId', revisions: 'revisions' } as const;
+/**
+ * Which wording of WHAT_IS_SENT a 'granted' answer was given to. Raise it whenever the text promises
+ * less than what is now sent (version 2 added the words of reviewed-unedited segments): a grant to an
+ * older wording then counts as no answer, nothing is sent until the user answers the new text, and the
+ * banner says what changed. A 'denied' answer stands whatever the wording.
+ */
+export const CONSENT_VERSION = 2;
+
+const META = {
+	consent: 'consent',
+	consentVersion: 'consentVersion',
+	installationId: 'installationId',
+	revisions: 'revisions'
+} as const;
 
 /** Revisions kept in memory and written through to the outbox store. */
 class StoredRevisions implements Revisions {
@@ -95,6 +108,8 @@ export interface TelemetryDeps {
 /** One per tab. */
 export class TelemetryClient {
 	consent = $state<Consent>('unknown');
+	/** True when the user had agreed to an older WHAT_IS_SENT: the banner asks again and says why. */
+	consentOutdated = $state(false);
 	installationId = $state('');
 	/** What would be sent, oldest first. */
 	pending = $state.raw<TelemetryEvent[]>([]);
@@ -182,12 +197,17 @@ export class TelemetryClient {
 	start(): Promise<void> {
 		this.started ??= (async () => {
 			const store = this.deps.store;
-			const [consent, id, revisions] = await Promise.all([
+			const [consent, consentVersion, id, revisions] = await Promise.all([
 				store.getMeta(META.consent),
+				store.getMeta(META.consentVersion),
 				store.getMeta(META.installationId),
 				store.getMeta(META.revisions)
 			]);
-			this.consent = consent === 'granted' || consent === 'denied' ? consent : 'unknown';
+			// Grants stored before versions existed were given to wording 1.
+			const grantedTo = typeof consentVersion === 'number' ? consentVersion : 1;
+			this.consentOutdated = consent === 'granted' && grantedTo < CONSENT_VERSION;
+			this.consent =
+				consent === 'denied' || (consent === 'granted' && !this.consentOutdated) ? consent : 'unknown';
 			this.installationId = typeof id === 'string' ? id : await this.newInstallationId();
 			for (const [k, v] of Object.entries((revisions ?? {}) as Record<string, number>))
 				this.revisions.mem.map.set(k, v);
@@ -214,9 +234,11 @@ export class TelemetryClient {
 
 	/** Opts in or out; opting out withdraws (clears what waits). */
 	async setConsent(granted: boolean): Promise<void> {
+		this.consentOutdated = false;
 		if (granted) {
 			this.consent = 'granted';
 			this.outbox.enabled = true;
+			await this.deps.store.setMeta(META.consentVersion, CONSENT_VERSION);
 			await this.deps.store.setMeta(META.consent, 'granted');
 			this.broadcast();
 		} else await this.withdraw();
@@ -286,6 +308,7 @@ export class TelemetryClient {
 		if (!consent || !id) return;
 		if (consent !== 'granted' || id !== this.installationId) this.collector.cancelPending();
 		if (id !== this.installationId) this.revisions.mem.map.clear();
+		this.consentOutdated = false;
 		this.consent = consent;
 		this.installationId = id;
 		this.outbox.enabled = consent === 'granted';
