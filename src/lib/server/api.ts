@@ -82,7 +82,7 @@ import {
 	countRejections,
 	deleteInstallation,
 	storeBatch,
-	validateEvents,
+	validateEventsYielding,
 	type RejectedEvent,
 	type StoreBatch
 } from './ingest';
@@ -208,6 +208,22 @@ export function createApi(deps: ApiDeps): Api {
 				return byBytes;
 			}
 		}
+		const release = limits.inFlight ? await limits.inFlight.acquire(clientKey(client)) : () => {};
+		if (!release) {
+			await discardBody(request, BATCH_LIMITS.maxBytes);
+			return json({ error: 'too many requests in progress from this client' } satisfies ApiError, 429, {
+				'retry-after': '1'
+			});
+		}
+		try {
+			return await readAndStore(request, client, charged);
+		} finally {
+			release();
+		}
+	}
+
+	// The part of postEvents that costs: reading, parsing, validating and storing the body.
+	async function readAndStore(request: Request, client: string, charged: boolean): Promise<Response> {
 		let body: unknown;
 		try {
 			const bytes = await readBodyLimited(request, BATCH_LIMITS.maxBytes);
@@ -237,7 +253,10 @@ export function createApi(deps: ApiDeps): Api {
 
 		const receivedAt = now();
 		try {
-			const checked = validateEvents(raw, { receivedAt, knownModels: await deps.knownModels() });
+			const checked = await validateEventsYielding(raw, {
+				receivedAt,
+				knownModels: await deps.knownModels()
+			});
 			const indexOf = new Map(checked.valid.map((e, i) => [e, checked.indices[i]]));
 			const { valid, rejected } = await applyDailyCap(checked.valid, checked.rejected, indexOf, receivedAt);
 			const reasons = rejected.map((r) => r.reason);
