@@ -13,10 +13,14 @@
  * client, from another address (127.0.0.2), sends a small batch every 200 ms. Prints the second
  * client's p99 latency (goal < 200 ms), how much the flooder sent and had accepted, and how much the
  * database grew against the per-client budget (RATE_LIMIT_BYTES_BURST + seconds × RATE_LIMIT_BYTES_PER_SEC).
+ *
+ * Beside each figure: the 1-minute load average, and for the throughput runs the server process's CPU
+ * time per event (from /proc), which other work on the machine does not change: 1e6 / that is the
+ * events/s one idle core would reach.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { DatabaseSync } from 'node:sqlite';
@@ -53,6 +57,7 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
 			GLOBAL_RATE_LIMIT_PER_SEC: '0',
 			GLOBAL_RATE_LIMIT_BYTES_PER_SEC: '0',
 			EVENTS_PER_INSTALLATION_PER_DAY: '0',
+			RATE_LIMIT_IN_FLIGHT: '0',
 			MODELS_DIR: FIXTURE_MODELS_DIR,
 			ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
 			...env
@@ -98,6 +103,20 @@ interface Result {
 	p99: number;
 	max: number;
 	errors: number;
+	/** The server process's CPU time (user + system) per stored event, in µs: independent of the load. */
+	cpuPerEvent: number | null;
+	load: number;
+}
+
+/** User + system CPU seconds of a process so far, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid: number | undefined): number | null {
+	try {
+		const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+		// utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+		return (Number(fields[11]) + Number(fields[12])) / 100;
+	} catch {
+		return null;
+	}
 }
 
 async function run(name: string, env: Record<string, string>): Promise<Result> {
@@ -110,6 +129,8 @@ async function run(name: string, env: Record<string, string>): Promise<Result> {
 	const start = performance.now();
 	const measureFrom = start + WARMUP_MS;
 	const end = measureFrom + SECONDS * 1000;
+	let cpuFrom: number | null = null;
+	setTimeout(() => (cpuFrom = cpuSeconds(child.pid)), WARMUP_MS);
 	const worker = async () => {
 		while (performance.now() < end) {
 			const body = freshBody();
@@ -122,6 +143,8 @@ async function run(name: string, env: Record<string, string>): Promise<Result> {
 	};
 	await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 	const elapsed = (performance.now() - measureFrom) / 1000;
+	const cpuTo = cpuSeconds(child.pid);
+	const load = loadavg()[0];
 	agent.destroy();
 	child.kill('SIGTERM');
 	await exited;
@@ -135,7 +158,10 @@ async function run(name: string, env: Record<string, string>): Promise<Result> {
 		p50: pct(50),
 		p99: pct(99),
 		max: latencies[latencies.length - 1],
-		errors
+		errors,
+		cpuPerEvent:
+			cpuFrom === null || cpuTo === null ? null : ((cpuTo - cpuFrom) * 1e6) / (latencies.length * BATCH),
+		load
 	};
 }
 
@@ -143,7 +169,11 @@ function print(r: Result): void {
 	console.log(
 		`${r.name.padEnd(22)} ${Math.round(r.eventsPerSec).toString().padStart(8)} events/s  ` +
 			`p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  max ${r.max.toFixed(1).padStart(6)} ms  ` +
-			`(${r.requests} requests, ${r.errors} errors)`
+			`(${r.requests} requests, ${r.errors} errors)  ` +
+			(r.cpuPerEvent === null
+				? ''
+				: `server CPU ${r.cpuPerEvent.toFixed(0)} µs/event = ${Math.round(1e6 / r.cpuPerEvent)} events/s on one idle core  `) +
+			`load ${r.load.toFixed(1)}`
 	);
 }
 
@@ -162,7 +192,8 @@ async function flood(dir: string): Promise<void> {
 		RATE_LIMIT_BYTES_PER_SEC: '',
 		GLOBAL_RATE_LIMIT_PER_SEC: '',
 		GLOBAL_RATE_LIMIT_BYTES_PER_SEC: '',
-		EVENTS_PER_INSTALLATION_PER_DAY: ''
+		EVENTS_PER_INSTALLATION_PER_DAY: '',
+		RATE_LIMIT_IN_FLIGHT: ''
 	});
 	const exited = new Promise((ok) => child.on('exit', ok));
 	const target = new URL('/api/v1/events', url);
@@ -228,7 +259,7 @@ async function flood(dir: string): Promise<void> {
 	);
 	console.log(
 		`flood: second client ${h.latencies.length} requests, p50 ${h.latencies[Math.floor(h.latencies.length / 2)].toFixed(1)} ms, ` +
-			`p99 ${p99.toFixed(1)} ms (goal < 200 ms), ${h.refused} refused`
+			`p99 ${p99.toFixed(1)} ms (goal < 200 ms), ${h.refused} refused, load ${loadavg()[0].toFixed(1)}`
 	);
 }
 

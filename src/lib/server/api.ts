@@ -81,6 +81,7 @@ import {
 	DELETED_INSTALLATION_REASON,
 	countRejections,
 	deleteInstallation,
+	jsonMayContainNul,
 	storeBatch,
 	validateEventsYielding,
 	type RejectedEvent,
@@ -225,13 +226,17 @@ export function createApi(deps: ApiDeps): Api {
 	// The part of postEvents that costs: reading, parsing, validating and storing the body.
 	async function readAndStore(request: Request, client: string, charged: boolean): Promise<Response> {
 		let body: unknown;
+		let text: string;
+		let requestBytes: number;
 		try {
 			const bytes = await readBodyLimited(request, BATCH_LIMITS.maxBytes);
 			if (!charged) {
 				const byBytes = limited(limits.bytes, limits.globalBytes, client, Math.max(1, bytes.byteLength));
 				if (byBytes) return byBytes;
 			}
-			body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+			text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+			requestBytes = bytes.byteLength;
+			body = JSON.parse(text);
 		} catch (e) {
 			if (e instanceof BodyTooLargeError)
 				return refuse(413, 'batch:too-large', `body larger than ${BATCH_LIMITS.maxBytes} bytes`);
@@ -255,13 +260,21 @@ export function createApi(deps: ApiDeps): Api {
 		try {
 			const checked = await validateEventsYielding(raw, {
 				receivedAt,
-				knownModels: await deps.knownModels()
+				knownModels: await deps.knownModels(),
+				mayContainNul: jsonMayContainNul(text)
 			});
 			const indexOf = new Map(checked.valid.map((e, i) => [e, checked.indices[i]]));
 			const { valid, rejected } = await applyDailyCap(checked.valid, checked.rejected, indexOf, receivedAt);
 			const reasons = rejected.map((r) => r.reason);
 			if (valid.length === 0) return await noneValid(rejected, reasons, receivedAt);
 			const stored = await store(valid, reasons, receivedAt);
+			// The byte budget is what the database grows by, about twice the request's bytes (storedRowBytes):
+			// the difference is charged now, as debt the client's next requests wait out.
+			const extra = stored.storedBytes - requestBytes;
+			if (extra > 0) {
+				limits.bytes?.charge(clientKey(client), extra);
+				limits.globalBytes?.charge('*', extra);
+			}
 			const refused = new Set(stored.deletedInstallations);
 			for (const e of valid)
 				if (refused.has(e.installationId.toLowerCase()))
@@ -557,7 +570,9 @@ export function createApi(deps: ApiDeps): Api {
 		let body: unknown;
 		try {
 			const bytes = await readBodyLimited(request, MAX_ROLLOUT_BODY);
-			body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+			text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+			requestBytes = bytes.byteLength;
+			body = JSON.parse(text);
 		} catch (e) {
 			if (e instanceof BodyTooLargeError)
 				return json({ error: `body larger than ${MAX_ROLLOUT_BODY} bytes` }, 413);

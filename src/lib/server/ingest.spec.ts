@@ -3,6 +3,7 @@ import type { AlignmentOp, TelemetryEvent } from '../telemetry/schema';
 import {
 	errorCounts,
 	eventRow,
+	jsonMayContainNul,
 	modelRefKey,
 	pickGroup,
 	rejectionReason,
@@ -245,6 +246,29 @@ describe('validateEventsYielding', () => {
 		expect(ran).toBe(false);
 		await pending;
 		expect(ran).toBe(true);
+	});
+});
+
+describe('the NUL check', () => {
+	const context = {
+		receivedAt: new Date('2025-11-27T06:00:00Z'),
+		knownModels: new Set([modelRefKey(transcript.model)])
+	};
+	const text = JSON.stringify([
+		{ ...transcript, type: 'outcome', outcome: 'exported', format: 'txt', appVersion: 'a\u0000' }
+	]);
+	it.each([
+		['a NUL escape', text, true],
+		['an escaped backslash before u0000 (no NUL, but searched)', JSON.stringify(['\\u0000']), true],
+		['none', JSON.stringify([{ ...transcript }]), false]
+	])('JSON text with %s may contain NUL: %s', (_, json, expected) => {
+		expect(jsonMayContainNul(json)).toBe(expected);
+	});
+
+	it('rejects a NUL whenever the text may hold one', () => {
+		const events = JSON.parse(text);
+		const r = validateEvents(events, { ...context, mayContainNul: jsonMayContainNul(text) });
+		expect(r.rejected.map((x) => x.reason)).toEqual(['event:nul-character']);
 	});
 });
 

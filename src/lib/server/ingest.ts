@@ -46,6 +46,17 @@ export interface ValidationContext {
 	receivedAt: Date;
 	/** Model refs the server reports on (modelRefKey of each); events about any other model are refused. */
 	knownModels: ReadonlySet<string>;
+	/**
+	 * False when the JSON text the events came from has no `\u0000`: a NUL can only reach a parsed string
+	 * through that escape (JSON forbids raw control characters in strings), so the per-event search for
+	 * one can be skipped. Absent: every event is searched.
+	 */
+	mayContainNul?: boolean;
+}
+
+/** Whether JSON text could parse to a string holding NUL (see ValidationContext.mayContainNul). */
+export function jsonMayContainNul(text: string): boolean {
+	return text.includes('\\u0000');
 }
 
 /** How far in the past an event may have happened: the outbox never keeps one that long. */
@@ -84,7 +95,8 @@ export function validateEvents(
 		// (which clients retry for ever), so it is rejected here, alone, on every database. The parsed
 		// strings are searched, not the JSON text, where a comment reading `\u0000` is six harmless
 		// characters.
-		if (hasNul(e)) return refuse('', 'text must not contain NUL characters', 'event:nul-character');
+		if (context.mayContainNul !== false && hasNul(e))
+			return refuse('', 'text must not contain NUL characters', 'event:nul-character');
 		const at = Date.parse(e.occurredAt);
 		if (at < received - MAX_EVENT_AGE_MS || at > received + MAX_EVENT_FUTURE_MS)
 			return refuse(
@@ -235,6 +247,35 @@ export function errorCounts(e: Extract<TelemetryEvent, { type: 'correction' }>):
 	return c;
 }
 
+/**
+ * Roughly the bytes one events row takes in the database once written: its record (every column's
+ * value, a byte of header each, the cell's own overhead), an entry in each of the four indexes (the
+ * primary key, installation, received_at, type and occurred_at, each with the key and a row pointer),
+ * all over the share of a page B-tree pages are filled to. Calibrated against SQLite's dbstat on mixed
+ * batches (tests/integration/telemetry/flood.test.ts checks it against a file's growth); it is about
+ * twice the event's bytes in the request, which is why the byte budget counts this rather than those.
+ */
+export function storedRowBytes(row: EventsTable): number {
+	// String lengths, not UTF-8 byte counts: events are nearly all ASCII, and this runs for every row.
+	let record = 12;
+	for (const v of Object.values(row)) {
+		record += 1;
+		if (typeof v === 'string') record += v.length;
+		else if (typeof v === 'number') record += 8;
+	}
+	const indexes =
+		row.id.length +
+		row.installation_id.length +
+		row.received_at.length +
+		row.type.length +
+		row.occurred_at.length +
+		4 * 14;
+	return Math.round((record + indexes) / PAGE_FILL);
+}
+
+/** The share of a page that B-tree pages of the events table and its indexes hold (dbstat: 0.75–0.8). */
+const PAGE_FILL = 0.78;
+
 /** Rows per INSERT statement on PostgreSQL: well under its bound-parameter limit. */
 const ROWS_PER_INSERT = 200;
 /** SQLite rows inserted between two turns of the event loop (a few milliseconds of work). */
@@ -249,8 +290,11 @@ const ROWS_PER_TURN = 100;
  * The event loop gets a turn every ROWS_PER_TURN rows, so a full batch does not hold the one Node thread
  * for its whole insert. On PostgreSQL, where each statement is a round trip, multi-row INSERTs stay.
  */
-export async function insertEventRows(tx: Kysely<Database>, rows: EventsTable[]): Promise<number> {
-	if (rows.length === 0) return 0;
+export async function insertEventRows(
+	tx: Kysely<Database>,
+	rows: EventsTable[]
+): Promise<{ inserted: number; storedBytes: number }> {
+	if (rows.length === 0) return { inserted: 0, storedBytes: 0 };
 	const insert = (values: EventsTable[]) =>
 		tx
 			.insertInto('events')
@@ -262,8 +306,11 @@ export async function insertEventRows(tx: Kysely<Database>, rows: EventsTable[])
 			const r = await insert(rows.slice(i, i + ROWS_PER_INSERT)).executeTakeFirst();
 			accepted += Number(r.numInsertedOrUpdatedRows ?? 0);
 		}
-		return accepted;
+		// Which rows were new is not reported by a multi-row INSERT: their share of the bytes is.
+		const all = rows.reduce((sum, row) => sum + storedRowBytes(row), 0);
+		return { inserted: accepted, storedBytes: Math.round((all * accepted) / rows.length) };
 	}
+	let storedBytes = 0;
 	// Compiled from the first row; every row has the same keys in the same order (eventRow builds them
 	// all), which is the order kysely binds them in.
 	const { sql } = insert([rows[0]]).compile();
@@ -277,9 +324,11 @@ export async function insertEventRows(tx: Kysely<Database>, rows: EventsTable[])
 				columns.map((c) => row[c])
 			)
 		);
-		accepted += Number(r.numAffectedRows ?? 0);
+		const inserted = Number(r.numAffectedRows ?? 0);
+		accepted += inserted;
+		if (inserted > 0) storedBytes += storedRowBytes(row);
 	}
-	return accepted;
+	return { inserted: accepted, storedBytes };
 }
 
 /** What storing one request's events did. */
@@ -288,6 +337,8 @@ export interface StoreResult {
 	duplicates: number;
 	/** Installations (lower-case ids) deleted in the last TOMBSTONE_DAYS whose events were refused. */
 	deletedInstallations: string[];
+	/** About how many bytes the accepted events take in the database (storedRowBytes). */
+	storedBytes: number;
 }
 
 /** Stores one request's valid events and rejection reasons; resolves after the commit. */
@@ -343,9 +394,9 @@ async function insertBatch(
 		seen.add(e.id);
 		rows.push(eventRow(e, receivedAt));
 	}
-	const accepted = await insertEventRows(tx, rows);
+	const { inserted: accepted, storedBytes } = await insertEventRows(tx, rows);
 	await countRejections(tx, reasons, now);
-	return { accepted, duplicates: stored - accepted, deletedInstallations: [...deleted] };
+	return { accepted, duplicates: stored - accepted, deletedInstallations: [...deleted], storedBytes };
 }
 
 async function deletedInstallations(

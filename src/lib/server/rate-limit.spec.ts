@@ -64,6 +64,18 @@ describe('TokenBucketLimiter with costs (bytes)', () => {
 	});
 });
 
+describe('TokenBucketLimiter.charge', () => {
+	it('goes into debt, which later takes wait out', () => {
+		const { l, advance } = limiter(10, 100);
+		expect(l.take('a', 60).ok).toBe(true);
+		l.charge('a', 90);
+		// 40 - 90 = -50 tokens: one token needs 51 at 10/s.
+		expect(l.take('a', 1)).toEqual({ ok: false, retryAfterSec: 6 });
+		advance(5100);
+		expect(l.take('a', 1).ok).toBe(true);
+	});
+});
+
 describe('ClientQueue', () => {
 	it('runs one request per client at a time, in arrival order, and keeps clients apart', async () => {
 		const q = new ClientQueue({ perClient: 1, maxWaiting: 2 });

@@ -55,6 +55,15 @@ export class TokenBucketLimiter {
 		return { ok: false, retryAfterSec: Math.max(1, Math.ceil((cost - b.tokens) / this.#rate)) };
 	}
 
+	/**
+	 * Takes `cost` tokens for `key` whatever is left, going into debt if need be: for a cost known only
+	 * after the request was let through (the bytes its events take once stored). Later takes wait the
+	 * debt out.
+	 */
+	charge(key: string, cost: number): void {
+		this.#refill(key).tokens -= cost;
+	}
+
 	/** What take(key, cost) would answer, without taking anything. */
 	check(key: string, cost = 1): RateDecision {
 		const b = this.#refill(key);

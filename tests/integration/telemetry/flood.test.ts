@@ -4,14 +4,15 @@
  * in progress at a time, and the rows stored are the same whichever insert path wrote them.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type ApiDeps } from '../../../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../../../src/lib/server/db/open';
-import { eventRow, insertEventRows, storeFor } from '../../../src/lib/server/ingest';
-import { ClientQueue } from '../../../src/lib/server/rate-limit';
+import { eventRow, insertEventRows, storeBatch, storeFor } from '../../../src/lib/server/ingest';
+import { ClientQueue, TokenBucketLimiter } from '../../../src/lib/server/rate-limit';
 import { backends } from './backends';
 import { clientReport, knownModels, mixedBatch, sessionSummary, transcription, v2 } from './events';
 
@@ -105,6 +106,74 @@ describe('a flood on SQLite', () => {
 	});
 });
 
+describe('the byte budget counts stored bytes (SQLite)', () => {
+	let dir = '';
+	beforeAll(() => {
+		dir = mkdtempSync(join(tmpdir(), 'redline-budget-'));
+	});
+	afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+	// The database file's size once every commit is in it.
+	function fileBytes(path: string): number {
+		const raw = new DatabaseSync(path);
+		raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+		raw.close();
+		return statSync(path).size;
+	}
+
+	it('storedRowBytes is within 15% of what the file grows by', async () => {
+		const path = join(dir, 'estimate', 'redline.db');
+		const d = await openDatabase(`sqlite:${path}`, { backgroundCheckpoints: false });
+		const before = fileBytes(path);
+		let estimate = 0;
+		try {
+			for (let i = 0; i < 8; i++) {
+				const stored = await storeBatch(d.db, mixedBatch(500), [], new Date());
+				estimate += stored.storedBytes;
+			}
+		} finally {
+			await d.close();
+		}
+		const grew = fileBytes(path) - before;
+		expect(estimate / grew).toBeGreaterThan(0.85);
+		expect(estimate / grew).toBeLessThan(1.15);
+	});
+
+	it('a flooding client grows the database by its byte budget and one batch at most', async () => {
+		const path = join(dir, 'flood', 'redline.db');
+		const d = await openDatabase(`sqlite:${path}`, { backgroundCheckpoints: false });
+		const budget = 1024 * 1024;
+		const a = createApi({
+			db: d.db,
+			adminToken: ADMIN,
+			limiter: null,
+			knownModels,
+			store: storeFor(d.db, d.kind),
+			limits: { bytes: new TokenBucketLimiter({ ratePerSec: 1, burst: budget, now: () => 0 }) }
+		});
+		const before = fileBytes(path);
+		let accepted = 0;
+		let largest = 0;
+		try {
+			for (let i = 0; i < 12; i++) {
+				const request = post(mixedBatch(200));
+				const size = Number((await request.clone().arrayBuffer()).byteLength);
+				const res = await a.postEvents(request, '10.0.0.1');
+				if (res.status === 202) accepted++;
+				else expect(res.status).toBe(429);
+				largest = Math.max(largest, size);
+			}
+		} finally {
+			await d.close();
+		}
+		const grew = fileBytes(path) - before;
+		// Counted in request bytes (about 140 kB a batch) seven batches would pass, growing the file by
+		// about twice the budget.
+		expect(accepted).toBeLessThanOrEqual(4);
+		expect(grew).toBeLessThan(budget + 2 * largest);
+	});
+});
+
 describe.each(backends())('insertEventRows on $name', (backend) => {
 	beforeAll(() => backend.start(), 120_000);
 	afterAll(() => backend.stop());
@@ -130,13 +199,17 @@ describe.each(backends())('insertEventRows on $name', (backend) => {
 			await openDatabase(await backend.newDatabase())
 		];
 		try {
-			expect(await ours.db.transaction().execute((tx) => insertEventRows(tx, rows))).toBe(rows.length);
+			expect((await ours.db.transaction().execute((tx) => insertEventRows(tx, rows))).inserted).toBe(
+				rows.length
+			);
 			await reference.db.insertInto('events').values(rows).execute();
 			const all = (d: OpenDatabase) => d.db.selectFrom('events').selectAll().orderBy('id').execute();
 			expect(await all(ours)).toEqual(await all(reference));
 			// Replayed with two new rows among them: only those are inserted.
 			const more = mixedBatch(2, installation).map((e) => eventRow(e, '2026-12-01T12:00:01.000Z'));
-			expect(await ours.db.transaction().execute((tx) => insertEventRows(tx, [...rows, ...more]))).toBe(2);
+			expect(
+				(await ours.db.transaction().execute((tx) => insertEventRows(tx, [...rows, ...more]))).inserted
+			).toBe(2);
 		} finally {
 			await ours.close();
 			await reference.close();
