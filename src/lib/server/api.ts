@@ -9,7 +9,8 @@
  * - 400 `{ error, issues: [{ path, message }] }`: not UTF-8 JSON, no `events` array, or no valid event;
  *   nothing stored.
  * - 413: body over 512 KiB or more than 500 events. 415: another content type.
- * - 429 with Retry-After (seconds): a rate limit, per client (requests and bytes; IPv6 clients by
+ * - 429 with Retry-After (seconds): a rate limit, per client (requests; bytes, counted as what the
+ *   events take once stored; too many batches waiting behind the one in progress; IPv6 clients by
  *   their /64) or for the whole server.
  * - 503 with Retry-After: the database failed, or free disk space is under the floor; retry later.
  * Per event, besides schema errors: `occurredAt` outside [received − 1 year, received + 1 day], a model
@@ -198,17 +199,8 @@ export function createApi(deps: ApiDeps): Api {
 			return json({ error: 'the server is low on disk space, retry later' }, 503, { 'retry-after': '600' });
 		}
 
-		// Bytes are charged before the body is read when it declares its length (a flood costs no
-		// parsing), otherwise once read; a lying Content-Length is caught by readBodyLimited.
-		const declared = Number(request.headers.get('content-length'));
-		const charged = Number.isFinite(declared) && declared > 0 && declared <= BATCH_LIMITS.maxBytes;
-		if (charged) {
-			const byBytes = limited(limits.bytes, limits.globalBytes, client, declared);
-			if (byBytes) {
-				await discardBody(request, BATCH_LIMITS.maxBytes);
-				return byBytes;
-			}
-		}
+		// Before the byte charge: a batch waiting its turn is charged only once the one before it was, its
+		// stored bytes included, so a client's parallel batches cannot all pass on one full bucket.
 		const release = limits.inFlight ? await limits.inFlight.acquire(clientKey(client)) : () => {};
 		if (!release) {
 			await discardBody(request, BATCH_LIMITS.maxBytes);
@@ -217,6 +209,17 @@ export function createApi(deps: ApiDeps): Api {
 			});
 		}
 		try {
+			// Bytes are charged before the body is read when it declares its length (a flood costs no
+			// parsing), otherwise once read; a lying Content-Length is caught by readBodyLimited.
+			const declared = Number(request.headers.get('content-length'));
+			const charged = Number.isFinite(declared) && declared > 0 && declared <= BATCH_LIMITS.maxBytes;
+			if (charged) {
+				const byBytes = limited(limits.bytes, limits.globalBytes, client, declared);
+				if (byBytes) {
+					await discardBody(request, BATCH_LIMITS.maxBytes);
+					return byBytes;
+				}
+			}
 			return await readAndStore(request, client, charged);
 		} finally {
 			release();

@@ -98,6 +98,24 @@ describe('a flood on SQLite', () => {
 		expect(steps).toEqual(['validate', 'answer 202', 'validate', 'answer 202', 'validate', 'answer 202']);
 	});
 
+	it('charges a waiting batch only after the one before it, stored bytes included', async () => {
+		const bytes = new TokenBucketLimiter({ ratePerSec: 1, burst: 300_000, now: () => 0 });
+		const a = await api({ limits: { bytes, inFlight: new ClientQueue({ perClient: 1, maxWaiting: 4 }) } });
+		const requests = [1, 2, 3].map(() => {
+			const body = JSON.stringify({ events: mixedBatch(100) });
+			return new Request('http://localhost/api/v1/events', {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+				body
+			});
+		});
+		// About 70 kB a request and 140 kB once stored: two fit in 300 kB, three only counted as requests.
+		const statuses = (await Promise.all(requests.map((r) => a.postEvents(r, '10.0.0.1')))).map(
+			(r) => r.status
+		);
+		expect(statuses).toEqual([202, 202, 429]);
+	});
+
 	it('refuses with 429 and Retry-After when too many batches of a client wait', async () => {
 		const a = await api({ limits: { inFlight: new ClientQueue({ perClient: 1, maxWaiting: 1 }) } });
 		const responses = await Promise.all([1, 2, 3].map(() => a.postEvents(post(mixedBatch(10)), '10.0.0.1')));
