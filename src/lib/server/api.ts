@@ -573,9 +573,7 @@ export function createApi(deps: ApiDeps): Api {
 		let body: unknown;
 		try {
 			const bytes = await readBodyLimited(request, MAX_ROLLOUT_BODY);
-			text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-			requestBytes = bytes.byteLength;
-			body = JSON.parse(text);
+			body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
 		} catch (e) {
 			if (e instanceof BodyTooLargeError)
 				return json({ error: `body larger than ${MAX_ROLLOUT_BODY} bytes` }, 413);
