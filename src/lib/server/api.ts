@@ -9,7 +9,8 @@
  * - 400 `{ error, issues: [{ path, message }] }`: not UTF-8 JSON, no `events` array, or no valid event;
  *   nothing stored.
  * - 413: body over 512 KiB or more than 500 events. 415: another content type.
- * - 429 with Retry-After (seconds): a rate limit, per client (requests and bytes; IPv6 clients by
+ * - 429 with Retry-After (seconds): a rate limit, per client (requests; bytes, counted as what the
+ *   events take once stored; too many batches waiting behind the one in progress; IPv6 clients by
  *   their /64) or for the whole server.
  * - 503 with Retry-After: the database failed, or free disk space is under the floor; retry later.
  * Per event, besides schema errors: `occurredAt` outside [received − 1 year, received + 1 day], a model
@@ -81,8 +82,9 @@ import {
 	DELETED_INSTALLATION_REASON,
 	countRejections,
 	deleteInstallation,
+	jsonMayContainNul,
 	storeBatch,
-	validateEvents,
+	validateEventsYielding,
 	type RejectedEvent,
 	type StoreBatch
 } from './ingest';
@@ -197,25 +199,47 @@ export function createApi(deps: ApiDeps): Api {
 			return json({ error: 'the server is low on disk space, retry later' }, 503, { 'retry-after': '600' });
 		}
 
-		// Bytes are charged before the body is read when it declares its length (a flood costs no
-		// parsing), otherwise once read; a lying Content-Length is caught by readBodyLimited.
-		const declared = Number(request.headers.get('content-length'));
-		const charged = Number.isFinite(declared) && declared > 0 && declared <= BATCH_LIMITS.maxBytes;
-		if (charged) {
-			const byBytes = limited(limits.bytes, limits.globalBytes, client, declared);
-			if (byBytes) {
-				await discardBody(request, BATCH_LIMITS.maxBytes);
-				return byBytes;
-			}
+		// Before the byte charge: a batch waiting its turn is charged only once the one before it was, its
+		// stored bytes included, so a client's parallel batches cannot all pass on one full bucket.
+		const release = limits.inFlight ? await limits.inFlight.acquire(clientKey(client)) : () => {};
+		if (!release) {
+			await discardBody(request, BATCH_LIMITS.maxBytes);
+			return json({ error: 'too many requests in progress from this client' } satisfies ApiError, 429, {
+				'retry-after': '1'
+			});
 		}
+		try {
+			// Bytes are charged before the body is read when it declares its length (a flood costs no
+			// parsing), otherwise once read; a lying Content-Length is caught by readBodyLimited.
+			const declared = Number(request.headers.get('content-length'));
+			const charged = Number.isFinite(declared) && declared > 0 && declared <= BATCH_LIMITS.maxBytes;
+			if (charged) {
+				const byBytes = limited(limits.bytes, limits.globalBytes, client, declared);
+				if (byBytes) {
+					await discardBody(request, BATCH_LIMITS.maxBytes);
+					return byBytes;
+				}
+			}
+			return await readAndStore(request, client, charged);
+		} finally {
+			release();
+		}
+	}
+
+	// The part of postEvents that costs: reading, parsing, validating and storing the body.
+	async function readAndStore(request: Request, client: string, charged: boolean): Promise<Response> {
 		let body: unknown;
+		let text: string;
+		let requestBytes: number;
 		try {
 			const bytes = await readBodyLimited(request, BATCH_LIMITS.maxBytes);
 			if (!charged) {
 				const byBytes = limited(limits.bytes, limits.globalBytes, client, Math.max(1, bytes.byteLength));
 				if (byBytes) return byBytes;
 			}
-			body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+			text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+			requestBytes = bytes.byteLength;
+			body = JSON.parse(text);
 		} catch (e) {
 			if (e instanceof BodyTooLargeError)
 				return refuse(413, 'batch:too-large', `body larger than ${BATCH_LIMITS.maxBytes} bytes`);
@@ -237,12 +261,23 @@ export function createApi(deps: ApiDeps): Api {
 
 		const receivedAt = now();
 		try {
-			const checked = validateEvents(raw, { receivedAt, knownModels: await deps.knownModels() });
+			const checked = await validateEventsYielding(raw, {
+				receivedAt,
+				knownModels: await deps.knownModels(),
+				mayContainNul: jsonMayContainNul(text)
+			});
 			const indexOf = new Map(checked.valid.map((e, i) => [e, checked.indices[i]]));
 			const { valid, rejected } = await applyDailyCap(checked.valid, checked.rejected, indexOf, receivedAt);
 			const reasons = rejected.map((r) => r.reason);
 			if (valid.length === 0) return await noneValid(rejected, reasons, receivedAt);
 			const stored = await store(valid, reasons, receivedAt);
+			// The byte budget is what the database grows by, about twice the request's bytes (storedRowBytes):
+			// the difference is charged now, as debt the client's next requests wait out.
+			const extra = stored.storedBytes - requestBytes;
+			if (extra > 0) {
+				limits.bytes?.charge(clientKey(client), extra);
+				limits.globalBytes?.charge('*', extra);
+			}
 			const refused = new Set(stored.deletedInstallations);
 			for (const e of valid)
 				if (refused.has(e.installationId.toLowerCase()))

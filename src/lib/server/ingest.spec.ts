@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AlignmentOp, TelemetryEvent } from '../telemetry/schema';
-import { errorCounts, eventRow, modelRefKey, rejectionReason, validateEvents } from './ingest';
+import {
+	errorCounts,
+	eventRow,
+	jsonMayContainNul,
+	modelRefKey,
+	pickGroup,
+	rejectionReason,
+	validateEvents,
+	validateEventsYielding
+} from './ingest';
 import { commonEventFields, transcriptEventFields, version1 } from '../testing/factories';
 
 // Upper-case installation id and a zone offset: ingestion normalises both.
@@ -214,6 +223,73 @@ describe('validateEvents', () => {
 		expect(valid).toHaveLength(1);
 		expect(rejected[0]).toMatchObject({ index: 0, reason: 'event:review:confirmedWords' });
 		expect(rejected[0].issues[0].path).toBe('confirmedWords.0.end');
+	});
+});
+
+describe('validateEventsYielding', () => {
+	const context = {
+		receivedAt: new Date('2025-11-27T06:00:00Z'),
+		knownModels: new Set([modelRefKey(transcript.model)])
+	};
+	const ok = { ...transcript, type: 'outcome', outcome: 'exported', format: 'txt' };
+	const batch = Array.from({ length: 23 }, (_, i) => (i % 4 === 1 ? { ...ok, format: 'pdf' } : ok));
+
+	it('gives what validateEvents gives on the whole batch, indices included', async () => {
+		for (const chunk of [1, 5, 50])
+			expect(await validateEventsYielding(batch, context, chunk)).toEqual(validateEvents(batch, context));
+	});
+
+	it('lets other callbacks run between chunks', async () => {
+		let ran = false;
+		setImmediate(() => (ran = true));
+		const pending = validateEventsYielding(batch, context, 5);
+		expect(ran).toBe(false);
+		await pending;
+		expect(ran).toBe(true);
+	});
+});
+
+describe('the NUL check', () => {
+	const context = {
+		receivedAt: new Date('2025-11-27T06:00:00Z'),
+		knownModels: new Set([modelRefKey(transcript.model)])
+	};
+	const text = JSON.stringify([
+		{ ...transcript, type: 'outcome', outcome: 'exported', format: 'txt', appVersion: 'a\u0000' }
+	]);
+	it.each([
+		['a NUL escape', text, true],
+		['an escaped backslash before u0000 (no NUL, but searched)', JSON.stringify(['\\u0000']), true],
+		['none', JSON.stringify([{ ...transcript }]), false]
+	])('JSON text with %s may contain NUL: %s', (_, json, expected) => {
+		expect(jsonMayContainNul(json)).toBe(expected);
+	});
+
+	it('rejects a NUL whenever the text may hold one', () => {
+		const events = JSON.parse(text);
+		const r = validateEvents(events, { ...context, mayContainNul: jsonMayContainNul(text) });
+		expect(r.rejected.map((x) => x.reason)).toEqual(['event:nul-character']);
+	});
+});
+
+describe('pickGroup', () => {
+	const q = (...sizes: (number | [number, number])[]) =>
+		sizes.map((s) =>
+			typeof s === 'number' ? { events: s, overtaken: 0 } : { events: s[0], overtaken: s[1] }
+		);
+	const policy = { maxRequests: 3, maxEvents: 500, smallEvents: 50, maxOvertakes: 2 };
+	it.each([
+		['empty queue', q(), []],
+		['arrival order while the first is small', q(5, 500, 5), [0]],
+		['small ones together', q(5, 10, 5, 5), [0, 1, 2]],
+		['one large batch alone', q(500, 500), [0]],
+		['always at least one, however large', q(600, 5), [1]],
+		['small ones go before a large first in line', q(500, 5, 500, 10), [1, 3]],
+		['but not once it was overtaken maxOvertakes times', q([500, 2], 5, 10), [0]],
+		['bounded in events', q(300, 150, 100), [0, 1]],
+		['large ones alone keep their order', q(300, 300), [0]]
+	] as [string, ReturnType<typeof q>, number[]][])('%s', (_, queue, expected) => {
+		expect(pickGroup(queue, policy)).toEqual(expected);
 	});
 });
 

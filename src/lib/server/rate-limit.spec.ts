@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucketLimiter, clientKey, limitsFromEnv } from './rate-limit';
+import { ClientQueue, TokenBucketLimiter, clientKey, limitsFromEnv } from './rate-limit';
 
 function limiter(ratePerSec: number, burst: number, maxClients?: number) {
 	let t = 0;
@@ -64,13 +64,57 @@ describe('TokenBucketLimiter with costs (bytes)', () => {
 	});
 });
 
+describe('TokenBucketLimiter.charge', () => {
+	it('goes into debt, which later takes wait out', () => {
+		const { l, advance } = limiter(10, 100);
+		expect(l.take('a', 60).ok).toBe(true);
+		l.charge('a', 90);
+		// 40 - 90 = -50 tokens: one token needs 51 at 10/s.
+		expect(l.take('a', 1)).toEqual({ ok: false, retryAfterSec: 6 });
+		advance(5100);
+		expect(l.take('a', 1).ok).toBe(true);
+	});
+});
+
+describe('ClientQueue', () => {
+	it('runs one request per client at a time, in arrival order, and keeps clients apart', async () => {
+		const q = new ClientQueue({ perClient: 1, maxWaiting: 2 });
+		const order: string[] = [];
+		const first = (await q.acquire('a'))!;
+		const second = q.acquire('a').then((r) => (order.push('a2'), r!));
+		const third = q.acquire('a').then((r) => (order.push('a3'), r!));
+		expect(await q.acquire('b')).toBeTypeOf('function');
+		await Promise.resolve();
+		expect(order).toEqual([]);
+		first();
+		first(); // a second release of the same slot frees nothing more
+		(await second)();
+		(await third)();
+		expect(order).toEqual(['a2', 'a3']);
+	});
+
+	it('refuses at once when too many requests of a client wait, and forgets idle clients', async () => {
+		const q = new ClientQueue({ perClient: 1, maxWaiting: 1 });
+		const running = (await q.acquire('a'))!;
+		const waiting = q.acquire('a');
+		expect(await q.acquire('a')).toBeNull();
+		running();
+		(await waiting)!();
+		expect(q.size).toBe(0);
+	});
+});
+
 describe('limitsFromEnv', () => {
 	it('is off at 0 and on by default', () => {
 		expect(limitsFromEnv({ RATE_LIMIT_PER_SEC: '0' }, 1000).requests).toBeNull();
 		expect(limitsFromEnv({ RATE_LIMIT_BYTES_PER_SEC: '0' }, 1000).limits.bytes).toBeNull();
 		const d = limitsFromEnv({}, 1000);
 		expect(d.requests).toBeInstanceOf(TokenBucketLimiter);
-		for (const l of Object.values(d.limits)) expect(l).toBeInstanceOf(TokenBucketLimiter);
+		const { inFlight, ...buckets } = d.limits;
+		for (const l of Object.values(buckets)) expect(l).toBeInstanceOf(TokenBucketLimiter);
+		expect(inFlight).toBeInstanceOf(ClientQueue);
+		expect(limitsFromEnv({ RATE_LIMIT_IN_FLIGHT: '0' }, 1000).limits.inFlight).toBeNull();
+		expect(() => limitsFromEnv({ RATE_LIMIT_IN_FLIGHT: '1.5' }, 1000)).toThrow(/whole numbers/);
 		expect(d.limits.bytes!.burst).toBe(2 * 1024 * 1024);
 		expect(() => limitsFromEnv({ RATE_LIMIT_PER_SEC: 'fast' }, 1000)).toThrow(/RATE_LIMIT_PER_SEC/);
 	});

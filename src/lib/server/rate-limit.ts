@@ -55,6 +55,15 @@ export class TokenBucketLimiter {
 		return { ok: false, retryAfterSec: Math.max(1, Math.ceil((cost - b.tokens) / this.#rate)) };
 	}
 
+	/**
+	 * Takes `cost` tokens for `key` whatever is left, going into debt if need be: for a cost known only
+	 * after the request was let through (the bytes its events take once stored). Later takes wait the
+	 * debt out.
+	 */
+	charge(key: string, cost: number): void {
+		this.#refill(key).tokens -= cost;
+	}
+
 	/** What take(key, cost) would answer, without taking anything. */
 	check(key: string, cost = 1): RateDecision {
 		const b = this.#refill(key);
@@ -101,6 +110,59 @@ export class TokenBucketLimiter {
 	}
 }
 
+/**
+ * One request at a time per client key: later ones wait their turn (up to `maxWaiting`, then they are
+ * refused). A flooder opening many connections then has one batch being parsed, validated and stored
+ * at a time, not four at once holding the one Node thread, and an honest client's request gets a turn
+ * between them. Waiting requests have not read their bodies, so they cost a socket, not memory.
+ */
+export class ClientQueue {
+	readonly #perClient: number;
+	readonly #maxWaiting: number;
+	readonly #clients = new Map<string, { running: number; waiting: (() => void)[] }>();
+
+	constructor(o: { perClient: number; maxWaiting: number }) {
+		if (!(o.perClient >= 1) || !(o.maxWaiting >= 0))
+			throw new Error('a client queue needs perClient >= 1 and maxWaiting >= 0');
+		this.#perClient = o.perClient;
+		this.#maxWaiting = o.maxWaiting;
+	}
+
+	/**
+	 * Resolves to a release function once `key` may run, or null at once when too many of its requests
+	 * already wait (the caller answers 429). Call release exactly once, when the request is done.
+	 */
+	acquire(key: string): Promise<(() => void) | null> {
+		let c = this.#clients.get(key);
+		if (!c) {
+			c = { running: 0, waiting: [] };
+			this.#clients.set(key, c);
+		}
+		const client = c;
+		let released = false;
+		const release = () => {
+			if (released) return;
+			released = true;
+			const next = client.waiting.shift();
+			if (next) return next();
+			client.running--;
+			if (client.running === 0) this.#clients.delete(key);
+		};
+		if (client.running < this.#perClient) {
+			client.running++;
+			return Promise.resolve(release);
+		}
+		if (client.waiting.length >= this.#maxWaiting) return Promise.resolve(null);
+		// The slot passes straight from the releasing request to this one (running stays the same).
+		return new Promise((ok) => client.waiting.push(() => ok(release)));
+	}
+
+	/** How many clients have a request running (for tests). */
+	get size(): number {
+		return this.#clients.size;
+	}
+}
+
 /** The limiters the API applies besides the per-client request limit; a null or absent one is off. */
 export interface Limits {
 	/** Body bytes per client. */
@@ -111,6 +173,8 @@ export interface Limits {
 	globalBytes: TokenBucketLimiter | null;
 	/** Failed admin authentications per client. */
 	adminFailures: TokenBucketLimiter | null;
+	/** Event batches one client may have in progress at once (the rest wait their turn). */
+	inFlight: ClientQueue | null;
 }
 
 /**
@@ -129,7 +193,9 @@ export const LIMIT_DEFAULTS = {
 	GLOBAL_RATE_LIMIT_BYTES_PER_SEC: 8 * 1024 * 1024,
 	GLOBAL_RATE_LIMIT_BYTES_BURST: 64 * 1024 * 1024,
 	ADMIN_FAILURES_PER_MIN: 6,
-	ADMIN_FAILURES_BURST: 10
+	ADMIN_FAILURES_BURST: 10,
+	RATE_LIMIT_IN_FLIGHT: 1,
+	RATE_LIMIT_IN_FLIGHT_WAITING: 16
 } as const;
 
 function num(env: Record<string, string | undefined>, name: keyof typeof LIMIT_DEFAULTS): number {
@@ -153,6 +219,15 @@ function bucket(
 	return new TokenBucketLimiter({ ratePerSec: rate / per, burst });
 }
 
+function clientQueue(env: Record<string, string | undefined>): ClientQueue | null {
+	const perClient = num(env, 'RATE_LIMIT_IN_FLIGHT');
+	if (perClient === 0) return null;
+	const maxWaiting = num(env, 'RATE_LIMIT_IN_FLIGHT_WAITING');
+	if (!Number.isInteger(perClient) || !Number.isInteger(maxWaiting))
+		throw new Error('RATE_LIMIT_IN_FLIGHT and RATE_LIMIT_IN_FLIGHT_WAITING must be whole numbers');
+	return new ClientQueue({ perClient, maxWaiting });
+}
+
 /**
  * The limiters the environment asks for; a rate of 0 turns that one off. Byte bursts must hold the
  * largest body (`maxBodyBytes`), or such a batch could never pass.
@@ -172,7 +247,8 @@ export function limitsFromEnv(
 				'GLOBAL_RATE_LIMIT_BYTES_BURST',
 				maxBodyBytes
 			),
-			adminFailures: bucket(env, 'ADMIN_FAILURES_PER_MIN', 'ADMIN_FAILURES_BURST', 1, 60)
+			adminFailures: bucket(env, 'ADMIN_FAILURES_PER_MIN', 'ADMIN_FAILURES_BURST', 1, 60),
+			inFlight: clientQueue(env)
 		}
 	};
 }
