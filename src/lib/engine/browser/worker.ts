@@ -184,7 +184,7 @@ async function transcribe(msg: Extract<WorkerRequest, { type: 'transcribe' }>): 
 		let audio: Float32Array | AudioStream;
 		if ('audio' in msg) audio = msg.audio;
 		else {
-			const stream = await openFileStream(msg.file, msg.name);
+			const stream = await openFileStream(msg.file, msg.name, msg.startSec ?? 0);
 			if (!stream) {
 				post({
 					type: 'needs-pcm',
@@ -197,6 +197,7 @@ async function transcribe(msg: Extract<WorkerRequest, { type: 'transcribe' }>): 
 		}
 		const result = await e.transcribe(audio, {
 			shouldStop: () => cancelled.has(jobId),
+			startSec: msg.startSec ?? 0,
 			onSegment: (segment, fraction, etaSec) => post({ type: 'progress', jobId, fraction, etaSec, segment })
 		});
 		post({ type: 'done', jobId, result });
