@@ -104,10 +104,14 @@ describe('appendSegments', () => {
 
 	it('keeps edited segments as they are and shares the appended objects', () => {
 		let doc = appendSegments(empty(), segs.slice(0, 1), running(0.2));
-		doc = applyEdit(doc, { type: 'replaceWords', segmentId: segs[0].id, from: 0, to: 1, text: 'won' }, {
-			newId: counterIds('e'),
-			now: LATER
-		});
+		doc = applyEdit(
+			doc,
+			{ type: 'replaceWords', segmentId: segs[0].id, from: 0, to: 1, text: 'won' },
+			{
+				newId: counterIds('e'),
+				now: LATER
+			}
+		);
 		const edited = doc.segments[0];
 		const grown = appendSegments(doc, segs.slice(0, 3), { fraction: 1, complete: true, durationSec: 10 });
 		expect(grown.segments[0]).toBe(edited);
@@ -119,7 +123,11 @@ describe('appendSegments', () => {
 
 	it('keeps a split last segment and appends after it', () => {
 		let doc = appendSegments(empty(), segs.slice(0, 1), running(0.2));
-		doc = applyEdit(doc, { type: 'splitSegment', segmentId: segs[0].id, atWord: 1 }, { newId: counterIds('p') });
+		doc = applyEdit(
+			doc,
+			{ type: 'splitSegment', segmentId: segs[0].id, atWord: 1 },
+			{ newId: counterIds('p') }
+		);
 		const grown = appendSegments(doc, segs.slice(0, 2), running(0.4));
 		expect(docText(grown)).toBe('one\ntwo\nthree four');
 	});
@@ -146,7 +154,11 @@ describe('appendSegments', () => {
 describe('mergeGrowth', () => {
 	it('takes the stored segments the local copy lacks, keeping local edits', () => {
 		const base = appendSegments(empty(), segs.slice(0, 1), running(0.2));
-		const local = applyEdit(base, { type: 'setSpeaker', segmentId: segs[0].id, speaker: 'A' }, { now: LATER });
+		const local = applyEdit(
+			base,
+			{ type: 'setSpeaker', segmentId: segs[0].id, speaker: 'A' },
+			{ now: LATER }
+		);
 		const stored = appendSegments(base, segs.slice(1, 3), running(0.7));
 		const merged = mergeGrowth(local, stored);
 		expect(docText(merged)).toBe('one two\nthree four\nfive six');

@@ -1,8 +1,8 @@
 import { createContext } from 'svelte';
 import { decodeToMono16k } from '../engine/browser/decode';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
-import { createDoc } from '../transcript/document';
-import type { TranscriptResult } from '../transcript/types';
+import { createDoc, createPartialDoc } from '../transcript/document';
+import type { Backend, ModelRef, TranscriptResult } from '../transcript/types';
 import { Library } from './library.svelte';
 import type { BackendPreference } from '../engine/protocol';
 import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
@@ -37,6 +37,25 @@ export function newRecord(
 	};
 }
 
+/** Builds the stored row a growing run starts with: no segments yet, marked partial. */
+export function newPartialRecord(
+	id: string,
+	file: { name: string; type: string },
+	run: { model: ModelRef; backend: Backend },
+	now: string
+): TranscriptRecord {
+	const doc = createPartialDoc({ id, title: titleFromFileName(file.name), ...run, now });
+	return {
+		id,
+		doc,
+		status: 'transcribed',
+		rating: null,
+		updatedAt: doc.updatedAt,
+		audioType: file.type,
+		fileName: file.name
+	};
+}
+
 /** Everything that lives as long as the tab: storage, the transcription queue, the library, toasts. */
 export class RedlineApp {
 	readonly db: RedlineDb;
@@ -60,9 +79,33 @@ export class RedlineApp {
 				await db.addTranscript(newRecord(id, { name: job.name, type }, result, nowIso()), job.file);
 				await this.library.refresh();
 				return id;
+			},
+			// The transcript is in the library from its first segment on, and stays there (incomplete)
+			// if the run is cancelled, crashes or the tab closes.
+			grow: {
+				start: async (job, run) => {
+					const id = randomId();
+					const type = job.file.type || 'audio/*';
+					await db.addTranscript(newPartialRecord(id, { name: job.name, type }, run, nowIso()), job.file);
+					await this.library.refresh();
+					return id;
+				},
+				append: async (id, segments, state) => {
+					if (!(await db.growTranscript(id, segments, state))) throw new Error('it was deleted');
+					if (state.complete) await this.library.refresh();
+				}
 			}
 		});
 	}
+}
+
+/** Continues an incomplete transcript from the end of its last finished segment, with its stored recording. */
+export async function resumeTranscript(app: RedlineApp, record: TranscriptRecord): Promise<void> {
+	const partial = record.doc.partial;
+	if (!partial) return;
+	const audio = await app.db.getAudio(record.id);
+	if (!audio || audio.size === 0) throw new Error('the recording is not stored with this transcript');
+	app.queue.resume(record.id, audio, record.fileName, partial.decodedUntilSec);
 }
 
 /** Where the backend choice is stored in the settings store. */

@@ -1,5 +1,6 @@
 import type { BackendPreference, WorkerResponse } from '../engine/protocol';
-import type { Backend, Segment, TranscriptResult } from '../transcript/types';
+import type { Backend, ModelRef, Segment, TranscriptResult } from '../transcript/types';
+import { toDocSegments, type DocSegment, type GrowthState } from '../transcript/document';
 import type { EngineWorker } from '../engine/browser/client';
 import type { DecodedAudio } from '../engine/browser/decode';
 import { DEFAULT_MODEL_ID } from '../engine/models';
@@ -20,6 +21,20 @@ export type JobStatus =
 	| 'error'
 	| 'cancelled';
 
+/**
+ * Where a transcript is kept while it grows: created at the run's first segment, appended to after
+ * each one (and once more, complete, at the end). A cancelled or failed run leaves it partial.
+ */
+export interface GrowingStore {
+	/** Creates the (empty, partial) transcript and stores the recording with it; returns its id. */
+	start(
+		job: { id: string; name: string; file: Blob },
+		run: { model: ModelRef; backend: Backend }
+	): Promise<string>;
+	/** Appends segments (already-stored ones are skipped) and records progress or completion. */
+	append(transcriptId: string, segments: readonly DocSegment[], state: GrowthState): Promise<void>;
+}
+
 /** What the queue needs from the outside world. */
 export interface QueueDeps {
 	createWorker: () => WorkerLike;
@@ -30,8 +45,10 @@ export interface QueueDeps {
 	 * in the recording's length, first words within seconds). Default off.
 	 */
 	streamFiles?: boolean;
-	/** Persists a finished transcript and its recording; returns the transcript id. */
+	/** Persists a finished transcript and its recording; returns the transcript id. Unused with `grow`. */
 	store: (job: { id: string; name: string; file: Blob }, result: TranscriptResult) => Promise<string>;
+	/** Keep the transcript while it grows instead of storing it at the end (see GrowingStore). */
+	grow?: GrowingStore;
 	modelId?: string;
 	/** The backend the user chose in settings; read each time the engine (re)loads. Default 'auto'. */
 	backend?: () => BackendPreference;
@@ -45,7 +62,10 @@ export class Job {
 	fraction = $state(0);
 	etaSec = $state<number | null>(null);
 	segments = $state.raw<Segment[]>([]);
+	/** The same segments as document segments, ids given once: the editor and storage append these. */
+	docSegments = $state.raw<DocSegment[]>([]);
 	error = $state<string | null>(null);
+	/** Set when the transcript exists: at the first segment of a growing run, or when it was saved. */
 	transcriptId = $state<string | null>(null);
 	/** Text of the segments finished so far, shown live. */
 	partialText = $derived(this.segments.map((s) => s.text.trim()).join(' '));
@@ -55,8 +75,12 @@ export class Job {
 	constructor(
 		readonly id: string,
 		readonly name: string,
-		readonly file: Blob
-	) {}
+		readonly file: Blob,
+		/** A resumed run: the transcript it appends to and where it starts (seconds). */
+		readonly resume: { transcriptId: string; startSec: number } | null = null
+	) {
+		if (resume) this.transcriptId = resume.transcriptId;
+	}
 }
 
 /** Model loading state, for the progress line above the queue. */
@@ -93,6 +117,10 @@ export class TranscriptionQueue {
 	private running = false;
 	private current: { job: Job; finish: (msg: Terminal) => void } | null = null;
 	private cancelTimer: ReturnType<typeof setTimeout> | undefined;
+	/** The model and backend of the loaded engine, for the transcripts a growing run creates. */
+	private loaded: { model: ModelRef; backend: Backend } | null = null;
+	/** Storage writes of the running job, in order; awaited before the job ends. */
+	private writes: Promise<void> = Promise.resolve();
 
 	constructor(private readonly deps: QueueDeps) {}
 
@@ -102,6 +130,29 @@ export class TranscriptionQueue {
 		this.jobs.push(job);
 		void this.pump();
 		return job;
+	}
+
+	/**
+	 * Queues the rest of an incomplete transcript: the run starts at `startSec` (the end of its last
+	 * finished segment) and appends to it. Needs `grow`. Returns the job, or the one already running
+	 * for this transcript.
+	 */
+	resume(transcriptId: string, file: Blob, name: string, startSec: number): Job {
+		if (!this.deps.grow) throw new Error('resuming needs a growing store');
+		const running = this.jobFor(transcriptId);
+		if (running) return running;
+		const job = new Job(randomId(), name, file, { transcriptId, startSec });
+		this.jobs.push(job);
+		void this.pump();
+		return job;
+	}
+
+	/** The active job that writes to this transcript, if any (the editor follows it). */
+	jobFor(transcriptId: string): Job | undefined {
+		return this.jobs.find(
+			(j) =>
+				j.transcriptId === transcriptId && (j.active || j.status === 'saving' || j.status === 'cancelling')
+		);
 	}
 
 	/** Cancels a job: at once if it has not reached the worker, else asks the worker and waits a bit. */
@@ -191,6 +242,7 @@ export class TranscriptionQueue {
 				this.model.fraction = msg.totalBytes > 0 ? msg.loadedBytes / msg.totalBytes : 0;
 				return;
 			case 'ready':
+				this.loaded = { model: msg.model, backend: msg.backend };
 				this.model = {
 					status: 'ready',
 					stage: '',
@@ -207,6 +259,8 @@ export class TranscriptionQueue {
 				job.fraction = msg.fraction;
 				job.etaSec = msg.etaSec;
 				job.segments = [...job.segments, msg.segment];
+				job.docSegments = [...job.docSegments, ...toDocSegments([msg.segment])];
+				this.persist(job, { fraction: msg.fraction, complete: false });
 				return;
 			}
 			case 'error':
@@ -270,7 +324,24 @@ export class TranscriptionQueue {
 			this.reloadPending = false;
 			this.resetWorker('reload');
 		}
-		if (outcome.type === 'cancelled') {
+		if (this.deps.grow) {
+			// What arrived is stored (or failed to be) before the job ends, whatever its outcome.
+			if (outcome.type === 'done') {
+				job.status = 'saving';
+				job.fraction = 1;
+				const { durationSec, wordTiming } = outcome.result;
+				this.persist(job, { fraction: 1, complete: true, durationSec, wordTiming });
+			}
+			const saveError = await this.writes.then(
+				() => null,
+				(e: unknown) => e
+			);
+			this.writes = Promise.resolve();
+			if (outcome.type === 'cancelled') job.status = 'cancelled';
+			else if (outcome.type === 'error') this.fail(job, new Error(outcome.message));
+			else if (saveError) this.fail(job, saveError, 'The transcript could not be saved: ');
+			else job.status = 'done';
+		} else if (outcome.type === 'cancelled') {
 			job.status = 'cancelled';
 		} else if (outcome.type === 'error') {
 			this.fail(job, new Error(outcome.message));
@@ -284,6 +355,22 @@ export class TranscriptionQueue {
 				this.fail(job, e, 'The transcript could not be saved: ');
 			}
 		}
+	}
+
+	/**
+	 * Queues a storage write of the job's segments not yet stored (writes run one at a time, so a
+	 * slow disk batches several segments into one). The first write creates the transcript.
+	 */
+	private persist(job: Job, state: GrowthState): void {
+		const grow = this.deps.grow;
+		if (!grow) return;
+		this.writes = this.writes.then(async () => {
+			if (!job.transcriptId) {
+				if (!this.loaded) throw new Error('no engine is loaded');
+				job.transcriptId = await grow.start(job, this.loaded);
+			}
+			await grow.append(job.transcriptId, job.docSegments, state);
+		});
 	}
 
 	/** Decodes on the page; null when that failed (the job says why) or the job was cancelled meanwhile. */
@@ -304,15 +391,17 @@ export class TranscriptionQueue {
 		const outcome = await new Promise<Terminal>((resolve) => {
 			this.current = { job, finish: resolve };
 			if (audio) {
-				this.ensureWorker().postMessage({ type: 'transcribe', jobId: job.id, audio: audio.samples }, [
-					audio.samples.buffer as ArrayBuffer
-				]);
+				this.ensureWorker().postMessage(
+					{ type: 'transcribe', jobId: job.id, audio: audio.samples, ...startOf(job) },
+					[audio.samples.buffer as ArrayBuffer]
+				);
 			} else {
 				this.ensureWorker().postMessage({
 					type: 'transcribe',
 					jobId: job.id,
 					file: job.file,
-					name: job.name
+					name: job.name,
+					...startOf(job)
 				});
 			}
 		});
@@ -325,4 +414,9 @@ export class TranscriptionQueue {
 		job.status = 'error';
 		job.error = prefix + (e instanceof Error ? e.message : String(e));
 	}
+}
+
+/** The start field of a job's transcribe request: only resumed runs carry one. */
+function startOf(job: Job): { startSec?: number } {
+	return job.resume ? { startSec: job.resume.startSec } : {};
 }
