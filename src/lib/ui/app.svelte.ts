@@ -64,6 +64,8 @@ export class RedlineApp {
 	readonly queue: TranscriptionQueue;
 	/** The backend chosen in settings ('auto' measures on this device); loaded from storage at start. */
 	backend = $state<BackendPreference>('auto');
+	/** When a growing run last refreshed the library list (ms). */
+	private listedAt = 0;
 
 	constructor(createWorker: () => WorkerLike, db = new RedlineDb()) {
 		this.db = db;
@@ -92,7 +94,11 @@ export class RedlineApp {
 				},
 				append: async (id, segments, state) => {
 					if (!(await db.growTranscript(id, segments, state))) throw new Error('it was deleted');
-					if (state.complete) await this.library.refresh();
+					// The list shows the progress of incomplete transcripts; every few seconds is enough.
+					if (state.complete || Date.now() - this.listedAt > 5000) {
+						this.listedAt = Date.now();
+						await this.library.refresh();
+					}
 				}
 			}
 		});
@@ -100,9 +106,11 @@ export class RedlineApp {
 }
 
 /** Continues an incomplete transcript from the end of its last finished segment, with its stored recording. */
-export async function resumeTranscript(app: RedlineApp, record: TranscriptRecord): Promise<void> {
-	const partial = record.doc.partial;
-	if (!partial) return;
+export async function resumeTranscript(app: RedlineApp, id: string): Promise<void> {
+	// The stored row: the editor's save and the queue's appends both land there.
+	const record = await app.db.getTranscript(id);
+	const partial = record?.doc.partial;
+	if (!record || !partial) return;
 	const audio = await app.db.getAudio(record.id);
 	if (!audio || audio.size === 0) throw new Error('the recording is not stored with this transcript');
 	app.queue.resume(record.id, audio, record.fileName, partial.decodedUntilSec);
