@@ -1,6 +1,9 @@
-// npm run bench -- [node] [browser] [long] [long60] [models] [models-node] [editor] [ingest] [timing]
-// (default: node browser long). `models` puts every speech model in models/ side by side (Node, and
-// Chromium when a production build exists); `models-node` the Node half only.
+// npm run bench -- [node] [browser] [long] [long60] [browser-long] [browser-peers] [models] [models-node]
+// [editor] [ingest] [timing] [dashboard] (default: node browser long). `browser-long` uploads 60- and 180-minute
+// recordings through the home page in Chromium (BENCH_LONG_MINUTES="60 120" for other lengths);
+// `browser-peers` prints the warm RTF of ours, plain onnxruntime-web and PocketSphinx on the 22 s clip.
+// `models` puts every speech model in models/ side by side (Node, and Chromium when a production build
+// exists); `models-node` the Node half only.
 // Prints figures; asserts nothing. Run on an otherwise idle machine: 2 cores are easily disturbed.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -9,6 +12,7 @@ import { join } from 'node:path';
 import { MODELS_DIR, readManifest } from '../src/lib/engine/node/index';
 import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
 import { benchBrowser, benchLong, benchModels, benchNode } from './speech';
+import { benchBrowserLong, benchPeers } from './browser-long';
 
 const wanted = new Set(process.argv.slice(2));
 if (wanted.size === 0) ['node', 'browser', 'long'].forEach((s) => wanted.add(s));
@@ -22,6 +26,11 @@ console.log(
 if (wanted.has('node')) await benchNode();
 if (wanted.has('browser')) await benchBrowser();
 if (wanted.has('long') || wanted.has('long60')) await benchLong(wanted.has('long60') ? [10, 60] : [10]);
+if (wanted.has('browser-peers')) await benchPeers();
+if (wanted.has('browser-long'))
+	await benchBrowserLong(
+		(process.env.BENCH_LONG_MINUTES ?? '60 180').split(/\s+/).filter(Boolean).map(Number)
+	);
 if (wanted.has('models') || wanted.has('models-node')) {
 	const ids = [];
 	for (const d of readdirSync(MODELS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()))
@@ -45,6 +54,16 @@ if (wanted.has('timing')) {
 	spawnSync(
 		process.execPath,
 		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'timing.ts')],
+		{
+			stdio: 'inherit'
+		}
+	);
+}
+if (wanted.has('dashboard')) {
+	// Dashboard endpoints on generated data, SQLite and PostgreSQL (bench/dashboard.ts).
+	spawnSync(
+		process.execPath,
+		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'dashboard.ts')],
 		{
 			stdio: 'inherit'
 		}

@@ -16,18 +16,23 @@ const root = resolve(import.meta.dirname, '..');
 const speechDir = join(root, 'tests/fixtures/speech');
 /** The read-speech clip every engine figure is measured on: 22 s, one segment. */
 export const READ_SPEECH = join(speechDir, 'demo-echotest.wav');
-const READ_SPEECH_TEXT = (
+/** The reference transcript of READ_SPEECH. */
+export const READ_SPEECH_TEXT = (
 	readFileSync(join(speechDir, 'eval.jsonl'), 'utf8')
 		.split('\n')
 		.filter(Boolean)
 		.map((l) => JSON.parse(l) as { audio: string; text: string })
 		.find((i) => i.audio === 'demo-echotest.wav') ?? { text: '' }
 ).text;
-const RUNS = 5;
+/** Warm runs per figure (the median is printed). */
+export const RUNS = 5;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (x: number, digits = 3) => x.toFixed(digits);
-function row(label: string, value: string) {
+/** Median of a non-empty list. */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** A number with fixed digits. */
+export const fmt = (x: number, digits = 3) => x.toFixed(digits);
+/** One printed figure: label and value in two columns. */
+export function row(label: string, value: string) {
 	console.log(`  ${label.padEnd(44)} ${value}`);
 }
 
@@ -136,7 +141,8 @@ export async function benchLong(minutes: number[]) {
 	}
 }
 
-const CHROMIUM_ARGS = [
+/** Flags for headless Debian Chromium in the benchmarks. */
+export const CHROMIUM_ARGS = [
 	'--no-sandbox',
 	'--disable-gpu',
 	'--disable-quic',
@@ -160,7 +166,8 @@ function startServer(port: number): ChildProcess {
 			ORIGIN: `http://localhost:${port}`,
 			DATABASE_URL: `sqlite:${join(data, 'redline.db')}`,
 			DATA_DIR: data,
-			ADMIN_TOKEN: 'bench'
+			// The server refuses admin tokens under 32 characters.
+			ADMIN_TOKEN: 'bench'.repeat(8)
 		},
 		stdio: 'ignore'
 	});
@@ -183,7 +190,7 @@ async function waitFor(url: string, ms = 30_000) {
  * Peak and current resident memory of the busiest renderer process of a Chromium profile (Linux
  * /proc): the page and its workers live in one renderer.
  */
-function rendererMemory(profile: string): { peak: number; now: number } | null {
+export function rendererMemory(profile: string): { peak: number; now: number } | null {
 	let best: { peak: number; now: number } | null = null;
 	for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
 		let cmdline: string;
@@ -203,7 +210,7 @@ function rendererMemory(profile: string): { peak: number; now: number } | null {
 }
 
 /** Transcribes a file on the open diagnostics page; returns the time it reports and the audio length. */
-async function transcribeOnPage(page: Page, file: string, timeout: number) {
+export async function transcribeOnPage(page: Page, file: string, timeout: number) {
 	// Re-choosing the same file fires no change event: clear the input first.
 	await page.getByLabel('Or transcribe a file:').setInputFiles([]);
 	await page.getByLabel('Or transcribe a file:').setInputFiles(file);
@@ -214,7 +221,7 @@ async function transcribeOnPage(page: Page, file: string, timeout: number) {
 }
 
 /** Opens the diagnostics page and waits until the engine is ready; returns the worker's load time. */
-async function openDiagnostics(
+export async function openDiagnostics(
 	page: Page,
 	base: string,
 	modelId: string
@@ -313,7 +320,7 @@ async function measureBrowser(base: string, modelId: string, withLong: boolean):
 }
 
 /** Runs `work` against a production server started for it. */
-async function withServer<T>(work: (base: string) => Promise<T>): Promise<T> {
+export async function withServer<T>(work: (base: string) => Promise<T>): Promise<T> {
 	const port = benchPort();
 	const base = `http://localhost:${port}`;
 	const server = startServer(port);

@@ -1,23 +1,43 @@
-// The admin quality page the server's start-up line links to.
+// Admin access and the rollout controls, now on the dashboard behind /login (the token never in a URL).
 import { expect, test } from './fixtures';
+import { ADMIN_TOKEN, loginAsAdmin } from './admin-login';
 
-test('the admin link shows quality figures and drops the token from the address bar', async ({ page }) => {
-	await page.goto('/admin?token=test-admin-token-0123456789abcdef');
+test('/admin leads to the login; after it the dashboard shows quality figures and no token is in the address bar', async ({
+	page
+}) => {
+	await page.goto('/admin');
+	await expect(page).toHaveURL(/\/login$/);
+	await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+	await page.getByRole('button', { name: 'Log in' }).click();
+	await expect(page).toHaveURL(/\/dashboard$/);
 	await expect(
-		page.getByRole('table').or(page.getByText('No telemetry yet', { exact: false }))
+		page
+			.getByRole('table')
+			.or(page.getByText('No telemetry in this range', { exact: false }))
+			.first()
 	).toBeVisible();
+	expect(page.url()).not.toContain(ADMIN_TOKEN);
 	expect(new URL(page.url()).searchParams.has('token')).toBe(false);
 });
 
 test('a wrong token is refused with a clear message', async ({ page }) => {
-	await page.goto('/admin');
+	await page.goto('/login');
 	await page.getByLabel('Admin token').fill('not-the-token');
-	await page.getByRole('button', { name: 'Show' }).click();
+	await page.getByRole('button', { name: 'Log in' }).click();
 	await expect(page.getByRole('alert').filter({ hasText: 'not valid' })).toBeVisible();
+	await expect(page).toHaveURL(/\/login$/);
+});
+
+test('a token in the URL is not a login', async ({ page, request }) => {
+	await page.goto(`/dashboard?token=${ADMIN_TOKEN}`);
+	await expect(page).toHaveURL(/\/login$/);
+	expect((await request.get(`/api/v1/admin/dashboard/versions?days=7&token=${ADMIN_TOKEN}`)).status()).toBe(
+		401
+	);
 });
 
 test('the rollout is shown with its source, a rollback button and the change log', async ({ page }) => {
-	await page.goto('/admin?token=test-admin-token-0123456789abcdef');
+	await loginAsAdmin(page);
 	await expect(page.getByRole('heading', { name: 'Model rollout' })).toBeVisible();
 	await expect(page.getByTestId('rollout-summary')).toContainText('moonshine-tiny-en');
 	await expect(page.getByRole('button', { name: /Roll back/ })).toBeVisible();
@@ -29,12 +49,12 @@ test('a candidate is set from the form and rolled back in one click, both audite
 	page,
 	request
 }) => {
-	const headers = { authorization: 'Bearer test-admin-token-0123456789abcdef' };
+	const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
 	const state = await (await request.get('/api/v1/admin/rollout', { headers })).json();
 	const { default: def } = state.settings as { default: string };
 	const other = (state.models as { id: string }[]).find((m) => m.id !== def);
 	test.skip(!other, 'needs a second asr model in models/ (e.g. moonshine-base-en)');
-	await page.goto('/admin?token=test-admin-token-0123456789abcdef');
+	await loginAsAdmin(page);
 	await page.getByLabel('Candidate', { exact: true }).selectOption(other!.id);
 	await page.getByLabel('Candidate share (%)').fill('20');
 	await page.getByRole('button', { name: 'Save rollout' }).click();

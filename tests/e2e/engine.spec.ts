@@ -91,7 +91,7 @@ test('WebGPU (software adapter) gives the same text as WASM, and the measured ch
 
 test('the backend can be chosen in settings and the choice is kept', async ({ page, upload }) => {
 	await page.goto('/settings');
-	await expect(page.getByRole('radio', { name: /Automatic/ })).toBeChecked();
+	await expect(page.getByRole('radio', { name: /Automatic Redline measures/ })).toBeChecked();
 	await page.getByRole('radio', { name: /WebAssembly/ }).check();
 	await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
 	await page.reload();

@@ -16,9 +16,18 @@ async function quality(request: APIRequestContext): Promise<ModelQuality[]> {
 	return ((await res.json()) as { models: ModelQuality[] }).models;
 }
 
-const zero = { transcripts: 0, corrections: 0, ratings: 0, wordsReviewed: 0 };
+/** The figures these tests compare before and after. */
+type Counted = 'transcripts' | 'corrections' | 'ratings' | 'wordsReviewed';
+// Summed over the rollout arms: other specs (rollout, dashboard) leave rows for the same model in other arms.
 function forModel(models: ModelQuality[], m: { id: string; version: string; sha256: string }) {
-	return models.find((q) => q.id === m.id && q.version === m.version && q.sha256 === m.sha256) ?? zero;
+	const rows = models.filter((q) => q.id === m.id && q.version === m.version && q.sha256 === m.sha256);
+	const sum = (k: Counted) => rows.reduce((n, q) => n + q[k], 0);
+	return {
+		transcripts: sum('transcripts'),
+		corrections: sum('corrections'),
+		ratings: sum('ratings'),
+		wordsReviewed: sum('wordsReviewed')
+	};
 }
 
 /** Uploads the fixture, opens its transcript and returns the transcript id. */
@@ -168,7 +177,8 @@ test('opt in, correct a word, rate 4 stars, leave: the quality numbers show both
 	expect(forModel(await quality(request), model).ratings - before.ratings).toBe(1);
 	await page.screenshot({ path: '/tmp/shots/telemetry-settings.png', fullPage: true });
 	await page.getByRole('button', { name: 'Delete my data from the server' }).click();
-	await expect(page.getByRole('status').filter({ hasText: 'The server deleted 2 events' })).toBeVisible();
+	// The correction, the rating and the session summary sent when the page was hidden.
+	await expect(page.getByRole('status').filter({ hasText: 'The server deleted 3 events' })).toBeVisible();
 	const deleted = forModel(await quality(request), model);
 	expect({ corrections: deleted.corrections, ratings: deleted.ratings }).toEqual({
 		corrections: before.corrections,
@@ -219,4 +229,52 @@ test('events queued while requests fail survive a reload and arrive exactly once
 	await page.getByRole('link', { name: 'Settings' }).click();
 	await expect(page.getByTestId('pending-count')).toHaveText('0');
 	await expect(page.getByTestId('sent-count')).toHaveText(String(queued.length));
+});
+
+test('edit a word and leave the transcript: its session summary reaches the server and the export', async ({
+	page,
+	upload,
+	request
+}) => {
+	const id = await openTranscript(page, upload);
+	const model = await storedModel(page, id);
+	const summaries = async () => {
+		const row = (await quality(request)).find(
+			(q) =>
+				q.id === model.id && q.version === model.version && q.sha256 === model.sha256 && q.arm === 'default'
+		);
+		return {
+			summaries: row?.sampled.summaries ?? 0,
+			reviewed: row?.reviewedWords ?? 0,
+			edited: row?.wordsReviewed ?? 0
+		};
+	};
+	const before = await summaries();
+	await page.getByRole('button', { name: 'Share corrections to improve the model' }).click();
+	await correctWord(page, 0, 'Summarised');
+	// A route change inside the app (no page hide): the editor closes and the summary goes out with the
+	// next regular flush.
+	await page.getByRole('link', { name: '← All transcripts' }).click();
+	await expect(page).toHaveURL(/\/$/);
+	await expect
+		.poll(async () => (await summaries()).summaries - before.summaries, { timeout: 30_000 })
+		.toBe(1);
+	const after = await summaries();
+	// The edited segment is reviewed, so the reviewed words grow by at least the edited ones.
+	expect(after.reviewed - before.reviewed).toBeGreaterThanOrEqual(after.edited - before.edited);
+	expect(after.edited).toBeGreaterThan(before.edited);
+
+	// The export names the edited segment, without the raw installation id.
+	await expect
+		.poll(async () => {
+			const res = await request.get(`/api/v1/export?model=${model.id}@${model.version}`, { headers: ADMIN });
+			const lines = (await res.text())
+				.split('\n')
+				.filter((l) => l !== '')
+				.map((l) => JSON.parse(l) as { transcriptId: string; correctedText: string; edited: boolean });
+			return lines
+				.filter((l) => l.transcriptId === id)
+				.map((l) => l.edited && l.correctedText.startsWith('Summarised'));
+		})
+		.toContain(true);
 });

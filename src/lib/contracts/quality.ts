@@ -19,8 +19,17 @@ export const modelQualitySchema = z.object({
 	meanRating: z.number().nullable(),
 	wordsReviewed: z.number(),
 	estimatedWer: z.number().nullable(),
-	/** Stored events behind the figures, unweighted. */
-	sampled: z.object({ corrections: z.number(), ratings: z.number(), reviews: z.number() })
+	/** Reference words of every reviewed segment (edited or not): the honest WER's denominator. */
+	reviewedWords: z.number(),
+	/** Errors over reviewedWords (WER over reviewed speech); null without reviewed words. */
+	reviewedWer: z.number().nullable(),
+	/** Stored events behind the figures, unweighted (summaries: latest session summaries). */
+	sampled: z.object({
+		corrections: z.number(),
+		ratings: z.number(),
+		reviews: z.number(),
+		summaries: z.number()
+	})
 });
 
 /** The quality endpoint's body. */

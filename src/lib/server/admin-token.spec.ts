@@ -84,7 +84,7 @@ it('the login line names the URL and the token file, never the token', () => {
 	const token = 'secret-token-value-0123456789abcdef';
 	const t = { token, source: 'generated' as const, file: '/d/admin-token' };
 	const line = adminLoginMessage(t, 'http://localhost:3000');
-	expect(line).toContain('http://localhost:3000/admin');
+	expect(line).toContain('http://localhost:3000/login');
 	expect(line).toContain('/d/admin-token');
 	expect(line).not.toContain(token);
 	expect(line).not.toContain('token=');

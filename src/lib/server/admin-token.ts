@@ -81,8 +81,8 @@ export function resolveAdminToken(
 /** The one line printed at start-up that says how to log in as admin. */
 export function adminLoginMessage(t: AdminToken, origin: string): string {
 	if (t.source === 'env')
-		return `Redline admin: log in at ${origin}/admin with the ADMIN_TOKEN from the environment`;
-	return `Redline admin: log in at ${origin}/admin with the token in ${t.file} (set ADMIN_TOKEN to choose your own)`;
+		return `Redline admin: log in at ${origin}/login with the ADMIN_TOKEN from the environment`;
+	return `Redline admin: log in at ${origin}/login with the token in ${t.file} (set ADMIN_TOKEN to choose your own)`;
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */

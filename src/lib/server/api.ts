@@ -26,6 +26,13 @@
  * GET /api/v1/quality with `Authorization: Bearer <ADMIN_TOKEN>`: 200 with the report of quality.ts,
  * 401 otherwise; 429 once a client failed too often (guessing the token).
  *
+ * GET /api/v1/health (public): 200 with contracts/health.ts (`status` 'ok' or 'alert', the alerts of
+ * quality/health.ts over hourly counts, totals), `Cache-Control: no-store`. Counts only, no user text.
+ *
+ * GET /api/v1/export?model=ID@VERSION&since=ISO&until=ISO with the admin bearer token (401 otherwise):
+ * 200 application/x-ndjson, one line per reviewed segment (contracts/export.ts, server/export.ts),
+ * streamed from the database page by page; 400 for an invalid model or time.
+ *
  * GET /api/v1/config?installation=<uuid> (public): 200 with contracts/config.ts (the installation's model
  * and arm, the highlight threshold, sampling rates), `Cache-Control: public, max-age=60`; 400 without a
  * UUID. It holds nothing about the user: the installation id only picks the arm.
@@ -37,6 +44,15 @@
  *   or an unknown model; 409 when another change committed meanwhile.
  * - POST /api/v1/admin/rollout/rollback: sets the candidate's percent to 0; 200 with the new state
  *   (unchanged and not audited when no installation had the candidate).
+ *
+ * Admin login (the dashboard), both refused with 429 after repeated failures like the bearer token:
+ * - POST /api/v1/admin/session, body `{ token }`: 204 with an HttpOnly SameSite=Strict session cookie
+ *   (sessions.ts) when the token is right, 401 otherwise.
+ * - DELETE /api/v1/admin/session: ends the cookie's session (logout), 204.
+ * Every admin endpoint accepts either that cookie or `Authorization: Bearer <ADMIN_TOKEN>`.
+ *
+ * Dashboard (admin), GET /api/v1/admin/dashboard/<section>?days=7|30|90, bodies of contracts/dashboard.ts
+ * built by server/dashboard/: `versions`, `speed`, `health`, and `compare?a=<key>&b=<key>`.
  *
  * Deployment with adapter-node: its BODY_SIZE_LIMIT default of 512K matches BATCH_LIMITS.maxBytes
  * (either refuses a larger body with 413). SvelteKit's CSRF check refuses text/plain POSTs whose
@@ -50,6 +66,15 @@ import type { QualityReport } from '../contracts/quality';
 import { BATCH_LIMITS, batchEnvelopeSchema } from '../telemetry/schema';
 import { RolloutConflictError, type ChangeResult, type Rollout } from './rollout/rollout';
 import { bearerToken, tokensEqual } from './admin-token';
+import {
+	createSession,
+	deleteSession,
+	sessionClearCookie,
+	sessionCookie,
+	sessionSetCookie,
+	sessionValid
+} from './sessions';
+import { dashboardSection, DashboardInputError } from './dashboard/sections';
 import type { Database } from './db/tables';
 import { BodyTooLargeError, discardBody, isJsonContentType, json, readBodyLimited } from './http';
 import {
@@ -63,6 +88,8 @@ import {
 } from './ingest';
 import { DAILY_CAP_REASON, type DailyCap } from './quota';
 import { qualityReport } from './quality';
+import { telemetryHealth } from './health';
+import { exportLines, exportStream, parseModelArg, type ExportFilter } from './export';
 import { clientKey, type Limits, type TokenBucketLimiter } from './rate-limit';
 import type { TelemetryEvent } from '../telemetry/schema';
 
@@ -87,6 +114,12 @@ export interface ApiDeps {
 	logError?: (message: string, error: unknown) => void;
 	/** The model rollout; without it the config and rollout endpoints answer 503. */
 	rollout?: Rollout;
+	/** Secret of the export's installation pseudonyms; the admin token by default. */
+	exportSecret?: string;
+	/** The database's SQL dialect (the dashboard reads JSON fields); default 'sqlite'. */
+	dbKind?: 'sqlite' | 'postgres';
+	/** Where models/<id>/eval.json files are read from (the dashboard's static evaluation); absent: none. */
+	modelsDir?: string;
 }
 
 /** The API's handlers. `client` is the key the rate limit counts by (the client's IP address). */
@@ -95,9 +128,16 @@ export interface Api {
 	deleteInstallation(request: Request, installationId: string, client: string): Promise<Response>;
 	getQuality(request: Request, client: string): Promise<Response>;
 	getConfig(request: Request, client: string): Promise<Response>;
+	getHealth(request: Request, client: string): Promise<Response>;
+	getExport(request: Request, client: string): Promise<Response>;
 	getRollout(request: Request, client: string): Promise<Response>;
 	putRollout(request: Request, client: string): Promise<Response>;
 	rollbackRollout(request: Request, client: string): Promise<Response>;
+	login(request: Request, client: string): Promise<Response>;
+	logout(request: Request): Promise<Response>;
+	/** True when the request carries a valid session cookie or bearer token (no rate limit charged). */
+	isAdmin(request: Request): Promise<boolean>;
+	getDashboard(request: Request, client: string, section: string): Promise<Response>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -316,10 +356,10 @@ export function createApi(deps: ApiDeps): Api {
 		}
 	}
 
-	// The admin check of every admin endpoint. Each failure costs a token; once they are gone every
-	// attempt, the right token included, is refused unchecked until one refills, so guessing is slowed
-	// to the refill rate.
-	function unauthorized(request: Request, client: string): Response | null {
+	// The admin check of every admin endpoint: a session cookie or the bearer token. Each failure costs
+	// a token; once they are gone every attempt, the right token included, is refused unchecked until
+	// one refills, so guessing is slowed to the refill rate.
+	async function unauthorized(request: Request, client: string): Promise<Response | null> {
 		const failures = limits.adminFailures;
 		const key = clientKey(client);
 		const locked = failures?.check(key);
@@ -327,18 +367,72 @@ export function createApi(deps: ApiDeps): Api {
 			return json({ error: 'too many failed attempts' } satisfies ApiError, 429, {
 				'retry-after': String(locked.retryAfterSec)
 			});
+		if (await isAdmin(request)) return null;
+		failures?.take(key);
+		return json({ error: 'admin token required' } satisfies ApiError, 401, { 'www-authenticate': 'Bearer' });
+	}
+
+	async function isAdmin(request: Request): Promise<boolean> {
 		const token = bearerToken(request.headers.get('authorization'));
-		if (token === null || !tokensEqual(token, deps.adminToken)) {
-			failures?.take(key);
-			return json({ error: 'admin token required' } satisfies ApiError, 401, {
-				'www-authenticate': 'Bearer'
+		if (token !== null) return tokensEqual(token, deps.adminToken);
+		const session = sessionCookie(request.headers.get('cookie'));
+		return session !== null && (await sessionValid(deps.db, session, now()));
+	}
+
+	async function login(request: Request, client: string): Promise<Response> {
+		const failures = limits.adminFailures;
+		const key = clientKey(client);
+		const locked = failures?.check(key);
+		if (locked && !locked.ok)
+			return json({ error: 'too many failed attempts, wait and try again' } satisfies ApiError, 429, {
+				'retry-after': String(locked.retryAfterSec)
 			});
+		let token: unknown;
+		try {
+			const bytes = await readBodyLimited(request, 4096);
+			token = (JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as { token?: unknown })
+				?.token;
+		} catch {
+			return json({ error: 'send { "token": "…" } as JSON' } satisfies ApiError, 400);
 		}
-		return null;
+		if (typeof token !== 'string' || !tokensEqual(token, deps.adminToken)) {
+			failures?.take(key);
+			return json({ error: 'That admin token is not valid.' } satisfies ApiError, 401);
+		}
+		const { id } = await createSession(deps.db, now());
+		const secure = new URL(request.url).protocol === 'https:';
+		return new Response(null, {
+			status: 204,
+			headers: { 'set-cookie': sessionSetCookie(id, secure), 'cache-control': 'no-store' }
+		});
+	}
+
+	async function logout(request: Request): Promise<Response> {
+		const session = sessionCookie(request.headers.get('cookie'));
+		if (session !== null) await deleteSession(deps.db, session);
+		const secure = new URL(request.url).protocol === 'https:';
+		return new Response(null, { status: 204, headers: { 'set-cookie': sessionClearCookie(secure) } });
+	}
+
+	async function getDashboard(request: Request, client: string, section: string): Promise<Response> {
+		const denied = await unauthorized(request, client);
+		if (denied) return denied;
+		try {
+			const body = await dashboardSection(deps.db, section, new URL(request.url).searchParams, {
+				now: now(),
+				modelsDir: deps.modelsDir,
+				dialect: deps.dbKind
+			});
+			return json(body, 200, { 'cache-control': 'no-store' });
+		} catch (e) {
+			if (e instanceof DashboardInputError) return json({ error: e.message } satisfies ApiError, 400);
+			logError('dashboard query failed', e);
+			return json({ error: 'storage unavailable, retry later' }, 503);
+		}
 	}
 
 	async function getQuality(request: Request, client: string): Promise<Response> {
-		const denied = unauthorized(request, client);
+		const denied = await unauthorized(request, client);
 		if (denied) return denied;
 		try {
 			return json((await qualityReport(deps.db)) satisfies QualityReport, 200);
@@ -346,6 +440,47 @@ export function createApi(deps: ApiDeps): Api {
 			logError('quality query failed', e);
 			return json({ error: 'storage unavailable, retry later' }, 503);
 		}
+	}
+
+	async function getHealth(_request: Request, client: string): Promise<Response> {
+		const limit = limited(deps.limiter, limits.globalRequests, client);
+		if (limit) return limit;
+		try {
+			return json(await telemetryHealth(deps.db, now()), 200, { 'cache-control': 'no-store' });
+		} catch (e) {
+			logError('health query failed', e);
+			return json({ error: 'storage unavailable, retry later' }, 503, { 'retry-after': '5' });
+		}
+	}
+
+	async function getExport(request: Request, client: string): Promise<Response> {
+		const denied = await unauthorized(request, client);
+		if (denied) return denied;
+		const params = new URL(request.url).searchParams;
+		const filter: ExportFilter = {};
+		const issues: Issue[] = [];
+		const model = params.get('model');
+		if (model !== null) {
+			try {
+				filter.model = parseModelArg(model);
+			} catch (e) {
+				issues.push({ path: 'model', message: (e as Error).message });
+			}
+		}
+		for (const key of ['since', 'until'] as const) {
+			const v = params.get(key);
+			if (v === null) continue;
+			const t = new Date(v);
+			if (Number.isNaN(t.getTime()))
+				issues.push({ path: key, message: `expected an ISO date or time, got "${v}"` });
+			else filter[key] = t.toISOString();
+		}
+		if (issues.length > 0) return json({ error: 'invalid export query', issues } satisfies ApiError, 400);
+		const lines = exportLines(deps.db, deps.exportSecret ?? deps.adminToken, filter);
+		return new Response(exportStream(lines), {
+			status: 200,
+			headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' }
+		});
 	}
 
 	const noRollout = () => json({ error: 'the rollout is not configured on this server' }, 503);
@@ -387,7 +522,7 @@ export function createApi(deps: ApiDeps): Api {
 	}
 
 	async function getRollout(request: Request, client: string): Promise<Response> {
-		const denied = unauthorized(request, client);
+		const denied = await unauthorized(request, client);
 		if (denied) return denied;
 		if (!deps.rollout) return noRollout();
 		const rollout = deps.rollout;
@@ -395,7 +530,7 @@ export function createApi(deps: ApiDeps): Api {
 	}
 
 	async function putRollout(request: Request, client: string): Promise<Response> {
-		const denied = unauthorized(request, client);
+		const denied = await unauthorized(request, client);
 		if (denied) return denied;
 		if (!deps.rollout) return noRollout();
 		if (!isJsonContentType(request.headers.get('content-type')))
@@ -414,7 +549,7 @@ export function createApi(deps: ApiDeps): Api {
 	}
 
 	async function rollbackRollout(request: Request, client: string): Promise<Response> {
-		const denied = unauthorized(request, client);
+		const denied = await unauthorized(request, client);
 		if (denied) return denied;
 		if (!deps.rollout) return noRollout();
 		const rollout = deps.rollout;
@@ -426,9 +561,15 @@ export function createApi(deps: ApiDeps): Api {
 		deleteInstallation: deleteInstallationHandler,
 		getQuality,
 		getConfig,
+		getHealth,
+		getExport,
 		getRollout,
 		putRollout,
-		rollbackRollout
+		rollbackRollout,
+		login,
+		logout,
+		isAdmin,
+		getDashboard
 	};
 }
 

@@ -90,7 +90,9 @@ export async function createServerContext(
 			lowDisk:
 				floorMb > 0 && diskDir ? lowDiskCheck(floorMb * 1024 * 1024, () => freeBytes(diskDir)) : undefined,
 			store: storeFor(database.db, database.kind),
-			rollout
+			rollout,
+			modelsDir: resolve(env.MODELS_DIR || 'models'),
+			dbKind: database.kind
 		});
 		const retention = retentionDays > 0 ? startRetention(database.db, { days: retentionDays }) : null;
 		return {

@@ -161,6 +161,7 @@ export function eventRow(e: TelemetryEvent, receivedAt: string): EventsTable {
 		reference_words: null,
 		confirmed_words: null,
 		stars: null,
+		reviewed_words: null,
 		payload: JSON.stringify(e)
 	};
 	if (e.type === 'client_report') return row;
@@ -178,6 +179,11 @@ export function eventRow(e: TelemetryEvent, receivedAt: string): EventsTable {
 	if (e.type === 'review')
 		Object.assign(row, { segment_id: e.segmentId, confirmed_words: e.confirmedWords.length });
 	if (e.type === 'rating') row.stars = e.stars;
+	if (e.type === 'session_summary')
+		Object.assign(row, {
+			revision: e.revision,
+			reviewed_words: e.reviewedSegments.reduce((s, r) => s + (r.how === 'edited' ? 0 : r.words), 0)
+		});
 	return row;
 }
 
@@ -373,6 +379,17 @@ export async function countRejections(db: Kysely<Database>, reasons: string[], n
 			oc.column('reason').doUpdateSet((eb) => ({
 				count: eb('rejections.count', '+', eb.ref('excluded.count')),
 				last_at: eb.ref('excluded.last_at')
+			}))
+		)
+		.execute();
+	// The same counts per hour, for the health rules (server/health.ts).
+	const hour = lastAt.slice(0, 13);
+	await db
+		.insertInto('rejections_hourly')
+		.values([...counts].sort().map(([reason, count]) => ({ hour, reason, count })))
+		.onConflict((oc) =>
+			oc.columns(['hour', 'reason']).doUpdateSet((eb) => ({
+				count: eb('rejections_hourly.count', '+', eb.ref('excluded.count'))
 			}))
 		)
 		.execute();

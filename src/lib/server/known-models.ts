@@ -28,7 +28,8 @@ export async function readKnownModels(
 	const known = new Set<string>();
 	const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
 	for (const entry of entries) {
-		if (!entry.isDirectory()) continue;
+		// A symlinked model folder counts (deployments and test fixtures link models in).
+		if (!entry.isDirectory() && !entry.isSymbolicLink()) continue;
 		const file = join(dir, entry.name, 'manifest.json');
 		let text: string;
 		try {

@@ -13,11 +13,13 @@ export interface RunningServer {
 	close(): Promise<void>;
 }
 
-/** Routes the API's three endpoints; everything else is 404. */
+/** Routes the API's endpoints (events, quality, health, export, deletion); everything else is 404. */
 export async function routeApi(api: Api, request: Request, client: string): Promise<Response> {
 	const { pathname } = new URL(request.url);
 	if (pathname === '/api/v1/events' && request.method === 'POST') return api.postEvents(request, client);
 	if (pathname === '/api/v1/quality' && request.method === 'GET') return api.getQuality(request, client);
+	if (pathname === '/api/v1/health' && request.method === 'GET') return api.getHealth(request, client);
+	if (pathname === '/api/v1/export' && request.method === 'GET') return api.getExport(request, client);
 	const m = pathname.match(/^\/api\/v1\/installations\/([^/]+)$/);
 	if (m && request.method === 'DELETE')
 		return api.deleteInstallation(request, decodeURIComponent(m[1]), client);

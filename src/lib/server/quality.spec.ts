@@ -50,6 +50,21 @@ describe('mergeModelAggregates', () => {
 			]
 		],
 		[
+			'segments reviewed without an edit join the denominator of reviewedWer only',
+			[
+				{ ...m, corrections: 1, sampled_corrections: 1, substitutions: 2, reference_words: 10 },
+				{ ...m, unedited_reviewed_words: 30, sampled_summaries: 2 }
+			],
+			[
+				{
+					estimatedWer: 0.2,
+					reviewedWords: 40,
+					reviewedWer: 0.05,
+					sampled: { corrections: 1, ratings: 0, reviews: 0, summaries: 2 }
+				}
+			]
+		],
+		[
 			'user deleted every word: reference 0, WER null',
 			[{ ...m, corrections: 1, substitutions: 0, insertions: 3, deletions: 0, reference_words: 0 }],
 			[{ corrections: 1, wordsReviewed: 0, estimatedWer: null }]

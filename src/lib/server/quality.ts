@@ -24,6 +24,13 @@
  *   replaced, I = model words the user deleted, D = words the user added. Null when N = 0.
  *   It is an estimate: only segments the user edited are counted, so it is the error rate of reviewed
  *   speech, not of everything the model transcribed.
+ * - reviewedWords / reviewedWer: WER over reviewed speech (transcript/review.ts `isReviewed`): the same
+ *   errors over the reference words of every reviewed segment, i.e. the latest corrections' reference
+ *   words (an edited segment is reviewed) plus the model words of segments reviewed without an edit
+ *   (confirmed or played through), taken from the latest session_summary per (installation,
+ *   transcript): highest revision, then later occurredAt, then greater id. Unedited words are their own
+ *   reference. Weighted by 1/r like the rest; reviewedWer is null when reviewedWords = 0. It is lower
+ *   than estimatedWer whenever users read segments and found nothing to fix.
  */
 import { sql, type Kysely } from 'kysely';
 import type { ModelQuality, QualityReport, ReportArm } from '../contracts/quality';
@@ -51,6 +58,9 @@ export interface ModelAggregates {
 	reference_words?: unknown;
 	ratings?: unknown;
 	confirmed_words?: unknown;
+	/** Σ w · model words of segments reviewed without an edit (latest session summaries). */
+	unedited_reviewed_words?: unknown;
+	sampled_summaries?: unknown;
 }
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -70,6 +80,7 @@ export function mergeModelAggregates(rows: ModelAggregates[]): ModelQuality[] {
 		const ratings = sum('ratings');
 		const referenceWords = sum('reference_words');
 		const errors = sum('substitutions') + sum('insertions') + sum('deletions');
+		const reviewedWords = referenceWords + sum('unedited_reviewed_words');
 		const arm = rs[0].arm;
 		return {
 			id: rs[0].model_id!,
@@ -82,10 +93,13 @@ export function mergeModelAggregates(rows: ModelAggregates[]): ModelQuality[] {
 			meanRating: ratings > 0 ? sum('weighted_stars') / ratings : null,
 			wordsReviewed: referenceWords + sum('confirmed_words'),
 			estimatedWer: referenceWords > 0 ? errors / referenceWords : null,
+			reviewedWords,
+			reviewedWer: reviewedWords > 0 ? errors / reviewedWords : null,
 			sampled: {
 				corrections: sum('sampled_corrections'),
 				ratings: sum('sampled_ratings'),
-				reviews: sum('sampled_reviews')
+				reviews: sum('sampled_reviews'),
+				summaries: sum('sampled_summaries')
 			}
 		};
 	});
@@ -162,11 +176,41 @@ export async function qualityReport(db: Kysely<Database>): Promise<QualityReport
 		.groupBy([...MODEL])
 		.execute();
 
+	const summaries = db
+		.with('ranked', (qb) =>
+			qb
+				.selectFrom('events')
+				.where('type', '=', 'session_summary')
+				.select([
+					...MODEL,
+					WEIGHT.as('w'),
+					'reviewed_words',
+					sql<number>`row_number() over (partition by installation_id, transcript_id order by revision desc, occurred_at desc, id desc)`.as(
+						'rn'
+					)
+				])
+		)
+		.selectFrom('ranked')
+		.where('rn', '=', 1)
+		.select([
+			...MODEL,
+			sql<number>`sum(reviewed_words * w)`.as('unedited_reviewed_words'),
+			(eb) => eb.fn.countAll().as('sampled_summaries')
+		])
+		.groupBy([...MODEL])
+		.execute();
+
 	const rejections = db.selectFrom('rejections').select(['reason', 'count']).orderBy('reason').execute();
 
-	const [t, rr, c, rej] = await Promise.all([transcripts, ratingsAndReviews, corrections, rejections]);
+	const [t, rr, c, s, rej] = await Promise.all([
+		transcripts,
+		ratingsAndReviews,
+		corrections,
+		summaries,
+		rejections
+	]);
 	return {
-		models: mergeModelAggregates([...t, ...rr, ...c] as ModelAggregates[]),
+		models: mergeModelAggregates([...t, ...rr, ...c, ...s] as ModelAggregates[]),
 		rejections: Object.fromEntries(rej.map((r) => [r.reason, Number(r.count)]))
 	};
 }

@@ -17,7 +17,12 @@ export function getTelemetryClient(): TelemetryClient {
 			send: createFetchSender(),
 			hub: transcriptEvents,
 			appVersion: APP_VERSION,
-			locks: locks ?? null
+			locks: locks ?? null,
+			device: () => {
+				const nav = globalThis.navigator as (Navigator & { deviceMemory?: number }) | undefined;
+				return { hardwareConcurrency: nav?.hardwareConcurrency, deviceMemory: nav?.deviceMemory };
+			},
+			tabVisible: () => globalThis.document?.visibilityState !== 'hidden'
 		});
 		void client.start();
 	}

@@ -30,6 +30,11 @@ import {
 	type ReviewEvent,
 	type TelemetryEvent
 } from './schema';
+import type { ARMS, TRANSCRIPT_EVENT_TYPES } from './schema';
+import { keepEvent } from './sampling';
+
+type Arm = (typeof ARMS)[number];
+type TranscriptEventType = (typeof TRANSCRIPT_EVENT_TYPES)[number];
 
 /** How long after the last edit of a segment (or rating change) its event is built, in ms. */
 export const DEBOUNCE_MS = 2_000;
@@ -77,7 +82,22 @@ export function isModelOutput(seg: DocSegment): boolean {
 	return seg.words.length === seg.original.words.length && seg.words.every((w, i) => w.originalIndex === i);
 }
 
-function transcriptFields(ctx: EventContext, doc: TranscriptDoc) {
+/**
+ * The arm and sampling rate an event about `doc` carries: those recorded with the transcript when it
+ * was made (documents from before the rollout: 'default', every event sent).
+ */
+export function rolloutFields(
+	doc: Pick<TranscriptDoc, 'arm' | 'sampling'>,
+	type: TranscriptEventType
+): { arm: Arm; samplingRate: number } {
+	const rate = doc.sampling?.[type];
+	return {
+		arm: doc.arm ?? 'default',
+		samplingRate: typeof rate === 'number' && rate > 0 && rate <= 1 ? rate : 1
+	};
+}
+
+function transcriptFields(ctx: EventContext, doc: TranscriptDoc, type: TranscriptEventType) {
 	return {
 		id: ctx.newId(),
 		schemaVersion: SCHEMA_VERSION as typeof SCHEMA_VERSION,
@@ -88,10 +108,7 @@ function transcriptFields(ctx: EventContext, doc: TranscriptDoc) {
 		model: { id: doc.model.id, version: doc.model.version, sha256: doc.model.sha256 },
 		backend: doc.backend,
 		decodeSettings: decodeSettings(doc),
-		// Placeholders until the browser fetches GET /api/v1/config: every event is sent (rate 1) and the
-		// model is the default one. The rollout client will take both from the fetched config.
-		arm: 'default' as const,
-		samplingRate: 1
+		...rolloutFields(doc, type)
 	};
 }
 
@@ -104,7 +121,7 @@ export function correctionEvent(
 	revision: number
 ): CorrectionEvent {
 	return {
-		...transcriptFields(ctx, doc),
+		...transcriptFields(ctx, doc, 'correction'),
 		type: 'correction',
 		segmentId,
 		revision,
@@ -130,7 +147,7 @@ export function reviewEvent(
 	if (!w || w.originalIndex === null) return null;
 	const m = seg.original.words[w.originalIndex];
 	return {
-		...transcriptFields(ctx, doc),
+		...transcriptFields(ctx, doc, 'review'),
 		type: 'review',
 		segmentId: seg.id,
 		confirmedWords: [{ text: m.text, confidence: m.confidence, start: m.start, end: m.end }]
@@ -145,7 +162,7 @@ export function ratingEvent(ctx: EventContext, doc: TranscriptDoc, rating: Ratin
 	) as RatingEvent['tags'];
 	const comment = rating.comment.trim();
 	return {
-		...transcriptFields(ctx, doc),
+		...transcriptFields(ctx, doc, 'rating'),
 		type: 'rating',
 		stars: rating.stars,
 		tags,
@@ -158,7 +175,7 @@ export function outcomeEvent(ctx: EventContext, doc: TranscriptDoc, format: stri
 	const f = format.split('+')[0].trim().toLowerCase();
 	if (!(EXPORT_FORMATS as readonly string[]).includes(f)) return null;
 	return {
-		...transcriptFields(ctx, doc),
+		...transcriptFields(ctx, doc, 'outcome'),
 		type: 'outcome',
 		outcome: 'exported',
 		format: f as OutcomeEvent['format']
@@ -328,8 +345,23 @@ export class TelemetryCollector {
 
 	private emit(event: TelemetryEvent | null): void {
 		if (!event) return;
+		// Sampled out: not an error and not a drop; the server weights the kept ones by 1 / rate.
+		if (event.type !== 'client_report' && !sampled(event)) return;
 		const parsed = telemetryEventSchema.safeParse(event);
 		if (parsed.success) this.opts.sink(parsed.data);
 		else this.opts.onInvalid?.('invalid_local', event);
 	}
+}
+
+/**
+ * Whether a transcript event is sent under its own sampling rate: hashed on (installation, transcript,
+ * segment, type), so every revision of a segment's correction shares one decision.
+ */
+export function sampled(event: Exclude<TelemetryEvent, { type: 'client_report' }>): boolean {
+	if (!('samplingRate' in event) || typeof event.samplingRate !== 'number') return true;
+	const segmentId = 'segmentId' in event && typeof event.segmentId === 'string' ? event.segmentId : null;
+	return keepEvent(
+		{ installationId: event.installationId, transcriptId: event.transcriptId, segmentId, type: event.type },
+		event.samplingRate
+	);
 }

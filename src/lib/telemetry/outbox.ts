@@ -64,7 +64,7 @@ export interface OutboxStats {
 export interface LockManagerLike {
 	request(
 		name: string,
-		options: { ifAvailable: true },
+		options: { ifAvailable?: boolean },
 		callback: (lock: unknown) => Promise<void>
 	): Promise<unknown>;
 }
@@ -133,6 +133,8 @@ export class Outbox {
 	private retryTimer: ReturnType<typeof setTimeout> | undefined;
 	private interval: ReturnType<typeof setInterval> | undefined;
 	private flushing: Promise<void> | null = null;
+	/** Page-hide sends still waiting for their answer (they run outside `flushing`). */
+	private hideSends = new Set<Promise<unknown>>();
 	private writes: Promise<unknown> = Promise.resolve();
 	private seq = 0;
 	/** Bumped by clear(), so answers to requests sent before it change nothing. */
@@ -189,10 +191,26 @@ export class Outbox {
 		return this.retryAt > this.now() ? this.retryAt : null;
 	}
 
-	/** Resolves when every write started so far has reached storage (tests, page hide). */
+	/**
+	 * Resolves when every write started so far has reached storage and every batch this tab has on its
+	 * way (timer flushes and page-hide keepalive sends alike) has its answer.
+	 */
 	async settled(): Promise<void> {
 		await this.writes;
 		await this.flushing;
+		await Promise.allSettled([...this.hideSends]);
+		await this.writes;
+	}
+
+	/**
+	 * `settled()`, and then waits for the flush lock, which another tab holds while it sends the shared
+	 * queue: after this no batch of any tab's locked flush is on its way. (Another tab's page-hide send
+	 * takes no lock, since it must leave synchronously; the server refuses events for a deleted
+	 * installation, so one that lands after the deletion is not stored.)
+	 */
+	async settledEverywhere(): Promise<void> {
+		await this.settled();
+		await this.opts.locks?.request(LOCK_NAME, {}, async () => {});
 	}
 
 	/**
@@ -267,7 +285,10 @@ export class Outbox {
 		const batch = takeBatch(this.queue, this.limits.batchEvents, this.limits.keepaliveBytes, this.inflight);
 		if (batch.length === 0 || batch.reduce((n, e) => n + e.bytes + 1, 13) > this.limits.keepaliveBytes)
 			return;
-		void this.deliver(batch, true, this.generation);
+		const sending: Promise<unknown> = this.deliver(batch, true, this.generation)
+			.catch((e) => console.error('telemetry page-hide send failed', e))
+			.finally(() => this.hideSends.delete(sending));
+		this.hideSends.add(sending);
 	}
 
 	private async flushLocked(): Promise<void> {

@@ -6,13 +6,37 @@
  * withdrawing clears the outbox. Consent, the installation id, revisions and counters live in the
  * outbox's own IndexedDB database (outbox-store.ts).
  */
-import type { TranscriptEventHub } from '../transcript/events';
+import type { TranscriptEventHub, TranscriptEvents } from '../transcript/events';
 import { nowIso, randomId } from '../shared/ids';
 import { MemoryRevisions, TelemetryCollector, type EventContext, type Revisions } from './events-from-editor';
 import { Outbox, type LockManagerLike, type OutboxLimits, type OutboxStats } from './outbox';
 import type { OutboxStore } from './outbox-store';
-import { SCHEMA_VERSION, type TelemetryEvent } from './schema';
+import { SCHEMA_VERSION, telemetryEventSchema, type TelemetryEvent } from './schema';
+import { ReviewTracker } from './session-summary';
+import { transcriptionEvent, type DeviceHints } from './transcription';
 import type { SendBatch } from './sender';
+
+/** The server's data under an installation id could not be deleted; the message says why. */
+export class DeletionFailedError extends Error {
+	constructor(reason: string) {
+		super(`The server did not delete the data: ${reason}.`);
+		this.name = 'DeletionFailedError';
+	}
+}
+
+/** DELETE /api/v1/installations/:id; the number of events deleted, or DeletionFailedError. */
+async function deleteInstallation(f: typeof fetch, id: string): Promise<number> {
+	let res: Response;
+	try {
+		res = await f(`/api/v1/installations/${encodeURIComponent(id)}`, { method: 'DELETE' });
+	} catch {
+		throw new DeletionFailedError('the server could not be reached');
+	}
+	const body = (await res.json().catch(() => null)) as { deleted?: unknown; error?: unknown } | null;
+	if (!res.ok || typeof body?.deleted !== 'number')
+		throw new DeletionFailedError(typeof body?.error === 'string' ? body.error : `it answered ${res.status}`);
+	return body.deleted;
+}
 
 /** The user's choice about sharing. */
 export type Consent = 'unknown' | 'granted' | 'denied';
@@ -21,8 +45,10 @@ export type Consent = 'unknown' | 'granted' | 'denied';
 export const WHAT_IS_SENT =
 	'When you share, Redline sends the words you corrected in each edited segment together with the ' +
 	'model’s original words and their confidences, words you mark correct, your star ratings, tags and ' +
-	'comments, the export formats you use, the model version and a random installation id. It never ' +
-	'sends audio, and never the text of segments you did not edit.';
+	'comments, the export formats you use, which segments you reviewed (by id and word count) and how ' +
+	'long the transcript was open, how long each transcription took with your device’s core count and ' +
+	'memory class, the model version and a random installation id. It never sends audio, and never the ' +
+	'text of segments you did not edit.';
 
 const META = { consent: 'consent', installationId: 'installationId', revisions: 'revisions' } as const;
 
@@ -52,6 +78,10 @@ export interface TelemetryDeps {
 	limits?: Partial<OutboxLimits>;
 	debounceMs?: number;
 	newId?: () => string;
+	/** Device hints of transcription events (navigator in the browser); none by default. */
+	device?: () => DeviceHints;
+	/** Whether the tab is visible now (document.visibilityState); true by default. */
+	tabVisible?: () => boolean;
 }
 
 /** One per tab. */
@@ -67,6 +97,8 @@ export class TelemetryClient {
 
 	readonly outbox: Outbox;
 	readonly collector: TelemetryCollector;
+	/** What the user reviewed in the open transcript: sends session summaries on leave and export. */
+	readonly review: ReviewTracker;
 	private readonly revisions: StoredRevisions;
 	private readonly newId: () => string;
 	private started: Promise<void> | null = null;
@@ -89,7 +121,43 @@ export class TelemetryClient {
 			revisions: this.revisions,
 			debounceMs: deps.debounceMs
 		});
+		this.review = new ReviewTracker({
+			context: () => this.context(),
+			// Summary revisions share the persisted counters, under a key no segment id can take.
+			nextRevision: (transcriptId) => this.revisions.next(`summary:${transcriptId}`),
+			sink: (e) => this.enqueueChecked(e)
+		});
 		this.outbox.onChange(() => this.sync());
+	}
+
+	// Events built here (not by the collector) pass the same schema check before they are queued.
+	private enqueueChecked(event: TelemetryEvent | null): void {
+		if (!event) return;
+		const parsed = telemetryEventSchema.safeParse(event);
+		if (parsed.success) this.outbox.enqueue(parsed.data);
+		else this.outbox.countDrop('invalid_local');
+	}
+
+	/** Hub callbacks besides the collector's: the review tracker's, transcript open/close, playback, jobs. */
+	private readonly sessionHandlers: TranscriptEvents = {
+		...this.reviewHandlers(),
+		opened: ({ doc }) => this.review.start(doc, this.deps.tabVisible?.() ?? true),
+		closed: () => this.review.leave(),
+		played: ({ from, to, onScreen }) => this.review.played(from, to, onScreen),
+		jobEnded: (job) => {
+			const ctx = this.context();
+			if (ctx) this.enqueueChecked(transcriptionEvent(ctx, job, this.deps.device?.() ?? {}));
+		}
+	};
+
+	private reviewHandlers(): TranscriptEvents {
+		// Called from a field initialiser, before `review` is assigned: defer to call time.
+		return {
+			segmentEdited: (e) => this.review.handlers.segmentEdited?.(e),
+			docRestored: (e) => this.review.handlers.docRestored?.(e),
+			wordConfirmed: (e) => this.review.handlers.wordConfirmed?.(e),
+			exported: (e) => this.review.handlers.exported?.(e)
+		};
 	}
 
 	/** Loads the stored state, starts the outbox and subscribes to the editor. Idempotent. */
@@ -107,7 +175,12 @@ export class TelemetryClient {
 				this.revisions.mem.map.set(k, v);
 			this.outbox.enabled = this.consent === 'granted';
 			await this.outbox.start();
-			this.unsubscribe = this.deps.hub.subscribe(this.collector.handlers);
+			const offCollector = this.deps.hub.subscribe(this.collector.handlers);
+			const offSession = this.deps.hub.subscribe(this.sessionHandlers);
+			this.unsubscribe = () => {
+				offCollector();
+				offSession();
+			};
 			this.ready = true;
 			this.sync();
 		})();
@@ -142,12 +215,27 @@ export class TelemetryClient {
 	}
 
 	/**
-	 * A fresh random installation id. Events still waiting under the old id are dropped (not sent),
-	 * so nothing new lands under an id the user has left; revisions restart with the new id.
+	 * Resets the installation id: first deletes the server's data under the old one (as
+	 * `deleteServerData`, which then takes a new id), because once the id is forgotten nothing can ask
+	 * for that data to be deleted. When the deletion fails this throws DeletionFailedError and keeps the
+	 * id; the user may then choose `forgetInstallationId` knowingly. Returns the events deleted.
 	 */
-	async resetInstallationId(): Promise<void> {
+	resetInstallationId(): Promise<number> {
+		return this.deleteServerData();
+	}
+
+	/**
+	 * A fresh random installation id without deleting anything on the server (the user accepted that
+	 * the old id's data then stays there for good). Events still waiting under the old id are dropped
+	 * (not sent), so nothing new lands under an id the user has left; revisions restart with the new id.
+	 */
+	async forgetInstallationId(): Promise<void> {
 		this.collector.cancelPending();
+		const wasEnabled = this.outbox.enabled;
+		this.outbox.enabled = false;
+		await this.outbox.settled();
 		await this.outbox.clear();
+		this.outbox.enabled = wasEnabled;
 		this.revisions.mem.map.clear();
 		await this.deps.store.setMeta(META.revisions, {});
 		await this.newInstallationId();
@@ -166,7 +254,15 @@ export class TelemetryClient {
 	 * and reload the shared queue from storage (the other tab may have emptied it), so a withdrawal
 	 * in the settings tab also stops the editor tab at once.
 	 */
-	private async adopt(msg: { consent?: unknown; installationId?: unknown }): Promise<void> {
+	private async adopt(msg: { consent?: unknown; installationId?: unknown; pause?: unknown }): Promise<void> {
+		if (typeof msg.pause === 'string') {
+			// Another tab is deleting this id's data: send nothing more under it (see deleteServerData).
+			if (msg.pause === this.installationId) {
+				this.outbox.enabled = false;
+				this.collector.cancelPending();
+			}
+			return;
+		}
 		const consent = msg.consent === 'granted' || msg.consent === 'denied' ? msg.consent : null;
 		const id = typeof msg.installationId === 'string' ? msg.installationId : null;
 		if (!consent || !id) return;
@@ -182,27 +278,41 @@ export class TelemetryClient {
 	/**
 	 * Asks the server to delete every event stored under this installation id and empties the outbox
 	 * (so nothing is re-sent afterwards). Returns the number of events the server deleted.
+	 *
+	 * Order matters. Other tabs are told to stop sending under the id, and every batch on its way (this
+	 * tab's timer and page-hide sends, other tabs' locked flushes) gets its answer before the DELETE, so
+	 * none commits after it and outlives it. On success the tab takes a new id: the server refuses
+	 * events under a deleted id for 30 days, so whatever is shared next would otherwise be refused.
+	 * On failure (DeletionFailedError) the id and sharing stay as they were.
 	 */
 	async deleteServerData(): Promise<number> {
 		const f = this.deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+		const id = this.installationId;
 		this.collector.cancelPending();
-		// A batch already on its way could commit after the DELETE and outlive it: wait for it first.
 		const wasEnabled = this.outbox.enabled;
 		this.outbox.enabled = false;
-		await this.outbox.settled();
-		await this.outbox.clear();
+		this.channel?.postMessage({ pause: id });
+		let deleted: number;
+		try {
+			await this.outbox.settledEverywhere();
+			await this.outbox.clear();
+			deleted = await deleteInstallation(f, id);
+		} catch (e) {
+			this.outbox.enabled = wasEnabled;
+			this.broadcast(); // the other tabs resume under the id
+			throw e;
+		}
+		this.revisions.mem.map.clear();
+		await this.deps.store.setMeta(META.revisions, {});
+		await this.newInstallationId();
 		this.outbox.enabled = wasEnabled;
-		const res = await f(`/api/v1/installations/${encodeURIComponent(this.installationId)}`, {
-			method: 'DELETE'
-		});
-		const body = (await res.json().catch(() => null)) as { deleted?: unknown; error?: unknown } | null;
-		if (!res.ok || typeof body?.deleted !== 'number')
-			throw new Error(typeof body?.error === 'string' ? body.error : `the server answered ${res.status}`);
-		return body.deleted;
+		this.broadcast();
+		return deleted;
 	}
 
 	/** For `visibilitychange`→hidden and `pagehide`: builds debounced events and sends with keepalive. */
 	onHide(): void {
+		this.review.flush();
 		this.collector.flushPending();
 		this.outbox.flushOnHide();
 	}
@@ -210,7 +320,9 @@ export class TelemetryClient {
 	/** Adds the page-hide, visibility and online listeners; returns the function that removes them. */
 	attach(win: Window): () => void {
 		const hidden = () => {
-			if (win.document.visibilityState === 'hidden') this.onHide();
+			const visible = win.document.visibilityState !== 'hidden';
+			this.review.visible(visible);
+			if (!visible) this.onHide();
 		};
 		const hide = () => this.onHide();
 		const online = () => void this.outbox.retryNow();

@@ -64,6 +64,14 @@ export interface TranscriptDoc {
 	 */
 	wordTiming?: WordTiming;
 	segments: DocSegment[];
+	/**
+	 * The rollout arm the model was chosen by when this transcript was made ('default', 'candidate', or
+	 * 'user' for a model the user picked), kept so a rollback does not relabel old transcripts. Absent in
+	 * documents made before the rollout: read it as 'default'.
+	 */
+	arm?: 'default' | 'candidate' | 'user';
+	/** Telemetry sampling rate per event type in force when it was made; a missing type means 1. */
+	sampling?: Record<string, number>;
 	notes: string;
 	/**
 	 * Seconds added to every time shown to a person (the editor, TXT and DOCX timestamps), for a

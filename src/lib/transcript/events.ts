@@ -1,5 +1,29 @@
 import type { DocSegment, Edit, TranscriptDoc } from './document';
 import type { Rating } from './rating';
+import type { Backend, ModelRef, Segment, TranscriptResult } from './types';
+
+/** How a transcription job ended, as the queue reports it (telemetry/transcription.ts builds its event). */
+export interface JobEnded {
+	/** The job's transcript id: the stored transcript's when done, else the job id. */
+	transcriptId: string;
+	status: 'done' | 'failed' | 'cancelled';
+	/** The model that ran (or was loaded for) the job; null when none was loaded. */
+	model: ModelRef | null;
+	backend: Backend | null;
+	/** Seconds from handing the job to the engine to its end. */
+	processingSeconds: number;
+	/** The result when done. */
+	result: TranscriptResult | null;
+	/** The failure message when failed (telemetry turns it into a short code, never sends the text). */
+	error: string | null;
+	/** Where in the recording the run started (seconds): a resumed run's start; absent means 0. */
+	startSec?: number;
+	/**
+	 * The segments the run delivered before it was cancelled or failed (a growing transcript keeps
+	 * them); absent means none. A done run's are in `result`.
+	 */
+	delivered?: readonly Segment[];
+}
 
 /**
  * What the editor reports as the user works: the one place the telemetry client subscribes to.
@@ -19,6 +43,14 @@ export interface TranscriptEvents {
 	wordConfirmed?(e: { doc: TranscriptDoc; segmentId: string; wordIndex: number; confirmed: boolean }): void;
 	rated?(e: { doc: TranscriptDoc; rating: Rating }): void;
 	exported?(e: { doc: TranscriptDoc; format: string }): void;
+	/** The editor opened a transcript (it is on screen). */
+	opened?(e: { doc: TranscriptDoc }): void;
+	/** The editor closed it (route change or reload). */
+	closed?(e: { doc: TranscriptDoc }): void;
+	/** The player moved through [from, to) of the audio while the segments `onScreen` were visible. */
+	played?(e: { doc: TranscriptDoc; from: number; to: number; onScreen: readonly string[] }): void;
+	/** A transcription job ended (done, failed or cancelled). */
+	jobEnded?(e: JobEnded): void;
 }
 
 /** Fan-out of editor events to any number of subscribers; a throwing subscriber never breaks the editor. */

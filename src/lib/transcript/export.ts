@@ -47,6 +47,8 @@ export interface Cue {
 export interface JsonExport {
 	title: string;
 	model: ModelRef;
+	/** The rollout arm the model was chosen by (absent for transcripts made before the rollout). */
+	arm?: 'default' | 'candidate' | 'user';
 	backend: Backend;
 	durationSec: number;
 	/** The document's time offset; segment and word times are relative to the recording. */
@@ -186,6 +188,7 @@ export function toJsonExport(doc: TranscriptDoc): JsonExport {
 	return {
 		title: doc.title,
 		model: { id: doc.model.id, version: doc.model.version, sha256: doc.model.sha256 },
+		...(doc.arm ? { arm: doc.arm } : {}),
 		backend: doc.backend,
 		durationSec: doc.durationSec,
 		timeOffsetSec: timeOffset(doc),

@@ -1,13 +1,16 @@
 import { createContext } from 'svelte';
 import { decodeToMono16k } from '../engine/browser/decode';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
+import { browserStorage, requestPersistence, type StorageManagerLike } from '../storage/persistence';
 import { createDoc, createPartialDoc } from '../transcript/document';
+import { transcriptEvents } from '../transcript/events';
 import type { Backend, ModelRef, TranscriptResult } from '../transcript/types';
 import { Library } from './library.svelte';
 import type { BackendPreference } from '../engine/protocol';
 import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
 import { Toasts } from './toasts.svelte';
 import { nowIso, randomId } from '../shared/ids';
+import { ROLLOUT_SETTINGS, RolloutState, type ModelChoice } from './rollout.svelte';
 
 /** Title for a new transcript from its file name: extension and separators dropped. */
 export function titleFromFileName(name: string): string {
@@ -64,33 +67,38 @@ export class RedlineApp {
 	readonly queue: TranscriptionQueue;
 	/** The backend chosen in settings ('auto' measures on this device); loaded from storage at start. */
 	backend = $state<BackendPreference>('auto');
+	/** Which model runs and under which rollout arm (the server's config or the user's choice). */
+	readonly rollout = new RolloutState();
 	/** When a growing run last refreshed the library list (ms). */
 	private listedAt = 0;
 
-	constructor(createWorker: () => WorkerLike, db = new RedlineDb()) {
+	/** Set once persistent storage has been asked for in this tab, so each save does not ask again. */
+	private persistenceAsked: Promise<boolean> | null = null;
+
+	constructor(
+		createWorker: () => WorkerLike,
+		db = new RedlineDb(),
+		private readonly storage: () => StorageManagerLike | null = browserStorage
+	) {
 		this.db = db;
 		this.library = new Library(db, this.toasts);
 		this.queue = new TranscriptionQueue({
 			createWorker,
 			backend: () => this.backend,
+			// The first load waits for the rollout config (or its fallback), so the assigned model is the
+			// only one downloaded.
+			modelId: () => this.rollout.whenReady().then(() => this.rollout.modelId),
 			decode: decodeToMono16k,
 			streamFiles: true,
-			store: async (job, result) => {
-				const id = randomId();
-				const type = job.file.type || 'audio/*';
-				await db.addTranscript(newRecord(id, { name: job.name, type }, result, nowIso()), job.file);
-				await this.library.refresh();
-				return id;
-			},
+			onJobEnd: (e) => transcriptEvents.emit('jobEnded', e),
+			store: (job, result) => this.saveTranscript(job, result),
 			// The transcript is in the library from its first segment on, and stays there (incomplete)
 			// if the run is cancelled, crashes or the tab closes.
 			grow: {
-				start: async (job, run) => {
+				start: (job, run) => {
 					const id = randomId();
 					const type = job.file.type || 'audio/*';
-					await db.addTranscript(newPartialRecord(id, { name: job.name, type }, run, nowIso()), job.file);
-					await this.library.refresh();
-					return id;
+					return this.addRecord(newPartialRecord(id, { name: job.name, type }, run, nowIso()), job.file);
 				},
 				append: async (id, segments, state) => {
 					if (!(await db.growTranscript(id, segments, state))) throw new Error('it was deleted');
@@ -103,6 +111,24 @@ export class RedlineApp {
 			}
 		});
 	}
+
+	/** Stores a finished transcription with its recording; returns the new transcript's id. */
+	saveTranscript(job: { name: string; file: Blob }, result: TranscriptResult): Promise<string> {
+		const type = job.file.type || 'audio/*';
+		return this.addRecord(newRecord(randomId(), { name: job.name, type }, result, nowIso()), job.file);
+	}
+
+	// Stores a new transcript (finished, or the start of a growing one) under the rollout in force now.
+	private async addRecord(record: TranscriptRecord, file: Blob): Promise<string> {
+		// The transcript keeps the arm and sampling rates it was made under, whatever the rollout does
+		// later (a resumed run appends to it under the same ones).
+		record.doc = { ...record.doc, ...this.rollout.stamp(record.doc.model) };
+		await this.db.addTranscript(record, file);
+		// Now there is work to lose: ask the browser not to evict it (once per tab; never blocks).
+		this.persistenceAsked ??= requestPersistence(this.storage());
+		await this.library.refresh();
+		return record.id;
+	}
 }
 
 /** Continues an incomplete transcript from the end of its last finished segment, with its stored recording. */
@@ -113,7 +139,8 @@ export async function resumeTranscript(app: RedlineApp, id: string): Promise<voi
 	if (!record || !partial) return;
 	const audio = await app.db.getAudio(record.id);
 	if (!audio || audio.size === 0) throw new Error('the recording is not stored with this transcript');
-	app.queue.resume(record.id, audio, record.fileName, partial.decodedUntilSec);
+	// The model it was started with, whatever the rollout assigns now (downloaded again if dropped).
+	app.queue.resume(record.id, audio, record.fileName, partial.decodedUntilSec, record.doc.model.id);
 }
 
 /** Where the backend choice is stored in the settings store. */
@@ -129,6 +156,13 @@ export async function loadBackendSetting(app: RedlineApp): Promise<void> {
 export async function saveBackendSetting(app: RedlineApp, value: BackendPreference): Promise<void> {
 	app.backend = value;
 	await app.db.setSetting(BACKEND_SETTING, value);
+	app.queue.reloadEngine();
+}
+
+/** Stores the user's model choice ('auto' follows the rollout) and makes the next transcription use it. */
+export async function saveModelSetting(app: RedlineApp, value: ModelChoice): Promise<void> {
+	app.rollout.choice = value;
+	await app.db.setSetting(ROLLOUT_SETTINGS.model, value);
 	app.queue.reloadEngine();
 }
 

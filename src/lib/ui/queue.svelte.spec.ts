@@ -6,6 +6,7 @@ import { AudioDecodeError } from '../engine/browser/decode';
 import { transcriptResult } from '../testing/factories';
 import { appendSegments, createPartialDoc, docText, type TranscriptDoc } from '../transcript/document';
 import type { GrowingStore } from './queue.svelte';
+import type { JobEnded } from '../transcript/events';
 
 /** A growing store in memory, on the real appendSegments. */
 function memoryGrow() {
@@ -44,7 +45,8 @@ class FakeWorker implements WorkerLike {
 			if (this.behaviour === 'load-fails')
 				return this.emit({ type: 'error', jobId: null, message: 'no model files' });
 			this.emit({ type: 'load-progress', stage: 'encoder.onnx', loadedBytes: 5, totalBytes: 10 });
-			this.emit({ type: 'ready', model: result('').model, backend: 'wasm', reason: 'test', loadMs: 1 });
+			const model = { ...result('').model, id: msg.modelId };
+			this.emit({ type: 'ready', model, backend: 'wasm', reason: 'test', loadMs: 1 });
 		} else if (msg.type === 'transcribe') {
 			if (this.behaviour === 'hangs') return;
 			if (this.behaviour === 'one-then-hang')
@@ -338,7 +340,7 @@ describe('TranscriptionQueue', () => {
 		expect(grow.docs.get('t-1')!.partial).toEqual({ decodedUntilSec: 1, fraction: 0.5 });
 		expect(grow.docs.get('t-1')!.segments).toHaveLength(1);
 
-		const again = queue.resume('t-1', new Blob(['abc']), 'a.wav', 1);
+		const again = queue.resume('t-1', new Blob(['abc']), 'a.wav', 1, 'moonshine-tiny-en');
 		await vi.waitFor(() => expect(again.segments).toHaveLength(1));
 		const sent = workers.flatMap((w) => w.received).filter((m) => m.type === 'transcribe');
 		expect(sent.at(-1)).toMatchObject({ type: 'transcribe', startSec: 1, name: 'a.wav' });
@@ -355,6 +357,74 @@ describe('TranscriptionQueue', () => {
 			decode: okDecode,
 			store: async () => 't'
 		});
-		expect(() => queue!.resume('t', new Blob(['a']), 'a.wav', 1)).toThrow(/growing store/);
+		expect(() => queue!.resume('t', new Blob(['a']), 'a.wav', 1, 'moonshine-tiny-en')).toThrow(
+			/growing store/
+		);
+	});
+
+	it("a resumed run loads its transcript's own model, and the next new file the assigned one again", async () => {
+		const grow = memoryGrow();
+		const workers: FakeWorker[] = [];
+		queue = new TranscriptionQueue({
+			createWorker: () => (workers.push(new FakeWorker('ok')), workers.at(-1)!),
+			decode: okDecode,
+			store: async () => 'unused',
+			grow: grow.store,
+			modelId: async () => 'moonshine-base-en'
+		});
+		const first = queue.add(new Blob(['abc']), 'a.wav');
+		await settle(queue);
+		const tiny = { ...result('').model, id: 'moonshine-tiny-en' };
+		grow.docs.set(
+			't-old',
+			createPartialDoc({ id: 't-old', title: 'old', model: tiny, backend: 'wasm', now: 'now' })
+		);
+		const resumed = queue.resume('t-old', new Blob(['abc']), 'old.wav', 1, 'moonshine-tiny-en');
+		await settle(queue);
+		const next = queue.add(new Blob(['abc']), 'b.wav');
+		const same = queue.add(new Blob(['abc']), 'c.wav');
+		await settle(queue);
+		expect([first.status, resumed.status, next.status, same.status]).toEqual([
+			'done',
+			'done',
+			'done',
+			'done'
+		]);
+		const loads = workers.flatMap((w) => w.received).filter((m) => m.type === 'load');
+		expect(loads.map((m) => m.modelId)).toEqual([
+			'moonshine-base-en',
+			'moonshine-tiny-en',
+			'moonshine-base-en'
+		]);
+		// Each switch replaced the worker (its engine held one model); the old ones were stopped.
+		expect(workers.map((w) => w.terminated)).toEqual([true, true, false]);
+		expect(grow.docs.get('t-1')!.model.id).toBe('moonshine-base-en');
+	});
+
+	it('reports each job end: the growing transcript, its start and what a cancelled run delivered', async () => {
+		const grow = memoryGrow();
+		const ends: JobEnded[] = [];
+		queue = new TranscriptionQueue({
+			createWorker: () => new FakeWorker('one-then-hang'),
+			decode: okDecode,
+			store: async () => 'unused',
+			grow: grow.store,
+			streamFiles: true,
+			cancelGraceMs: 50,
+			onJobEnd: (e) => ends.push(e)
+		});
+		const job = queue.add(new Blob(['abc']), 'a.wav');
+		await vi.waitFor(() => expect(job.transcriptId).toBe('t-1'));
+		queue.cancel(job.id);
+		await vi.waitFor(() => expect(ends).toHaveLength(1));
+		const again = queue.resume('t-1', new Blob(['abc']), 'a.wav', 1, 'moonshine-tiny-en');
+		await vi.waitFor(() => expect(again.segments).toHaveLength(1));
+		queue.cancel(again.id);
+		await vi.waitFor(() => expect(ends).toHaveLength(2));
+		expect(ends.map((e) => [e.transcriptId, e.status, e.startSec, e.delivered?.map((s) => s.end)])).toEqual([
+			['t-1', 'cancelled', 0, [1]],
+			['t-1', 'cancelled', 1, [2]]
+		]);
+		expect(ends[1]).toMatchObject({ model: { id: 'moonshine-tiny-en' }, backend: 'wasm', result: null });
 	});
 });

@@ -1,6 +1,7 @@
 import type { BackendPreference, WorkerResponse } from '../engine/protocol';
 import type { Backend, ModelRef, Segment, TranscriptResult } from '../transcript/types';
 import { toDocSegments, type DocSegment, type GrowthState } from '../transcript/document';
+import type { JobEnded } from '../transcript/events';
 import type { EngineWorker } from '../engine/browser/client';
 import type { DecodedAudio } from '../engine/browser/decode';
 import { DEFAULT_MODEL_ID } from '../engine/models';
@@ -49,11 +50,18 @@ export interface QueueDeps {
 	store: (job: { id: string; name: string; file: Blob }, result: TranscriptResult) => Promise<string>;
 	/** Keep the transcript while it grows instead of storing it at the end (see GrowingStore). */
 	grow?: GrowingStore;
-	modelId?: string;
+	/**
+	 * The model for a new transcript, read before each job (a resumed one runs its transcript's own);
+	 * may wait (for the rollout config at start). The engine reloads when it differs from the loaded
+	 * one. Default DEFAULT_MODEL_ID.
+	 */
+	modelId?: () => string | Promise<string>;
 	/** The backend the user chose in settings; read each time the engine (re)loads. Default 'auto'. */
 	backend?: () => BackendPreference;
 	/** After this long without an answer to `cancel`, the worker is killed (ms). */
 	cancelGraceMs?: number;
+	/** Told when a job that reached the engine ends (telemetry's transcription event). */
+	onJobEnd?: (e: JobEnded) => void;
 }
 
 /** One file on its way to a transcript. */
@@ -76,8 +84,8 @@ export class Job {
 		readonly id: string,
 		readonly name: string,
 		readonly file: Blob,
-		/** A resumed run: the transcript it appends to and where it starts (seconds). */
-		readonly resume: { transcriptId: string; startSec: number } | null = null
+		/** A resumed run: the transcript it appends to, where it starts (seconds) and its model. */
+		readonly resume: { transcriptId: string; startSec: number; modelId: string } | null = null
 	) {
 		if (resume) this.transcriptId = resume.transcriptId;
 	}
@@ -117,8 +125,10 @@ export class TranscriptionQueue {
 	private running = false;
 	private current: { job: Job; finish: (msg: Terminal) => void } | null = null;
 	private cancelTimer: ReturnType<typeof setTimeout> | undefined;
-	/** The model and backend of the loaded engine, for the transcripts a growing run creates. */
+	/** The model and backend of the loaded engine (its 'ready' message), for new transcripts and reports. */
 	private loaded: { model: ModelRef; backend: Backend } | null = null;
+	/** The model id the worker was last asked to load; a job wanting another one reloads the engine. */
+	private engineModelId: string | null = null;
 	/** Storage writes of the running job, in order; awaited before the job ends. */
 	private writes: Promise<void> = Promise.resolve();
 
@@ -134,14 +144,15 @@ export class TranscriptionQueue {
 
 	/**
 	 * Queues the rest of an incomplete transcript: the run starts at `startSec` (the end of its last
-	 * finished segment) and appends to it. Needs `grow`. Returns the job, or the one already running
-	 * for this transcript.
+	 * finished segment) and appends to it, with `modelId`, the model the transcript was started with
+	 * (one transcript, one model; the engine switches to it and back). Needs `grow`. Returns the job,
+	 * or the one already running for this transcript.
 	 */
-	resume(transcriptId: string, file: Blob, name: string, startSec: number): Job {
+	resume(transcriptId: string, file: Blob, name: string, startSec: number, modelId: string): Job {
 		if (!this.deps.grow) throw new Error('resuming needs a growing store');
 		const running = this.jobFor(transcriptId);
 		if (running) return running;
-		const job = new Job(randomId(), name, file, { transcriptId, startSec });
+		const job = new Job(randomId(), name, file, { transcriptId, startSec, modelId });
 		this.jobs.push(job);
 		void this.pump();
 		return job;
@@ -217,8 +228,22 @@ export class TranscriptionQueue {
 		if (this.model.status !== 'error') this.model.status = 'idle';
 	}
 
-	private loadModel(): Promise<void> {
-		if (this.ready) return this.ready;
+	/** The model a job runs: a resumed transcript's own, else the one assigned now (default on failure). */
+	private async modelFor(job: Job): Promise<string> {
+		if (job.resume) return job.resume.modelId;
+		try {
+			return await (this.deps.modelId?.() ?? DEFAULT_MODEL_ID);
+		} catch {
+			return DEFAULT_MODEL_ID;
+		}
+	}
+
+	/** Loads `modelId` into the worker, or reuses the engine when it already holds (or loads) that model. */
+	private loadModel(modelId: string): Promise<void> {
+		if (this.ready && this.engineModelId === modelId) return this.ready;
+		// Another model is loaded: a resumed transcript's own, or the assigned one after such a run.
+		// Jobs run one at a time, so no job uses the engine being replaced.
+		if (this.ready) this.resetWorker('model change');
 		const w = this.ensureWorker();
 		this.model = { status: 'loading', stage: '', fraction: 0, backend: null, reason: '', error: null };
 		this.ready = new Promise<void>((resolve, reject) => {
@@ -227,11 +252,9 @@ export class TranscriptionQueue {
 		});
 		// Avoid an unhandled rejection when nobody awaits a failed load.
 		this.ready.catch(() => {});
-		w.postMessage({
-			type: 'load',
-			modelId: this.deps.modelId ?? DEFAULT_MODEL_ID,
-			backend: this.deps.backend?.() ?? 'auto'
-		});
+		this.engineModelId = modelId;
+		this.loaded = null;
+		w.postMessage({ type: 'load', modelId, backend: this.deps.backend?.() ?? 'auto' });
 		return this.ready;
 	}
 
@@ -303,13 +326,16 @@ export class TranscriptionQueue {
 			if (!audio) return;
 		}
 		job.status = 'loading-model';
+		const modelId = await this.modelFor(job);
+		if (job.status !== 'loading-model') return;
 		try {
-			await this.loadModel();
+			await this.loadModel(modelId);
 		} catch (e) {
 			if (job.status === 'loading-model') this.fail(job, e, 'The speech model could not be loaded: ');
 			return;
 		}
 		if (job.status !== 'loading-model') return;
+		const startedAt = Date.now();
 		let outcome = await this.send(job, audio);
 		if (outcome.type === 'needs-pcm') {
 			// The worker cannot decode this file (no WebCodecs, or a codec it lacks): Web Audio can.
@@ -324,6 +350,7 @@ export class TranscriptionQueue {
 			this.reloadPending = false;
 			this.resetWorker('reload');
 		}
+		const processingSeconds = (Date.now() - startedAt) / 1000;
 		if (this.deps.grow) {
 			// What arrived is stored (or failed to be) before the job ends, whatever its outcome.
 			if (outcome.type === 'done') {
@@ -354,6 +381,27 @@ export class TranscriptionQueue {
 			} catch (e) {
 				this.fail(job, e, 'The transcript could not be saved: ');
 			}
+		}
+		this.reportEnd(job, processingSeconds, outcome.type === 'done' ? outcome.result : null);
+	}
+
+	// Hands the job's end to the hook; a failing hook must not break the queue.
+	private reportEnd(job: Job, processingSeconds: number, result: TranscriptResult | null): void {
+		const status = job.status === 'done' ? 'done' : job.status === 'cancelled' ? 'cancelled' : 'failed';
+		try {
+			this.deps.onJobEnd?.({
+				transcriptId: job.transcriptId ?? job.id,
+				status,
+				model: result?.model ?? this.loaded?.model ?? null,
+				backend: result?.backend ?? this.model.backend,
+				processingSeconds,
+				result: status === 'done' ? result : null,
+				error: status === 'failed' ? job.error : null,
+				startSec: job.resume?.startSec ?? 0,
+				delivered: status === 'done' ? [] : job.segments
+			});
+		} catch (e) {
+			console.error('onJobEnd failed', e);
 		}
 	}
 

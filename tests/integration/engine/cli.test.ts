@@ -76,7 +76,7 @@ describe('npm run eval', () => {
 				})
 			].join('\n')
 		);
-		const r = run('eval.ts', [manifest]);
+		const r = run('eval.ts', ['--dry-run', manifest]);
 		expect(r.status).toBe(0);
 		expect(r.stdout).toMatch(/agent-alreadyon\.wav\n {2}WER 0\.0% \(S 0, D 0, I 0, N 16\)/);
 		// "voicemail" vs "voice mail" is one substitution and one deletion; the reference stops early: 5 insertions
@@ -88,7 +88,7 @@ describe('npm run eval', () => {
 		const dir = mkdtempSync(join(tmpdir(), 'redline-eval-'));
 		const manifest = join(dir, 'm.jsonl');
 		writeFileSync(manifest, '{"audio": "x.wav"}\n');
-		const r = run('eval.ts', [manifest]);
+		const r = run('eval.ts', ['--dry-run', manifest]);
 		expect(r.status).toBe(2);
 		expect(r.stderr).toMatch(/line 1: expected/);
 	});

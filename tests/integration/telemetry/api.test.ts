@@ -354,7 +354,10 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 						meanRating: 3,
 						wordsReviewed: 8 + 3,
 						estimatedWer: 3 / 8,
-						sampled: { corrections: 3, ratings: 2, reviews: 1 }
+						// No session summaries: the reviewed words are the edited segments' alone.
+						reviewedWords: 8,
+						reviewedWer: 3 / 8,
+						sampled: { corrections: 3, ratings: 2, reviews: 1, summaries: 0 }
 					},
 					{
 						...B,
@@ -365,7 +368,9 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 						meanRating: null,
 						wordsReviewed: 4,
 						estimatedWer: 1 / 4,
-						sampled: { corrections: 1, ratings: 0, reviews: 0 }
+						reviewedWords: 4,
+						reviewedWer: 1 / 4,
+						sampled: { corrections: 1, ratings: 0, reviews: 0, summaries: 0 }
 					}
 				],
 				rejections: { 'event:rating:stars': 1 }

@@ -9,7 +9,10 @@ export function model(n = 1) {
 	return { id: 'moonshine-tiny', version: `${n}.0`, sha256: String(n % 10).repeat(64) };
 }
 
-/** A models folder whose retired.json lists model(1) to model(3), for servers started from the environment. */
+/**
+ * A models folder for servers started from the environment: retired.json lists model(1) to model(3), and
+ * moonshine-tiny-en (a symlink to the real one) is there because the rollout needs its default model.
+ */
 export const FIXTURE_MODELS_DIR = join(import.meta.dirname, 'fixtures', 'models');
 
 /** The refs of model(1) to model(3), as an API's knownModels. */
@@ -131,4 +134,47 @@ export function v2(
 	samplingRate = 1
 ): TelemetryEvent {
 	return { ...event, schemaVersion: 2, arm, samplingRate } as TelemetryEvent;
+}
+
+/** A version 2 session summary: `reviewed` as [segmentId, model words, how]. */
+export function sessionSummary(
+	reviewed: [string, number, 'edited' | 'confirmed' | 'played'][],
+	o: Parameters<typeof base>[0] & { revision?: number; samplingRate?: number } = {}
+): TelemetryEvent {
+	return {
+		...base(o),
+		schemaVersion: 2,
+		arm: 'default',
+		samplingRate: o.samplingRate ?? 1,
+		type: 'session_summary',
+		revision: o.revision ?? 0,
+		reason: 'leave',
+		reviewedSegments: reviewed.map(([segmentId, words, how]) => ({ segmentId, words, how })),
+		transcribedSegments: reviewed.length + 2,
+		transcribedWords: reviewed.reduce((s, r) => s + r[1], 0) + 10,
+		editedSegments: reviewed.filter((r) => r[2] === 'edited').length,
+		activeSeconds: 120,
+		playbackCoverage: 0.5
+	};
+}
+
+/** A version 2 transcription event of a finished job. */
+export function transcription(o: Parameters<typeof base>[0] = {}): TelemetryEvent {
+	return {
+		...base(o),
+		schemaVersion: 2,
+		arm: 'default',
+		samplingRate: 1,
+		type: 'transcription',
+		status: 'done',
+		audioSeconds: 60,
+		processingSeconds: 12,
+		segments: 8,
+		words: 150,
+		repetitionSegments: 0,
+		truncatedSegments: 0,
+		empty: false,
+		errorCode: null,
+		device: { cores: 8, memoryGb: 8 }
+	};
 }

@@ -101,12 +101,15 @@ describe.each(backends())('model rollout on $name', (backend) => {
 
 	it('the catalog holds the ASR models only, with their weight hash and threshold', () => {
 		expect([...catalog.keys()].sort()).toEqual([TINY, BASE]);
-		expect(catalog.get(TINY)).toMatchObject({ version: '1.1.0', highlightThreshold: 0.6 });
+		expect(catalog.get(TINY)).toMatchObject({
+			version: JSON.parse(readFileSync(join(dir, TINY, 'manifest.json'), 'utf8')).version,
+			highlightThreshold: 0.6
+		});
 		expect(catalog.get(BASE)?.sha256).toMatch(/^[0-9a-f]{64}$/);
 	});
 
 	it('an unknown model in the environment fails the server start with a clear message', async () => {
-		const env = { DATABASE_URL: await backend.newDatabase(), MODELS_DIR: dir, ADMIN_TOKEN: 'x' };
+		const env = { DATABASE_URL: await backend.newDatabase(), MODELS_DIR: dir, ADMIN_TOKEN: ADMIN };
 		await expect(createServerContext({ ...env, MODEL_DEFAULT: 'nope' }, () => {})).rejects.toThrow(
 			/model rollout: MODEL_DEFAULT: unknown model "nope"/
 		);
@@ -130,7 +133,16 @@ describe.each(backends())('model rollout on $name', (backend) => {
 			model: { id: TINY, version: tiny.version, sha256: tiny.sha256 },
 			arm: 'default',
 			highlightThreshold: 0.6,
-			telemetry: { sampling: { correction: 0.1, review: 1, rating: 1, outcome: 1 } }
+			telemetry: {
+				sampling: {
+					correction: 0.1,
+					review: 1,
+					rating: 1,
+					outcome: 1,
+					session_summary: 1,
+					transcription: 1
+				}
+			}
 		});
 		for (const bad of ['', '?installation=', '?installation=not-a-uuid'])
 			expect((await api.getConfig(get(`/api/v1/config${bad}`), CLIENT)).status).toBe(400);
@@ -177,7 +189,7 @@ describe.each(backends())('model rollout on $name', (backend) => {
 			)
 		);
 		expect(changed.source).toBe('database');
-		expect(changed.experimentId).toBe(`${TINY}@1.1.0~${BASE}@2.0.0`);
+		expect(changed.experimentId).toBe(`${TINY}@${catalog.get(TINY)!.version}~${BASE}@2.0.0`);
 		expect(changed.audit).toHaveLength(1);
 		expect(changed.audit[0]).toMatchObject({
 			revision: 1,
@@ -337,6 +349,6 @@ describe.each(backends())('model rollout on $name', (backend) => {
 		expect(b.ratings).toBeCloseTo(3, 9);
 		expect(b.meanRating as number).toBeCloseTo(11 / 3, 9);
 		expect(b.wordsReviewed as number).toBeCloseTo(62 + 6, 9);
-		expect(b.sampled).toEqual({ corrections: 3, ratings: 2, reviews: 1 });
+		expect(b.sampled).toEqual({ corrections: 3, ratings: 2, reviews: 1, summaries: 0 });
 	});
 });

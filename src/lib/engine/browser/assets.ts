@@ -26,12 +26,43 @@ async function openCache(): Promise<Cache | null> {
 }
 
 /** One verified model file, from the cache or the network. */
+/** The cache URL of one model file: the sha256 in the query names the exact weights. */
+function fileUrl(modelId: string, spec: { name: string; sha256: string }): string {
+	return `/models/${modelId}/${spec.name}?sha256=${spec.sha256}`;
+}
+
+/**
+ * The cached model files to delete once `keep` (cache URLs of the files in use) is loaded: every other
+ * file under /models/, i.e. older weights of the same model and every file of another model or version
+ * (after a switch between models or a rollback), so switching never leaves ~100 MB behind for ever.
+ */
+export function staleModelFiles(cachedUrls: readonly string[], keep: ReadonlySet<string>): string[] {
+	return cachedUrls.filter((raw) => {
+		const u = new URL(raw, 'http://x');
+		return u.pathname.startsWith('/models/') && !keep.has(u.pathname + u.search);
+	});
+}
+
+async function pruneCache(keep: ReadonlySet<string>): Promise<void> {
+	try {
+		const cache = await openCache();
+		if (!cache) return;
+		const stale = staleModelFiles(
+			(await cache.keys()).map((r) => r.url),
+			keep
+		);
+		for (const url of stale) await cache.delete(url);
+	} catch {
+		// Storage unavailable: nothing was cached either.
+	}
+}
+
 async function fetchFile(
 	manifest: ModelManifest,
 	spec: { name: string; bytes: number; sha256: string },
 	onProgress: FileProgress
 ): Promise<Uint8Array> {
-	const url = `/models/${manifest.id}/${spec.name}?sha256=${spec.sha256}`;
+	const url = fileUrl(manifest.id, spec);
 	const cache = await openCache();
 	const cached = await cache?.match(url);
 	if (cached) {
@@ -61,12 +92,6 @@ async function fetchFile(
 	}
 	try {
 		await cache?.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
-		// Earlier versions of this file (another sha256) would otherwise stay in storage for ever.
-		const path = `/models/${manifest.id}/${spec.name}`;
-		for (const req of (await cache?.keys()) ?? []) {
-			const u = new URL(req.url);
-			if (u.pathname === path && u.searchParams.get('sha256') !== spec.sha256) await cache?.delete(req);
-		}
 	} catch {
 		// Storage full or denied: the model still runs, it is just downloaded again next time.
 	}
@@ -83,5 +108,12 @@ export async function fetchAssets(modelId: string, onProgress: FileProgress): Pr
 		fetchFile(manifest, decoder, onProgress),
 		fetchFile(vadManifest, vadManifest.files.vad, onProgress)
 	]);
+	await pruneCache(
+		new Set([
+			fileUrl(manifest.id, encoder),
+			fileUrl(manifest.id, decoder),
+			fileUrl(vadManifest.id, vadManifest.files.vad)
+		])
+	);
 	return { manifest, encoder: enc, decoder: dec, vad };
 }

@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+	AudioDecodeError,
 	MAX_DURATION_SEC,
 	MAX_FILE_BYTES,
 	MAX_STREAM_SECONDS,
 	checkDecoded,
 	decodeTimeoutMs,
+	decodeToMono16k,
+	declaredDuration,
 	mixToMono,
 	precheckFile,
 	rms
@@ -81,5 +86,59 @@ describe('decodeTimeoutMs', () => {
 describe('MAX_STREAM_SECONDS', () => {
 	it("is the engine's limit, so the upload check and the engine agree", () => {
 		expect(MAX_STREAM_SECONDS).toBe(MAX_AUDIO_SECONDS);
+	});
+});
+
+const fixtures = join(import.meta.dirname, '../../../../tests/fixtures/audio');
+const flac = () => new Uint8Array(readFileSync(join(fixtures, 'sentence-22k05-mono.flac')));
+
+/**
+ * The committed FLAC with its STREAMINFO claiming `seconds` of audio: a file of a few kilobytes that
+ * declares hours. Total samples are the low 36 bits of the 8 bytes at offset 18 (after `fLaC`, the
+ * block header and 10 bytes of block and frame sizes), below the sample rate, channels and depth.
+ */
+function flacClaiming(seconds: number): Blob {
+	const bytes = flac();
+	const view = new DataView(bytes.buffer);
+	const packed = view.getBigUint64(18);
+	const rate = Number(packed >> 44n);
+	const total = BigInt(Math.round(seconds * rate));
+	view.setBigUint64(18, (packed & ~0xfffffffffn) | total);
+	return new Blob([bytes], { type: 'audio/flac' });
+}
+
+describe('declaredDuration', () => {
+	it('reads the container header without decoding', async () => {
+		expect(await declaredDuration(new Blob([flac()]))).toBeCloseTo(3.2048, 3);
+		expect(await declaredDuration(flacClaiming(5 * 3600))).toBeCloseTo(5 * 3600, 3);
+	});
+
+	it('is null for what it cannot read', async () => {
+		expect(await declaredDuration(new Blob(['This is a text file, not audio.']))).toBeNull();
+	});
+});
+
+describe('decodeToMono16k (the main-thread fallback)', () => {
+	afterEach(() => vi.unstubAllGlobals());
+
+	it('refuses a small file whose header declares hours before decodeAudioData expands it', async () => {
+		const decodeAudioData = vi.fn(async () => {
+			throw new Error('decodeAudioData must not be reached');
+		});
+		vi.stubGlobal(
+			'OfflineAudioContext',
+			class {
+				decodeAudioData = decodeAudioData;
+			}
+		);
+		const file = flacClaiming(5 * 3600);
+		expect(file.size).toBeLessThan(100_000);
+		const err = await decodeToMono16k(file, 'five-hours.flac').catch((e: unknown) => e);
+		expect(err).toBeInstanceOf(AudioDecodeError);
+		expect(err).toMatchObject({
+			code: 'too-long',
+			message: '“five-hours.flac” is 5.0 hours long; the limit is 2 hours.'
+		});
+		expect(decodeAudioData).not.toHaveBeenCalled();
 	});
 });

@@ -81,6 +81,45 @@ export function rms(samples: Float32Array): number {
 	return Math.sqrt(sum / samples.length);
 }
 
+/** The refusal of a recording longer than `limit` seconds, in the words the worker's path uses too. */
+export function tooLongError(name: string, seconds: number, limit = MAX_DURATION_SEC): AudioDecodeError {
+	return new AudioDecodeError(
+		'too-long',
+		`“${name}” is ${(seconds / 3600).toFixed(1)} hours long; the limit is ${limit / 3600} hours.`
+	);
+}
+
+/**
+ * The duration the container declares (its header, or the demuxer's estimate from size and bitrate),
+ * read without decoding; null when mediabunny cannot read the container (decodeAudioData may still).
+ * Loaded on demand: only the fallback path needs it on the page.
+ */
+export async function declaredDuration(file: Blob): Promise<number | null> {
+	try {
+		const { ALL_FORMATS, BlobSource, Input } = await import('mediabunny');
+		const input = new Input({ source: new BlobSource(file), formats: ALL_FORMATS });
+		try {
+			if (!(await input.getPrimaryAudioTrack())) return null;
+			const seconds = (await input.getDurationFromMetadata()) ?? (await input.computeDuration());
+			return Number.isFinite(seconds) ? seconds : null;
+		} finally {
+			input.dispose();
+		}
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * Refuses, before decoding, a file whose container declares more than MAX_DURATION_SEC: decodeAudioData
+ * expands the whole recording into memory at once, so a small, low-bitrate (or lying) file that
+ * unpacks to hours would exhaust the tab before `checkDecoded` ever saw its length.
+ */
+export async function precheckDuration(file: Blob, name: string): Promise<AudioDecodeError | null> {
+	const seconds = await declaredDuration(file);
+	return seconds !== null && seconds > MAX_DURATION_SEC ? tooLongError(name, seconds) : null;
+}
+
 /** Checks decoded audio against the duration limit and for silence. */
 export function checkDecoded(
 	name: string,
@@ -89,12 +128,7 @@ export function checkDecoded(
 ): AudioDecodeError | null {
 	const durationSec = samples.length / sampleRate;
 	if (samples.length === 0) return new AudioDecodeError('empty', `“${name}” contains no audio.`);
-	if (durationSec > MAX_DURATION_SEC) {
-		return new AudioDecodeError(
-			'too-long',
-			`“${name}” is ${(durationSec / 3600).toFixed(1)} hours long; the limit is ${MAX_DURATION_SEC / 3600} hours.`
-		);
-	}
+	if (durationSec > MAX_DURATION_SEC) return tooLongError(name, durationSec);
 	if (rms(samples) < SILENCE_RMS) {
 		return new AudioDecodeError('silent', `“${name}” is silent: there is nothing to transcribe.`);
 	}
@@ -116,6 +150,8 @@ export async function decodeToMono16k(
 ): Promise<DecodedAudio> {
 	const early = precheckFile({ name, size: file.size, type: file.type });
 	if (early) throw early;
+	const declared = await precheckDuration(file, name);
+	if (declared) throw declared;
 	const bytes = await file.arrayBuffer();
 	const ctx = new OfflineAudioContext(1, 1, ENGINE_SAMPLE_RATE);
 	let timer: ReturnType<typeof setTimeout> | undefined;

@@ -8,7 +8,7 @@ import { ENGINE_SAMPLE_RATE } from '../models';
 import { StreamResampler, toMono } from '../resample';
 import { isWav, WavError } from '../wav';
 import { openWavBlob } from '../wav-stream';
-import { MAX_STREAM_SECONDS } from './decode';
+import { MAX_STREAM_SECONDS, tooLongError } from './decode';
 
 /** Output samples gathered per piece handed to the engine (about 4 s). */
 const PIECE_SAMPLES = 1 << 16;
@@ -22,9 +22,7 @@ export class FileInputError extends Error {
 }
 
 function tooLong(name: string, seconds: number): FileInputError {
-	return new FileInputError(
-		`“${name}” is ${(seconds / 3600).toFixed(1)} hours long; the limit is ${MAX_STREAM_SECONDS / 3600} hours.`
-	);
+	return new FileInputError(tooLongError(name, seconds, MAX_STREAM_SECONDS).message);
 }
 
 /**

@@ -42,6 +42,9 @@ export function startCheckpointer(
 	return {
 		stop: () =>
 			new Promise<void>((ok) => {
+				// Held while stopping: with nothing else alive (a start that failed, a script) an unref'd
+				// worker would let the process end with this promise unsettled.
+				worker.ref();
 				worker.once('exit', () => ok());
 				worker.postMessage('stop');
 				setTimeout(() => void worker.terminate(), 2000).unref();

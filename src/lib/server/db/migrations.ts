@@ -89,6 +89,41 @@ const migrations: Record<string, Migration> = {
 				.addColumn('deleted_at', 'text', (c) => c.notNull())
 				.execute();
 		}
+	},
+	'0004_summaries_and_hourly_rejections': {
+		async up(db: Kysely<unknown>) {
+			// session_summary events: the model words of reviewed segments the user did not edit (the edited
+			// ones count through their corrections), so WER over reviewed speech needs no JSON functions.
+			await db.schema.alterTable('events').addColumn('reviewed_words', 'integer').execute();
+			// Rejections per UTC hour and reason, for the health rules (the rejections table only keeps
+			// totals). Hours are 'YYYY-MM-DDTHH' strings; a few dozen reasons × hours stay small.
+			await db.schema
+				.createTable('rejections_hourly')
+				.addColumn('hour', 'text', (c) => c.notNull())
+				.addColumn('reason', 'text', (c) => c.notNull())
+				.addColumn('count', 'bigint', (c) => c.notNull().defaultTo(0))
+				.addPrimaryKeyConstraint('rejections_hourly_pk', ['hour', 'reason'])
+				.execute();
+		}
+	},
+	// Numbered after 0004 (taken by another branch) so both merge without renumbering.
+	'0005_admin_sessions': {
+		async up(db: Kysely<unknown>) {
+			// Dashboard logins: only the sha256 of the session id is stored, so a copy of the database
+			// cannot be replayed as a login. Expired rows are deleted on the next login.
+			await db.schema
+				.createTable('admin_sessions')
+				.addColumn('id_hash', 'text', (c) => c.primaryKey())
+				.addColumn('created_at', 'text', (c) => c.notNull())
+				.addColumn('expires_at', 'text', (c) => c.notNull())
+				.execute();
+			// The dashboard's queries filter events by type and time window.
+			await db.schema
+				.createIndex('events_type_occurred')
+				.on('events')
+				.columns(['type', 'occurred_at'])
+				.execute();
+		}
 	}
 };
 

@@ -37,6 +37,8 @@ export interface EventsTable {
 	confirmed_words: number | null;
 	/** rating events. */
 	stars: number | null;
+	/** session_summary events: model words of reviewed segments the user did not edit. */
+	reviewed_words: number | null;
 	payload: string;
 }
 
@@ -45,6 +47,13 @@ export interface RejectionsTable {
 	reason: string;
 	count: Generated<number>;
 	last_at: string;
+}
+
+/** Rejections per UTC hour ('YYYY-MM-DDTHH') and reason, for the health rules. */
+export interface RejectionsHourlyTable {
+	hour: string;
+	reason: string;
+	count: Generated<number>;
 }
 
 /** The admin's run-time rollout settings (one row, id 'current'); `settings` is contracts/rollout JSON. */
@@ -72,11 +81,20 @@ export interface DeletedInstallationsTable {
 	deleted_at: string;
 }
 
+/** Dashboard login sessions: sha256 (hex) of the session id and when it expires (ISO UTC). */
+export interface AdminSessionsTable {
+	id_hash: string;
+	created_at: string;
+	expires_at: string;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
 	events: EventsTable;
 	rejections: RejectionsTable;
+	rejections_hourly: RejectionsHourlyTable;
 	rollout_settings: RolloutSettingsTable;
 	rollout_audit: RolloutAuditTable;
 	deleted_installations: DeletedInstallationsTable;
+	admin_sessions: AdminSessionsTable;
 }

@@ -1,10 +1,32 @@
 /**
  * The speech models the rollout can choose from: every `kind: "asr"` manifest in MODELS_DIR, read once
- * at start-up (a model installed later is selectable after a restart).
+ * at start-up (a model installed later is selectable after a restart). The highlight threshold comes
+ * from the model's eval.json (quality/eval-record.ts) when that records this exact version and weights,
+ * else from the manifest, else FALLBACK_HIGHLIGHT_THRESHOLD.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FALLBACK_HIGHLIGHT_THRESHOLD, modelRef, parseManifest } from '../../engine/manifest';
+import { EVAL_RECORD_FILE, evalRecordSchema } from '../../quality/eval-record';
+
+/** The threshold an eval.json records for exactly this model version; null without a usable one. */
+async function evaluatedThreshold(
+	dir: string,
+	ref: { id: string; version: string; sha256: string }
+): Promise<number | null> {
+	const path = join(dir, EVAL_RECORD_FILE);
+	const text = await readFile(path, 'utf8').catch(() => null);
+	if (text === null) return null;
+	let record;
+	try {
+		record = evalRecordSchema.parse(JSON.parse(text));
+	} catch (e) {
+		throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
+	}
+	const same =
+		record.model.id === ref.id && record.model.version === ref.version && record.model.sha256 === ref.sha256;
+	return same ? record.highlightThreshold : null;
+}
 
 /** One selectable model version. */
 export interface CatalogModel {
@@ -25,7 +47,9 @@ export async function loadCatalog(dir: string): Promise<Catalog> {
 		throw new Error(`MODELS_DIR ${dir} cannot be read (${e.code ?? e.message})`, { cause: e });
 	});
 	const models = new Map<string, CatalogModel>();
-	for (const d of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+	for (const d of entries
+		.filter((e) => e.isDirectory() || e.isSymbolicLink())
+		.sort((a, b) => (a.name < b.name ? -1 : 1))) {
 		const path = join(dir, d.name, 'manifest.json');
 		const text = await readFile(path, 'utf8').catch(() => null);
 		if (text === null) continue; // not a model folder (e.g. models/.cache)
@@ -41,7 +65,10 @@ export async function loadCatalog(dir: string): Promise<Catalog> {
 		models.set(manifest.id, {
 			...ref,
 			displayName: manifest.displayName,
-			highlightThreshold: manifest.highlightThreshold ?? FALLBACK_HIGHLIGHT_THRESHOLD
+			highlightThreshold:
+				(await evaluatedThreshold(join(dir, d.name), ref)) ??
+				manifest.highlightThreshold ??
+				FALLBACK_HIGHLIGHT_THRESHOLD
 		});
 	}
 	return models;

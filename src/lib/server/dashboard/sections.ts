@@ -1,0 +1,328 @@
+/**
+ * The dashboard's sections: parse the query, run queries.ts, assemble with assemble.ts. The only I/O
+ * beyond the database is models/<id>/eval.json (the static evaluation) and the manifest's highlight
+ * threshold, read from `modelsDir`.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { telemetryAlerts, type HourlyCounts } from '../../quality';
+import {
+	DASHBOARD_RANGES,
+	type DashboardCompare,
+	type DashboardHealth,
+	type DashboardSpeed,
+	type DashboardVersions,
+	type VersionPanel
+} from '../../contracts/dashboard';
+import { RATING_TAGS } from '../../telemetry/schema';
+import { FALLBACK_HIGHLIGHT_THRESHOLD } from '../../engine/manifest';
+import type { Database } from '../db/tables';
+import {
+	byVersion,
+	compareRatingRows,
+	compareWerRows,
+	cusumPanel,
+	dailyRatio,
+	evalMismatch,
+	labelPanels,
+	outcomePanel,
+	predecessor,
+	ratingPanel,
+	rtfPercentiles,
+	versionKey,
+	werPanel,
+	werRows
+} from './assemble';
+import {
+	correctionSums,
+	dailyRatingSums,
+	dailySums,
+	failureSums,
+	hourlyCounts,
+	outcomeSums,
+	ratingSums,
+	recentCorrectionPayloads,
+	rtfHistogram,
+	summarySums,
+	tagSums,
+	type Dialect,
+	type KeyCols
+} from './queries';
+import { SAMPLE_SEGMENTS } from './limits';
+
+/** A bad query parameter (answered 400). */
+export class DashboardInputError extends Error {}
+
+/** What a section needs besides the database. */
+export interface SectionContext {
+	now: Date;
+	modelsDir?: string;
+	dialect?: Dialect;
+}
+
+function days(params: URLSearchParams): number {
+	const raw = params.get('days') ?? '30';
+	const d = Number(raw);
+	if (!(DASHBOARD_RANGES as readonly number[]).includes(d))
+		throw new DashboardInputError(`days must be one of ${DASHBOARD_RANGES.join(', ')}, got ${raw}`);
+	return d;
+}
+const fromOf = (now: Date, d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+
+/** Answers GET /api/v1/admin/dashboard/<section>. */
+export async function dashboardSection(
+	db: Kysely<Database>,
+	section: string,
+	params: URLSearchParams,
+	ctx: SectionContext
+): Promise<DashboardVersions | DashboardCompare | DashboardSpeed | DashboardHealth> {
+	const dialect = ctx.dialect ?? 'sqlite';
+	if (section === 'versions') return versionsSection(db, dialect, days(params), ctx);
+	if (section === 'compare') return compareSection(db, dialect, days(params), params, ctx.now);
+	if (section === 'speed') return speedSection(db, dialect, days(params), ctx.now);
+	if (section === 'health') return healthSection(db, ctx.now);
+	throw new DashboardInputError(`unknown dashboard section '${section}'`);
+}
+
+async function readJson(path: string): Promise<unknown> {
+	try {
+		return JSON.parse(await readFile(path, 'utf8'));
+	} catch {
+		return null;
+	}
+}
+
+async function modelFiles(modelsDir: string | undefined, id: string) {
+	// Ids come from the database: only names the catalogue could hold are looked up on disk.
+	if (!modelsDir || !/^[a-z0-9][a-z0-9._-]*$/i.test(id))
+		return { threshold: FALLBACK_HIGHLIGHT_THRESHOLD, evaluation: null };
+	const manifest = (await readJson(join(modelsDir, id, 'manifest.json'))) as {
+		highlightThreshold?: unknown;
+	} | null;
+	const evaluation = (await readJson(join(modelsDir, id, 'eval.json'))) as Record<string, unknown> | null;
+	const threshold =
+		typeof manifest?.highlightThreshold === 'number'
+			? manifest.highlightThreshold
+			: FALLBACK_HIGHLIGHT_THRESHOLD;
+	const ok = evaluation && typeof evaluation.wer === 'number';
+	return {
+		threshold,
+		evaluation: ok
+			? {
+					wer: evaluation.wer as number,
+					rtf: typeof evaluation.rtf === 'number' ? evaluation.rtf : null,
+					date: String(evaluation.date ?? ''),
+					evalSet: String(evaluation.evalSet ?? ''),
+					version: typeof evaluation.version === 'string' ? evaluation.version : null
+				}
+			: null
+	};
+}
+
+async function versionsSection(
+	db: Kysely<Database>,
+	dialect: Dialect,
+	d: number,
+	ctx: SectionContext
+): Promise<DashboardVersions> {
+	const from = fromOf(ctx.now, d);
+	const [corr, summ, daily, ratings, dailyRatings, tags, payloads, outcomes] = await Promise.all([
+		correctionSums(db, from),
+		summarySums(db, dialect, from),
+		dailySums(db, dialect, from),
+		ratingSums(db, from),
+		dailyRatingSums(db, from),
+		tagSums(db, RATING_TAGS, from),
+		recentCorrectionPayloads(db, from, SAMPLE_SEGMENTS),
+		outcomeSums(db, dialect, from)
+	]);
+	const groups = {
+		corr: byVersion(corr),
+		summ: byVersion(summ),
+		daily: byVersion(daily),
+		ratings: byVersion(ratings),
+		dailyRatings: byVersion(dailyRatings),
+		tags: byVersion(tags),
+		payloads: byVersion(payloads),
+		totals: byVersion(outcomes.totals),
+		minutes: byVersion(outcomes.minutes)
+	};
+	const keys = new Map<string, KeyCols>();
+	for (const rows of [corr, summ, ratings, outcomes.totals] as KeyCols[][])
+		for (const r of rows)
+			keys.set(versionKey(r), {
+				model_id: r.model_id,
+				model_version: r.model_version,
+				model_sha256: r.model_sha256,
+				arm: r.arm
+			});
+	const files = new Map<string, Awaited<ReturnType<typeof modelFiles>>>();
+	for (const k of keys.values())
+		if (!files.has(k.model_id)) files.set(k.model_id, await modelFiles(ctx.modelsDir, k.model_id));
+
+	const versions: VersionPanel[] = [...keys.entries()].map(([key, k]) => {
+		const c = groups.corr.get(key) ?? [];
+		const s = groups.summ.get(key) ?? [];
+		const wer = werPanel(c, s);
+		const f = files.get(k.model_id)!;
+		const ev =
+			f.evaluation && (f.evaluation.version === null || f.evaluation.version === k.model_version)
+				? f.evaluation
+				: null;
+		const prev = predecessor(k, [...keys.values()]);
+		let regression: VersionPanel['regression'] = null;
+		if (prev) {
+			const pk = versionKey(prev);
+			const cmp = compareWerRows(
+				werRows(groups.corr.get(pk) ?? [], groups.summ.get(pk) ?? []).reviewed,
+				werRows(c, s).reviewed
+			);
+			regression = {
+				against: pk,
+				wer: cmp,
+				significant: !!cmp?.sequential?.significant && cmp.difference > 0
+			};
+		}
+		const sampled = (groups.payloads.get(key)?.length ?? 0) >= SAMPLE_SEGMENTS;
+		return {
+			key,
+			id: k.model_id,
+			version: k.model_version,
+			sha256: k.model_sha256,
+			arm: k.arm,
+			wer,
+			daily: dailyRatio(groups.daily.get(key) ?? [], 1).map((x) => ({
+				day: x.day,
+				wer: x.value,
+				low: x.low,
+				high: x.high,
+				words: x.weight
+			})),
+			cusum: cusumPanel(groups.daily.get(key) ?? []),
+			ratings: {
+				...ratingPanel(groups.ratings.get(key) ?? []),
+				daily: dailyRatio(groups.dailyRatings.get(key) ?? [], 5).map((x) => ({
+					day: x.day,
+					mean: x.value,
+					low: Math.max(1, x.low),
+					high: x.high,
+					ratings: x.weight
+				})),
+				tags: (groups.tags.get(key) ?? []).map((t) => ({ tag: t.tag, count: t.count }))
+			},
+			...labelPanels(groups.payloads.get(key) ?? [], f.threshold, sampled),
+			outcome: outcomePanel(groups.totals.get(key)?.[0], groups.minutes.get(key) ?? []),
+			evaluation: ev && {
+				wer: ev.wer,
+				rtf: ev.rtf,
+				date: ev.date,
+				evalSet: ev.evalSet,
+				mismatch: wer.reviewed !== null && evalMismatch(ev.wer, wer.reviewed.estimate)
+			},
+			regression
+		};
+	});
+	versions.sort((a, b) => a.key.localeCompare(b.key));
+	return { days: d, from, versions };
+}
+
+async function compareSection(
+	db: Kysely<Database>,
+	dialect: Dialect,
+	d: number,
+	params: URLSearchParams,
+	now: Date
+): Promise<DashboardCompare> {
+	const a = params.get('a');
+	const b = params.get('b');
+	if (!a || !b) throw new DashboardInputError('give two version keys as ?a=…&b=…');
+	const from = fromOf(now, d);
+	const [corr, summ, ratings] = await Promise.all([
+		correctionSums(db, from),
+		summarySums(db, dialect, from),
+		ratingSums(db, from)
+	]);
+	const c = byVersion(corr);
+	const s = byVersion(summ);
+	const r = byVersion(ratings);
+	const rows = (k: string) => werRows(c.get(k) ?? [], s.get(k) ?? []).reviewed;
+	return {
+		a,
+		b,
+		wer: compareWerRows(rows(a), rows(b)),
+		rating: compareRatingRows(r.get(a) ?? [], r.get(b) ?? [])
+	};
+}
+
+async function speedSection(
+	db: Kysely<Database>,
+	dialect: Dialect,
+	d: number,
+	now: Date
+): Promise<DashboardSpeed> {
+	const from = fromOf(now, d);
+	const [hist, fails] = await Promise.all([rtfHistogram(db, dialect, from), failureSums(db, dialect, from)]);
+	const groups = new Map<
+		string,
+		{ key: string; backend: string; cores: string; hist: { value: number; count: number }[] }
+	>();
+	for (const h of hist) {
+		const key = versionKey(h);
+		const g = `${key}\u0000${h.backend}\u0000${h.cores}`;
+		if (!groups.has(g)) groups.set(g, { key, backend: h.backend, cores: h.cores, hist: [] });
+		groups.get(g)!.hist.push({ value: h.rtf, count: h.jobs });
+	}
+	return {
+		rtf: [...groups.values()]
+			.map((g) => ({ key: g.key, backend: g.backend, cores: g.cores, ...rtfPercentiles(g.hist)! }))
+			.sort(
+				(x, y) =>
+					x.key.localeCompare(y.key) || x.backend.localeCompare(y.backend) || x.cores.localeCompare(y.cores)
+			),
+		failures: fails
+			.map((f) => ({
+				key: versionKey(f),
+				backend: f.backend,
+				jobs: f.jobs,
+				failedShare: f.jobs > 0 ? f.failed / f.jobs : 0,
+				repetitionShare: f.segments > 0 ? f.repetitions / f.segments : null
+			}))
+			.sort((x, y) => x.key.localeCompare(y.key) || x.backend.localeCompare(y.backend))
+	};
+}
+
+/** Hours of history the health rules look at. */
+const HEALTH_HOURS = 7 * 24;
+
+async function healthSection(db: Kysely<Database>, now: Date): Promise<DashboardHealth> {
+	const end = new Date(Math.floor(now.getTime() / 3600_000) * 3600_000);
+	const start = new Date(end.getTime() - (HEALTH_HOURS - 1) * 3600_000);
+	const [rows, rej] = await Promise.all([
+		hourlyCounts(db, start.toISOString()),
+		db.selectFrom('rejections').select(['reason', 'count']).execute()
+	]);
+	const hours: HourlyCounts[] = [];
+	const index = new Map<string, Record<string, number>>();
+	for (let t = start.getTime(); t <= end.getTime(); t += 3600_000) {
+		const hour = new Date(t).toISOString().slice(0, 13);
+		const accepted: Record<string, number> = {};
+		index.set(hour, accepted);
+		hours.push({ hour: `${hour}:00Z`, accepted, rejected: 0 });
+	}
+	for (const r of rows) {
+		const acc = index.get(r.hour);
+		if (acc) acc[r.type] = (acc[r.type] ?? 0) + r.events;
+	}
+	// Rejections are stored as running totals by reason, not per hour, so the rejection-jump rule sees
+	// zeros here; the totals are listed beside the alerts.
+	return {
+		alerts: telemetryAlerts(hours),
+		hours: hours.map((h) => ({
+			hour: h.hour,
+			accepted: Object.values(h.accepted).reduce((s, x) => s + x, 0),
+			rejected: h.rejected
+		})),
+		rejections: Object.fromEntries(rej.map((r) => [r.reason, Number(r.count)]))
+	};
+}
