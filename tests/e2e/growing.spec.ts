@@ -132,6 +132,7 @@ test('the transcript is readable and editable while it grows, and the page stays
 	await page.keyboard.press('Enter');
 	await expect(first).toHaveAttribute('data-word', 'Growing');
 	const countAtEdit = await segments.count();
+	await page.screenshot({ path: test.info().outputPath('growing.png') });
 
 	// More segments keep arriving, and the edit stays.
 	await expect.poll(() => segments.count(), { timeout: 120_000 }).toBeGreaterThan(countAtEdit);
@@ -171,6 +172,7 @@ test('the transcript is readable and editable while it grows, and the page stays
 	expect(row.doc.segments).toHaveLength(finalCount);
 	expectInOrder(row.doc.segments);
 	reference = row.doc.segments.map((s) => s.original.text);
+
 	await page.reload();
 	await expect(page.locator('[data-si="0"] [data-word]').first()).toHaveAttribute('data-word', 'Growing');
 });
@@ -181,6 +183,7 @@ test('cancelling mid-run keeps the segments, marked incomplete in the library', 
 	await page.getByRole('button', { name: 'Stop transcribing' }).click();
 	await expect(page.getByRole('status').filter({ hasText: /^Incomplete/ })).toBeVisible({ timeout: 30_000 });
 	await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
+	await page.screenshot({ path: test.info().outputPath('incomplete.png') });
 	const kept = await page.locator('[data-si]').count();
 	expect(kept).toBeGreaterThan(0);
 	await page.getByRole('link', { name: '← All transcripts' }).click();

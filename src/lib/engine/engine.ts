@@ -44,6 +44,15 @@ export class AudioInputError extends Error {
 export type SegmentCallback = (segment: Segment, fraction: number, etaSec: number | null) => void;
 
 const FRAME_SAMPLES = 512;
+
+/**
+ * The sample a run resumed at `startSec` really starts at: moved back onto the VAD's frame grid, so
+ * it sees the same frames, and so the same speech spans, as an uninterrupted run. Off the grid its
+ * segment edges shift by a few ms and the model may hear a comma differently.
+ */
+export function resumeOffset(startSec: number, rate: number): number {
+	return Math.floor(Math.round(startSec * rate) / FRAME_SAMPLES) * FRAME_SAMPLES;
+}
 /** Four hours: beyond this the PCM alone is ~1 GB of memory in a browser tab. */
 export const MAX_AUDIO_SECONDS = 4 * 3600;
 
@@ -123,8 +132,9 @@ export class Engine {
 		}: {
 			onSegment?: SegmentCallback;
 			/**
-			 * Start here (resuming a run that stopped): the audio before is skipped (a stream opened at
-			 * this point is used as it is), times stay relative to the recording's start, and a silent
+			 * Start here (resuming a run that stopped), moved back onto the VAD's frame grid
+			 * (resumeOffset): the audio before is skipped (a stream opened at or before that point is
+			 * trimmed to it), times stay relative to the recording's start, and a silent
 			 * or speechless rest yields no segments instead of an error.
 			 */
 			startSec?: number;
@@ -145,7 +155,7 @@ export class Engine {
 					: sourceStream(input);
 		const rate = this.sampleRate;
 		if (!Number.isFinite(startSec) || startSec < 0) throw new Error(`invalid start time: ${startSec}`);
-		const offset = Math.round(startSec * rate);
+		const offset = resumeOffset(startSec, rate);
 		const stream = offset > 0 ? skipStream(whole, offset) : whole;
 		checkLength(stream.expectedLength, rate);
 		const check = new SampleCheck();
