@@ -40,6 +40,39 @@ export interface AudioStream {
 	next(): Promise<Float32Array | null>;
 	/** Stops decoding and frees what the stream holds; safe to call twice. */
 	close(): Promise<void>;
+	/**
+	 * The recording's sample the stream's first sample is (a stream opened at an offset, e.g. a WAV
+	 * read from a byte range); absent means 0. `expectedLength` counts from the recording's start.
+	 */
+	readonly startSample?: number;
+}
+
+/**
+ * The part of a stream from sample `from` of the recording on: what lies before is decoded and
+ * discarded (a stream already opened at or past `from` is returned as it is). The result reports
+ * `startSample: from`.
+ */
+export function skipStream(stream: AudioStream, from: number): AudioStream {
+	let skip = Math.max(0, Math.round(from) - (stream.startSample ?? 0));
+	if (skip === 0) return stream;
+	return {
+		expectedLength: stream.expectedLength,
+		startSample: (stream.startSample ?? 0) + skip,
+		async next() {
+			for (;;) {
+				const piece = await stream.next();
+				if (!piece || skip === 0) return piece;
+				if (piece.length <= skip) {
+					skip -= piece.length;
+					continue;
+				}
+				const rest = piece.subarray(skip);
+				skip = 0;
+				return rest;
+			}
+		},
+		close: () => stream.close()
+	};
 }
 
 /** A source read front to back in pieces of `chunk` samples. */

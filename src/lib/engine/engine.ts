@@ -3,6 +3,7 @@ import {
 	forEachChunk,
 	memorySource,
 	PcmWindow,
+	skipStream,
 	sourceStream,
 	type AudioSource,
 	type AudioStream
@@ -43,6 +44,15 @@ export class AudioInputError extends Error {
 export type SegmentCallback = (segment: Segment, fraction: number, etaSec: number | null) => void;
 
 const FRAME_SAMPLES = 512;
+
+/**
+ * The sample a run resumed at `startSec` really starts at: moved back onto the VAD's frame grid, so
+ * it sees the same frames, and so the same speech spans, as an uninterrupted run. Off the grid its
+ * segment edges shift by a few ms and the model may hear a comma differently.
+ */
+export function resumeOffset(startSec: number, rate: number): number {
+	return Math.floor(Math.round(startSec * rate) / FRAME_SAMPLES) * FRAME_SAMPLES;
+}
 /** Four hours: beyond this the PCM alone is ~1 GB of memory in a browser tab. */
 export const MAX_AUDIO_SECONDS = 4 * 3600;
 
@@ -117,9 +127,17 @@ export class Engine {
 			onSegment,
 			shouldStop = () => false,
 			segmentOptions,
-			wordTiming = 'best'
+			wordTiming = 'best',
+			startSec = 0
 		}: {
 			onSegment?: SegmentCallback;
+			/**
+			 * Start here (resuming a run that stopped), moved back onto the VAD's frame grid
+			 * (resumeOffset): the audio before is skipped (a stream opened at or before that point is
+			 * trimmed to it), times stay relative to the recording's start, and a silent
+			 * or speechless rest yields no segments instead of an error.
+			 */
+			startSec?: number;
 			shouldStop?: () => boolean;
 			segmentOptions?: Partial<SegmentOptions>;
 			/**
@@ -129,13 +147,16 @@ export class Engine {
 			wordTiming?: 'best' | 'cross-attention-dtw' | 'interpolated-by-characters';
 		} = {}
 	): Promise<TranscriptResult> {
-		const stream =
+		const whole =
 			input instanceof Float32Array
 				? sourceStream(memorySource(input))
 				: 'next' in input
 					? input
 					: sourceStream(input);
 		const rate = this.sampleRate;
+		if (!Number.isFinite(startSec) || startSec < 0) throw new Error(`invalid start time: ${startSec}`);
+		const offset = resumeOffset(startSec, rate);
+		const stream = offset > 0 ? skipStream(whole, offset) : whole;
 		checkLength(stream.expectedLength, rate);
 		const check = new SampleCheck();
 		const vad = this.vad.stream(shouldStop);
@@ -158,13 +179,14 @@ export class Engine {
 					{
 						aligned,
 						snapped
-					}
+					},
+					offset
 				);
 				spanCount++;
 				if (!segment) continue;
 				segments.push(segment);
 				const elapsed = (performance.now() - started) / 1000;
-				const fraction = Math.min(1, span.end / total);
+				const fraction = Math.min(1, (span.end + offset) / total);
 				onSegment?.(segment, fraction, (elapsed / fraction) * (1 - fraction));
 			}
 			window.drop(segmenter.horizon);
@@ -176,27 +198,28 @@ export class Engine {
 				if (!piece) break;
 				check.scan(piece);
 				window.append(piece);
-				checkLength(window.end, rate);
+				checkLength(window.end + offset, rate);
 				const probs = await vad.push(piece);
 				if (shouldStop()) throw new CancelledError();
-				await decodeSpans(segmenter.push(probs), Math.max(window.end, stream.expectedLength));
+				await decodeSpans(segmenter.push(probs), Math.max(window.end + offset, stream.expectedLength));
 			}
-			check.finish(window.end);
+			// A resumed run's rest may be silence after the last words: that is an empty tail, not bad input.
+			if (offset === 0) check.finish(window.end);
 			const last = await vad.finish();
 			if (shouldStop()) throw new CancelledError();
-			await decodeSpans([...segmenter.push(last), ...segmenter.finish(window.end)], window.end);
+			await decodeSpans([...segmenter.push(last), ...segmenter.finish(window.end)], window.end + offset);
 		} finally {
 			vad.release();
 			await stream.close();
 		}
-		if (spanCount === 0) {
+		if (spanCount === 0 && offset === 0) {
 			throw new AudioInputError('No speech was detected in this recording.', 'no-speech');
 		}
 		return {
 			text: segments.map((s) => s.text).join(' '),
 			model: this.model,
 			backend: this.backend,
-			durationSec: window.end / rate,
+			durationSec: (window.end + offset) / rate,
 			segments,
 			wordTiming: snapped
 				? 'cross-attention-dtw+speech-edges'
@@ -212,12 +235,15 @@ export class Engine {
 		span: SampleSpan,
 		segmenter: SpeechSegmenter,
 		shouldStop: () => boolean,
-		timing: { aligned: boolean; snapped: boolean }
+		timing: { aligned: boolean; snapped: boolean },
+		/** Samples of the recording before the stream's first (a resumed run); times count from the recording. */
+		offset: number
 	): Promise<Segment | null> {
 		const rate = this.sampleRate;
 		const decoded = await this.asr.decode(samples, shouldStop, timing.aligned);
-		const start = span.start / rate;
-		const end = span.end / rate;
+		const offsetSec = offset / rate;
+		const start = (span.start + offset) / rate;
+		const end = (span.end + offset) / rate;
 		const tokenWords = tokensToWords(decoded.tokens, decoded.probs, moonshineTokenizer);
 		const dtw = decoded.attention
 			? crossAttentionWordTimes(tokenWords, decoded.attention, this.alignmentHeads, start, end)
@@ -230,7 +256,10 @@ export class Engine {
 					tokenWords,
 					start,
 					end,
-					speechClock(segmenter.probabilities, FRAME_SAMPLES / rate, start, end)
+					shiftClock(
+						speechClock(segmenter.probabilities, FRAME_SAMPLES / rate, start - offsetSec, end - offsetSec),
+						offsetSec
+					)
 				);
 		if (words.length === 0) return null;
 		const segment: Segment = { start, end, text: moonshineTokenizer.text(decoded.tokens), words };
@@ -243,6 +272,11 @@ export class Engine {
 	async release(): Promise<void> {
 		await Promise.all([this.asr.release(), this.vad.release()]);
 	}
+}
+
+/** A speech clock read on the stream's own time line, moved onto the recording's. */
+function shiftClock(clock: (fraction: number) => number, by: number): (fraction: number) => number {
+	return by === 0 ? clock : (fraction) => clock(fraction) + by;
 }
 
 /** Rejects a recording longer than MAX_AUDIO_SECONDS (at `sampleRate`). */

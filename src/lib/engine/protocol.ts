@@ -11,6 +11,8 @@ export type WorkerRequest =
 			jobId: string;
 			/** Mono PCM at ENGINE_SAMPLE_RATE (models.ts); transferred, not copied. */
 			audio: Float32Array;
+			/** As in the file form: start here, the audio before is skipped. */
+			startSec?: number;
 	  }
 	| {
 			type: 'transcribe';
@@ -23,6 +25,12 @@ export type WorkerRequest =
 			file: Blob;
 			/** The file's name, for messages. */
 			name: string;
+			/**
+			 * Resume a run that stopped: start at this time (the end of the last finished segment). A WAV
+			 * is read from that byte on; other formats are decoded and the part before discarded.
+			 * Segment times stay relative to the recording's start. Default 0.
+			 */
+			startSec?: number;
 	  }
 	| { type: 'cancel'; jobId: string };
 

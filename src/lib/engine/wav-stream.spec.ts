@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AudioStream } from './audio-source';
+import { memorySource, skipStream, sourceStream, type AudioStream } from './audio-source';
 import { resample, StreamResampler } from './resample';
 import { wavToMono16k } from './wav';
 import { wav } from './wav.fixture';
@@ -92,5 +92,52 @@ describe('openWavBlob', () => {
 		await expect(
 			openWavBlob(new Blob([new TextEncoder().encode('hello, not audio at all')]))
 		).rejects.toThrow(/not a WAV file/);
+	});
+});
+
+describe('resuming at an offset', () => {
+	it('openWavBlob at startSec reads from that frame on, never the bytes before', async () => {
+		const file = wav(1, 1, 16000, 16, pcm16(16000, 1));
+		const whole = wavToMono16k(file).audio;
+		const blob = new Blob([file]);
+		const read: number[] = [];
+		const spy = new Proxy(blob, {
+			get(target, key) {
+				if (key === 'slice')
+					return (a: number, b: number) => {
+						read.push(a);
+						return target.slice(a, b);
+					};
+				const v = Reflect.get(target, key);
+				return typeof v === 'function' ? v.bind(target) : v;
+			}
+		});
+		const stream = await openWavBlob(spy, 4000, 0.25);
+		expect(stream.startSample).toBe(4000);
+		expect(stream.expectedLength).toBe(whole.length);
+		expect(await drain(stream)).toEqual(whole.subarray(4000));
+		// The header read, then data from frame 4000 (byte 44 + 8000) on.
+		expect(read.slice(1).every((at) => at >= 44 + 8000)).toBe(true);
+	});
+
+	it.each([
+		[0, 0],
+		[1, 5],
+		[5, 5],
+		[2500, 700],
+		[16000, 1000]
+	])('skipStream from sample %i (pieces of %i) drops exactly what lies before', async (from, chunk) => {
+		const samples = Float32Array.from({ length: 16000 }, (_, i) => i);
+		const stream = skipStream(sourceStream(memorySource(samples), Math.max(1, chunk)), from);
+		expect(stream.startSample ?? 0).toBe(from);
+		expect(await drain(stream)).toEqual(samples.subarray(from));
+	});
+
+	it('skipStream counts from a stream opened at an offset', async () => {
+		const samples = Float32Array.from({ length: 100 }, (_, i) => i);
+		const inner = { ...sourceStream(memorySource(samples), 30), startSample: 1000 };
+		const stream = skipStream(inner, 1040);
+		expect(await drain(stream)).toEqual(samples.subarray(40));
+		expect(skipStream(inner, 900)).toBe(inner);
 	});
 });

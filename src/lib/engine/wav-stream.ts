@@ -19,17 +19,24 @@ export interface WavStream extends AudioStream {
  * Opens a WAV file in a Blob as a stream of mono samples at ENGINE_SAMPLE_RATE. Throws WavError for a
  * file that is not WAV or that we cannot decode, including one whose header is not in its first MB.
  */
-export async function openWavBlob(blob: Blob, sliceBytes = WAV_SLICE_BYTES): Promise<WavStream> {
+export async function openWavBlob(
+	blob: Blob,
+	sliceBytes = WAV_SLICE_BYTES,
+	/** Start reading here (a resumed run): the bytes before are never read. */
+	startSec = 0
+): Promise<WavStream> {
 	const head = new Uint8Array(await blob.slice(0, HEAD_BYTES).arrayBuffer());
 	const layout = readWavLayout(head, blob.size);
 	if (!layout) throw new WavError('WAV header is too long (no audio data in the first megabyte)');
 	const size = frameBytes(layout);
 	const framesPerSlice = Math.max(1, Math.floor(sliceBytes / size));
 	const resampler = new StreamResampler(layout.sampleRate, ENGINE_SAMPLE_RATE);
-	let frame = 0;
+	let frame = Math.min(layout.frames, Math.max(0, Math.floor(startSec * layout.sampleRate)));
 	let done = false;
 	return {
 		layout,
+		// Where the first sample lands at the engine's rate (the resampler starts afresh here).
+		startSample: Math.round((frame * ENGINE_SAMPLE_RATE) / layout.sampleRate),
 		expectedLength: resamplePlan(layout.frames, layout.sampleRate, ENGINE_SAMPLE_RATE).outLength,
 		async next() {
 			if (done) return null;

@@ -10,7 +10,8 @@ import {
 	type RedlineSchema,
 	type TranscriptRecord
 } from './db';
-import type { TranscriptDoc } from '../transcript/document';
+import { createPartialDoc, toDocSegments, type TranscriptDoc } from '../transcript/document';
+import { counterIds, makeSegment } from '../transcript/golden/sample';
 
 let counter = 0;
 const freshName = () => `redline-test-${++counter}-${Math.random()}`;
@@ -135,5 +136,38 @@ describe('RedlineDb', () => {
 		expect(row).toEqual(record('a', '2026-01-01T00:00:00Z'));
 		expect((await again.get('audio', 'a'))?.blob.size).toBe(1);
 		again.close();
+	});
+});
+
+describe('growing transcripts', () => {
+	const segs = toDocSegments([makeSegment(0, 2, 'one two'), makeSegment(3, 4, 'three')], counterIds('g'));
+	const partialRecord = (): TranscriptRecord => ({
+		...record('p', '2026-01-01T00:00:00Z'),
+		doc: createPartialDoc({
+			id: 'p',
+			title: 't',
+			model: { id: 'm', version: '1', sha256: 'x' },
+			backend: 'wasm',
+			now: '2026-01-01T00:00:00Z'
+		})
+	});
+
+	it('growTranscript appends, and an editor save from before keeps the growth and its own edit', async () => {
+		const db = make();
+		await db.addTranscript(partialRecord(), new Blob(['a']));
+		expect(await db.growTranscript('p', segs.slice(0, 1), { fraction: 0.5, complete: false })).toBe(true);
+		const read = (await db.getTranscript('p'))!;
+		expect(await db.growTranscript('p', segs, { fraction: 0.9, complete: false })).toBe(true);
+		const edited = { ...read.doc, title: 'renamed', updatedAt: '2026-01-01T00:01:00Z' };
+		await db.putTranscript({ ...read, doc: edited });
+		const after = (await db.getTranscript('p'))!;
+		expect(after.doc.title).toBe('renamed');
+		expect(after.doc.segments.map((s) => s.id)).toEqual(segs.map((s) => s.id));
+		expect(after.doc.partial).toEqual({ decodedUntilSec: 4, fraction: 0.9 });
+	});
+
+	it('growTranscript says false for a deleted transcript', async () => {
+		const db = make();
+		expect(await db.growTranscript('gone', segs, { fraction: 1, complete: true })).toBe(false);
 	});
 });

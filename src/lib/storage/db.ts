@@ -1,6 +1,12 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { IdbConnection } from './idb-connection';
-import type { TranscriptDoc } from '../transcript/document';
+import {
+	appendSegments,
+	mergeGrowth,
+	type DocSegment,
+	type GrowthState,
+	type TranscriptDoc
+} from '../transcript/document';
 import type { Rating } from '../transcript/rating';
 
 /** IndexedDB database name. Changing this wipes user data without a migration. */
@@ -135,10 +141,33 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 		return this.tx([Stores.transcripts], 'readonly', (tx) => tx.objectStore(Stores.transcripts).get(id));
 	}
 
-	/** Writes a transcript row (insert or replace). */
+	/**
+	 * Writes a transcript row (insert or replace). When the stored row of a growing transcript has
+	 * segments the written one lacks (appended by the transcription since the writer read it), they
+	 * are kept: a save from the editor never drops what the engine delivered meanwhile.
+	 */
 	putTranscript(record: TranscriptRecord): Promise<void> {
 		return this.tx([Stores.transcripts], 'readwrite', async (tx) => {
-			await tx.objectStore(Stores.transcripts).put(record);
+			const store = tx.objectStore(Stores.transcripts);
+			const stored = record.doc.partial ? await store.get(record.id) : undefined;
+			const doc = stored ? mergeGrowth(record.doc, stored.doc) : record.doc;
+			await store.put(doc === record.doc ? record : { ...record, doc });
+		});
+	}
+
+	/**
+	 * Appends freshly decoded segments to a growing transcript in one transaction (appendSegments:
+	 * edited segments stay as the editor saved them). Returns false when the transcript is gone
+	 * (deleted while it was being transcribed).
+	 */
+	growTranscript(id: string, segments: readonly DocSegment[], state: GrowthState): Promise<boolean> {
+		return this.tx([Stores.transcripts], 'readwrite', async (tx) => {
+			const store = tx.objectStore(Stores.transcripts);
+			const record = await store.get(id);
+			if (!record) return false;
+			const doc = appendSegments(record.doc, segments, state);
+			if (doc !== record.doc) await store.put({ ...record, doc });
+			return true;
 		});
 	}
 

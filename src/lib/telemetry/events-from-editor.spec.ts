@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { applyEdit, createDoc, type Edit, type TranscriptDoc } from '../transcript/document';
+import { appendSegments, applyEdit, createDoc, type Edit, type TranscriptDoc } from '../transcript/document';
 import type { TranscriptResult } from '../transcript/types';
 import type { Rating } from '../transcript/rating';
 import {
@@ -390,6 +390,30 @@ describe('TelemetryCollector: edit cases → exact correction events', () => {
 		]);
 		// a segment untouched by the undo is not re-sent
 		expect(sent.every((e) => e.type === 'correction' && e.segmentId === S0)).toBe(true);
+	});
+
+	it('segments appended to a growing transcript (every undo state alike) are never reported', () => {
+		// A partial document holding segment 0; segment 1 arrives after an edit, as the editor grows it.
+		const later = doc.segments.slice(1);
+		const grow = (d: TranscriptDoc) => appendSegments(d, later, { fraction: 1, complete: true });
+		doc = { ...doc, segments: doc.segments.slice(0, 1), partial: { decodedUntilSec: 2, fraction: 0.5 } };
+		const original = doc;
+		edit({ type: 'replaceWords', segmentId: S0, from: 1, to: 2, text: 'quack' });
+		vi.advanceTimersByTime(DEBOUNCE_MS);
+		const [grownOriginal, grownCorrected] = [grow(original), grow(doc)];
+		doc = grownCorrected;
+		collector.handlers.docRestored!({ before: grownCorrected, after: grownOriginal });
+		vi.advanceTimersByTime(DEBOUNCE_MS);
+		doc = grownOriginal;
+		edit({ type: 'replaceWords', segmentId: S1, from: 0, to: 1, text: 'jumped' });
+		vi.advanceTimersByTime(DEBOUNCE_MS);
+		const sent = events.filter((e) => e.type === 'correction');
+		expect(sent.map((e) => e.type === 'correction' && [e.segmentId, e.revision])).toEqual([
+			[S0, 0],
+			[S0, 1],
+			[S1, 0]
+		]);
+		expect(invalid).toEqual([]);
 	});
 
 	it('a merge as the first edit after a reload still empties the segment merged away', () => {

@@ -96,6 +96,28 @@ describe('transcriptionEvent', () => {
 		expect(empty.empty).toBe(true);
 	});
 
+	it('a resumed run reports the audio from its start on; a cancelled one what it delivered', () => {
+		const result = transcriptResult({
+			model: MODEL,
+			durationSec: 600,
+			segments: [segmentOf([word('a', 500, 501)])]
+		});
+		const resumed = transcriptionEvent(ctx, job({ result, startSec: 480 }), {})!;
+		expect(resumed).toMatchObject({ status: 'done', audioSeconds: 120, segments: 1, words: 1 });
+		const delivered = [segmentOf([word('b', 0, 1)]), segmentOf([word('c', 40, 45.5)])];
+		const cancelled = transcriptionEvent(ctx, job({ status: 'cancelled', delivered, startSec: 10 }), {})!;
+		expect(telemetryEventSchema.safeParse(cancelled).error).toBeUndefined();
+		expect(cancelled).toMatchObject({
+			audioSeconds: 35.5,
+			segments: 2,
+			words: 2,
+			empty: false,
+			errorCode: null
+		});
+		const nothing = transcriptionEvent(ctx, job({ status: 'cancelled', startSec: 10 }), {})!;
+		expect(nothing).toMatchObject({ audioSeconds: 0, segments: 0 });
+	});
+
 	it('is null when no model was loaded', () => {
 		expect(transcriptionEvent(ctx, job({ status: 'failed', model: null, error: 'load' }), {})).toBeNull();
 	});

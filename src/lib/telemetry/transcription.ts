@@ -48,7 +48,11 @@ export function transcriptionEvent(
 	const model = job.result?.model ?? job.model;
 	const backend = job.result?.backend ?? job.backend;
 	if (!model || !backend) return null;
-	const segments = job.result?.segments ?? [];
+	// A resumed run reports the audio it processed: from its start on, up to the end (done) or its
+	// last segment (cancelled, failed), with the segments it delivered.
+	const segments = job.result?.segments ?? job.delivered ?? [];
+	const start = job.startSec ?? 0;
+	const reached = job.result ? job.result.durationSec : (segments.at(-1)?.end ?? start);
 	const words = segments.reduce((s, seg) => s + seg.words.length, 0);
 	const cores = device.hardwareConcurrency;
 	return {
@@ -69,7 +73,7 @@ export function transcriptionEvent(
 		samplingRate: 1,
 		type: 'transcription',
 		status: job.status,
-		audioSeconds: Math.max(0, job.result?.durationSec ?? 0),
+		audioSeconds: Math.max(0, reached - start),
 		processingSeconds: Math.max(0, job.processingSeconds),
 		segments: segments.length,
 		words,

@@ -79,6 +79,20 @@ export interface TranscriptDoc {
 	 * they stay in sync with it. Absent in documents saved before it existed: read it as 0.
 	 */
 	timeOffsetSec?: number;
+	/**
+	 * Present while the transcript is still growing, or when its run stopped before the end (cancelled,
+	 * crashed, tab closed): the library shows it as incomplete and Resume continues from
+	 * `decodedUntilSec`. Absent once the engine has finished the whole recording.
+	 */
+	partial?: DocProgress;
+}
+
+/** How far an unfinished transcript got. */
+export interface DocProgress {
+	/** End of the last finished segment, in seconds: where a resumed run starts. */
+	decodedUntilSec: number;
+	/** 0..1 of the recording decoded, for the "transcribing… N %" line. */
+	fraction: number;
 }
 
 /** An edit the user can make; `applyEdit` applies one. */
@@ -150,18 +164,117 @@ export function createDoc(init: {
 		backend: result.backend,
 		wordTiming: result.wordTiming,
 		notes: '',
-		segments: result.segments.map((seg) => {
-			const original = copySegment(seg);
-			return {
-				id: newId(),
-				start: seg.start,
-				end: seg.end,
-				speaker: '',
-				words: original.words.map((w, i) => fromOriginal(w, i, newId())),
-				original
-			};
-		})
+		segments: toDocSegments(result.segments, newId)
 	};
+}
+
+/** Document segments for engine segments: fresh ids, empty speaker, every word unchanged model output. */
+export function toDocSegments(segments: readonly Segment[], newId: () => string = randomId): DocSegment[] {
+	return segments.map((seg) => {
+		const original = copySegment(seg);
+		return {
+			id: newId(),
+			start: seg.start,
+			end: seg.end,
+			speaker: '',
+			words: original.words.map((w, i) => fromOriginal(w, i, newId())),
+			original
+		};
+	});
+}
+
+/**
+ * An empty document for a run that has just started: it grows with `appendSegments` and is marked
+ * partial until the run finishes.
+ */
+export function createPartialDoc(init: {
+	id: string;
+	title: string;
+	model: ModelRef;
+	backend: Backend;
+	now: string;
+}): TranscriptDoc {
+	return {
+		id: init.id,
+		title: init.title,
+		createdAt: init.now,
+		updatedAt: init.now,
+		durationSec: 0,
+		model: { ...init.model },
+		backend: init.backend,
+		notes: '',
+		segments: [],
+		partial: { decodedUntilSec: 0, fraction: 0 }
+	};
+}
+
+/** Where a growing run stands after a batch of segments (see `appendSegments`). */
+export interface GrowthState {
+	/** 0..1 of the recording decoded. */
+	fraction: number;
+	/** True when the engine finished the recording: the document stops being partial. */
+	complete: boolean;
+	/** The recording's length once known (at the end of the run). */
+	durationSec?: number;
+	/** How the run timed its words, once known. */
+	wordTiming?: WordTiming;
+}
+
+/** Tolerance for comparing segment times that went through JSON and the worker (seconds). */
+const TIME_EPSILON = 1e-6;
+
+/**
+ * Appends freshly decoded segments to a partial document, leaving every existing segment (edited or
+ * not) as it is. Idempotent: a segment that starts before the document's `decodedUntilSec` was
+ * appended already (or lies before a resume point) and is skipped, so the same batch can be applied
+ * to every state of an undo history, to a stored copy and to the editor's copy. The segment objects
+ * are shared, not copied, so documents grown alike keep structural sharing. A complete document is
+ * returned as it is; `updatedAt` does not move (growth is not an edit).
+ */
+export function appendSegments(
+	doc: TranscriptDoc,
+	segments: readonly DocSegment[],
+	state: GrowthState
+): TranscriptDoc {
+	const partial = doc.partial;
+	if (!partial) return doc;
+	let until = partial.decodedUntilSec;
+	const fresh: DocSegment[] = [];
+	for (const seg of segments) {
+		if (seg.original.start < until - TIME_EPSILON) continue;
+		fresh.push(seg);
+		until = Math.max(until, seg.original.end);
+	}
+	const fraction = Math.max(partial.fraction, Math.min(1, Math.max(0, state.fraction)));
+	if (fresh.length === 0 && !state.complete && fraction === partial.fraction) return doc;
+	const next: TranscriptDoc = {
+		...doc,
+		segments: fresh.length > 0 ? [...doc.segments, ...fresh] : doc.segments,
+		durationSec: Math.max(doc.durationSec, state.durationSec ?? 0, until)
+	};
+	if (state.wordTiming) next.wordTiming = state.wordTiming;
+	if (state.complete) delete next.partial;
+	else next.partial = { decodedUntilSec: until, fraction };
+	return next;
+}
+
+/**
+ * Takes over the growth `stored` has beyond `local`: the segments appended to the stored copy after
+ * `local` was read, and its progress (or completion). `local`'s own segments and edits are kept.
+ * Returns `local` itself when there is nothing to take over.
+ */
+export function mergeGrowth(local: TranscriptDoc, stored: TranscriptDoc): TranscriptDoc {
+	if (!local.partial || local.id !== stored.id) return local;
+	const known = new Set(local.segments.map((s) => s.id));
+	const later = stored.segments.filter((s) => !known.has(s.id));
+	const until = stored.partial?.decodedUntilSec ?? Infinity;
+	if (until < local.partial.decodedUntilSec) return local;
+	return appendSegments(local, later, {
+		fraction: stored.partial?.fraction ?? 1,
+		complete: !stored.partial,
+		durationSec: stored.durationSec,
+		wordTiming: stored.wordTiming
+	});
 }
 
 /** Plain text of a segment as edited. */

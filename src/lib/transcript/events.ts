@@ -1,6 +1,6 @@
 import type { DocSegment, Edit, TranscriptDoc } from './document';
 import type { Rating } from './rating';
-import type { Backend, ModelRef, TranscriptResult } from './types';
+import type { Backend, ModelRef, Segment, TranscriptResult } from './types';
 
 /** How a transcription job ended, as the queue reports it (telemetry/transcription.ts builds its event). */
 export interface JobEnded {
@@ -16,6 +16,13 @@ export interface JobEnded {
 	result: TranscriptResult | null;
 	/** The failure message when failed (telemetry turns it into a short code, never sends the text). */
 	error: string | null;
+	/** Where in the recording the run started (seconds): a resumed run's start; absent means 0. */
+	startSec?: number;
+	/**
+	 * The segments the run delivered before it was cancelled or failed (a growing transcript keeps
+	 * them); absent means none. A done run's are in `result`.
+	 */
+	delivered?: readonly Segment[];
 }
 
 /**

@@ -2,9 +2,9 @@ import { createContext } from 'svelte';
 import { decodeToMono16k } from '../engine/browser/decode';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
 import { browserStorage, requestPersistence, type StorageManagerLike } from '../storage/persistence';
-import { createDoc } from '../transcript/document';
+import { createDoc, createPartialDoc } from '../transcript/document';
 import { transcriptEvents } from '../transcript/events';
-import type { TranscriptResult } from '../transcript/types';
+import type { Backend, ModelRef, TranscriptResult } from '../transcript/types';
 import { Library } from './library.svelte';
 import type { BackendPreference } from '../engine/protocol';
 import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
@@ -40,6 +40,25 @@ export function newRecord(
 	};
 }
 
+/** Builds the stored row a growing run starts with: no segments yet, marked partial. */
+export function newPartialRecord(
+	id: string,
+	file: { name: string; type: string },
+	run: { model: ModelRef; backend: Backend },
+	now: string
+): TranscriptRecord {
+	const doc = createPartialDoc({ id, title: titleFromFileName(file.name), ...run, now });
+	return {
+		id,
+		doc,
+		status: 'transcribed',
+		rating: null,
+		updatedAt: doc.updatedAt,
+		audioType: file.type,
+		fileName: file.name
+	};
+}
+
 /** Everything that lives as long as the tab: storage, the transcription queue, the library, toasts. */
 export class RedlineApp {
 	readonly db: RedlineDb;
@@ -50,6 +69,8 @@ export class RedlineApp {
 	backend = $state<BackendPreference>('auto');
 	/** Which model runs and under which rollout arm (the server's config or the user's choice). */
 	readonly rollout = new RolloutState();
+	/** When a growing run last refreshed the library list (ms). */
+	private listedAt = 0;
 
 	/** Set once persistent storage has been asked for in this tab, so each save does not ask again. */
 	private persistenceAsked: Promise<boolean> | null = null;
@@ -70,23 +91,56 @@ export class RedlineApp {
 			decode: decodeToMono16k,
 			streamFiles: true,
 			onJobEnd: (e) => transcriptEvents.emit('jobEnded', e),
-			store: (job, result) => this.saveTranscript(job, result)
+			store: (job, result) => this.saveTranscript(job, result),
+			// The transcript is in the library from its first segment on, and stays there (incomplete)
+			// if the run is cancelled, crashes or the tab closes.
+			grow: {
+				start: (job, run) => {
+					const id = randomId();
+					const type = job.file.type || 'audio/*';
+					return this.addRecord(newPartialRecord(id, { name: job.name, type }, run, nowIso()), job.file);
+				},
+				append: async (id, segments, state) => {
+					if (!(await db.growTranscript(id, segments, state))) throw new Error('it was deleted');
+					// The list shows the progress of incomplete transcripts; every few seconds is enough.
+					if (state.complete || Date.now() - this.listedAt > 5000) {
+						this.listedAt = Date.now();
+						await this.library.refresh();
+					}
+				}
+			}
 		});
 	}
 
 	/** Stores a finished transcription with its recording; returns the new transcript's id. */
-	async saveTranscript(job: { name: string; file: Blob }, result: TranscriptResult): Promise<string> {
-		const id = randomId();
+	saveTranscript(job: { name: string; file: Blob }, result: TranscriptResult): Promise<string> {
 		const type = job.file.type || 'audio/*';
-		const record = newRecord(id, { name: job.name, type }, result, nowIso());
-		// The transcript keeps the arm and sampling rates it was made under, whatever the rollout does later.
-		record.doc = { ...record.doc, ...this.rollout.stamp(result.model) };
-		await this.db.addTranscript(record, job.file);
+		return this.addRecord(newRecord(randomId(), { name: job.name, type }, result, nowIso()), job.file);
+	}
+
+	// Stores a new transcript (finished, or the start of a growing one) under the rollout in force now.
+	private async addRecord(record: TranscriptRecord, file: Blob): Promise<string> {
+		// The transcript keeps the arm and sampling rates it was made under, whatever the rollout does
+		// later (a resumed run appends to it under the same ones).
+		record.doc = { ...record.doc, ...this.rollout.stamp(record.doc.model) };
+		await this.db.addTranscript(record, file);
 		// Now there is work to lose: ask the browser not to evict it (once per tab; never blocks).
 		this.persistenceAsked ??= requestPersistence(this.storage());
 		await this.library.refresh();
-		return id;
+		return record.id;
 	}
+}
+
+/** Continues an incomplete transcript from the end of its last finished segment, with its stored recording. */
+export async function resumeTranscript(app: RedlineApp, id: string): Promise<void> {
+	// The stored row: the editor's save and the queue's appends both land there.
+	const record = await app.db.getTranscript(id);
+	const partial = record?.doc.partial;
+	if (!record || !partial) return;
+	const audio = await app.db.getAudio(record.id);
+	if (!audio || audio.size === 0) throw new Error('the recording is not stored with this transcript');
+	// The model it was started with, whatever the rollout assigns now (downloaded again if dropped).
+	app.queue.resume(record.id, audio, record.fileName, partial.decodedUntilSec, record.doc.model.id);
 }
 
 /** Where the backend choice is stored in the settings store. */

@@ -32,12 +32,20 @@ export function editorResult(): TranscriptResult {
 let n = 0;
 const dbs: RedlineDb[] = [];
 
-/** Stores transcript t1 in a fresh database and opens an editor on it (clock: +2 s per call). */
-export async function setupEditor(journal: Journal | null = null) {
+/**
+ * Stores transcript t1 in a fresh database and opens an editor on it (clock: +2 s per call); with
+ * `growing`, t1 is partial and holds its first segment only.
+ */
+export async function setupEditor(journal: Journal | null = null, opts: { growing?: boolean } = {}) {
 	const db = new RedlineDb(`editor-test-${++n}`);
 	dbs.push(db);
 	const now = '2026-01-01T00:00:00.000Z';
-	const doc = createDoc({ id: 't1', title: 'Test', result: editorResult(), now });
+	const whole = createDoc({ id: 't1', title: 'Test', result: editorResult(), now });
+	// Growing: only the first segment has arrived; `rest` holds what the run delivers next.
+	const rest = opts.growing ? whole.segments.slice(1) : [];
+	const doc = opts.growing
+		? { ...whole, segments: whole.segments.slice(0, 1), partial: { decodedUntilSec: 3, fraction: 0.5 } }
+		: whole;
 	const record: TranscriptRecord = {
 		id: 't1',
 		doc,
@@ -57,7 +65,7 @@ export async function setupEditor(journal: Journal | null = null) {
 	});
 	let t = 1_000_000;
 	const ed = new EditorState(db, record, hub, () => (t += 2000), journal);
-	return { db, ed, events, record, hub };
+	return { db, ed, events, record, hub, rest };
 }
 
 /** Closes every database setupEditor opened (afterEach). */

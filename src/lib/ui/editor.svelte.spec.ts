@@ -103,4 +103,39 @@ describe('EditorState', () => {
 		ed.undo();
 		expect(ed.doc.notes).toBe('');
 	});
+
+	it('a growing transcript: appended segments leave edits, undo and the saved record intact', async () => {
+		const { ed, db, rest } = await setupEditor(null, { growing: true });
+		ed.editWord(0, 1);
+		ed.commitEdit('dog');
+		// The queue stores the next segment while the editor's save is pending.
+		await db.growTranscript('t1', rest, { fraction: 0.9, complete: false });
+		ed.grow(rest, { fraction: 0.9, complete: false });
+		expect(docText(ed.doc)).toBe('the dog sat on the mat\nit was happy');
+		expect(ed.doc.partial).toEqual({ decodedUntilSec: 5.5, fraction: 0.9 });
+		ed.undo();
+		expect(docText(ed.doc)).toBe('the cat sat on the mat\nit was happy');
+		ed.redo();
+		await ed.flush();
+		const saved = (await db.getTranscript('t1'))!;
+		expect(docText(saved.doc)).toBe('the dog sat on the mat\nit was happy');
+		// The run ends: the editor takes the stored completion over.
+		await db.growTranscript('t1', rest, { fraction: 1, complete: true, durationSec: 6 });
+		ed.takeGrowth((await db.getTranscript('t1'))!.doc);
+		expect(ed.doc.partial).toBeUndefined();
+		expect(ed.doc.durationSec).toBe(6);
+		expect(docText(ed.doc)).toBe('the dog sat on the mat\nit was happy');
+		ed.undo();
+		expect(ed.doc.partial).toBeUndefined();
+	});
+
+	it('an editor save that lags behind the stored growth keeps the stored segments', async () => {
+		const { ed, db, rest } = await setupEditor(null, { growing: true });
+		await db.growTranscript('t1', rest, { fraction: 0.9, complete: false });
+		ed.setTitle('Renamed');
+		await ed.flush();
+		const saved = (await db.getTranscript('t1'))!;
+		expect(saved.doc.title).toBe('Renamed');
+		expect(docText(saved.doc)).toBe('the cat sat on the mat\nit was happy');
+	});
 });

@@ -1,10 +1,13 @@
 import type { RedlineDb, TranscriptRecord } from '../storage/db';
 import type { Rating } from '../transcript/rating';
 import {
+	appendSegments,
+	mergeGrowth,
 	nextLowConfidence,
 	timeOffset,
 	type DocSegment,
 	type Edit,
+	type GrowthState,
 	type TranscriptDoc,
 	type WordPosition
 } from '../transcript/document';
@@ -80,7 +83,8 @@ export class EditorState {
 		// Takes over changes a closed tab left in the journal when they are newer than the stored doc.
 		const recovered = this.persistence.recover();
 		if (recovered) {
-			this.history = createHistory(recovered.doc);
+			// The journal may predate segments the transcription stored since: keep both.
+			this.history = createHistory(mergeGrowth(recovered.doc, record.doc));
 			this.rating = recovered.rating;
 			this.persistence.schedule();
 		}
@@ -151,6 +155,28 @@ export class EditorState {
 				after: find(after)
 			});
 		}
+	}
+
+	/**
+	 * Appends segments the transcription just delivered (a growing transcript). Every state of the
+	 * undo history grows alike, with the same segment objects, so undo and redo never remove them and
+	 * the telemetry's comparison of states (docRestored) sees them as unchanged. No save is scheduled:
+	 * the queue stores them itself, and a save of the editor keeps what it stored (putTranscript).
+	 */
+	grow(segments: readonly DocSegment[], state: GrowthState): void {
+		this.growAll((d) => appendSegments(d, segments, state));
+	}
+
+	/** Takes over what the stored copy has beyond the editor's (the end of a run: completion, length). */
+	takeGrowth(stored: TranscriptDoc): void {
+		this.growAll((d) => mergeGrowth(d, stored));
+	}
+
+	private growAll(step: (d: TranscriptDoc) => TranscriptDoc): void {
+		const h = this.history;
+		const present = step(h.present);
+		if (present === h.present) return;
+		this.history = { ...h, past: h.past.map(step), present, future: h.future.map(step) };
 	}
 
 	/** Steps back one edit. */

@@ -4,6 +4,28 @@ import type { Segment, TranscriptResult } from '../transcript/types';
 import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
 import { AudioDecodeError } from '../engine/browser/decode';
 import { transcriptResult } from '../testing/factories';
+import { appendSegments, createPartialDoc, docText, type TranscriptDoc } from '../transcript/document';
+import type { GrowingStore } from './queue.svelte';
+import type { JobEnded } from '../transcript/events';
+
+/** A growing store in memory, on the real appendSegments. */
+function memoryGrow() {
+	const docs = new Map<string, TranscriptDoc>();
+	const calls: string[] = [];
+	const store: GrowingStore = {
+		start: async (job, run) => {
+			calls.push(`start ${job.name}`);
+			const id = `t-${docs.size + 1}`;
+			docs.set(id, createPartialDoc({ id, title: job.name, ...run, now: 'now' }));
+			return id;
+		},
+		append: async (id, segments, state) => {
+			calls.push(`append ${segments.length}${state.complete ? ' complete' : ''}`);
+			docs.set(id, appendSegments(docs.get(id)!, segments, state));
+		}
+	};
+	return { docs, calls, store };
+}
 
 /** A worker that follows the protocol; `script` decides what each transcribe request produces. */
 class FakeWorker implements WorkerLike {
@@ -11,7 +33,9 @@ class FakeWorker implements WorkerLike {
 	onerror: ((event: ErrorEvent) => void) | null = null;
 	received: WorkerRequest[] = [];
 	terminated = false;
-	constructor(private readonly behaviour: 'ok' | 'load-fails' | 'hangs' | 'job-error' | 'needs-pcm') {}
+	constructor(
+		private readonly behaviour: 'ok' | 'load-fails' | 'hangs' | 'job-error' | 'needs-pcm' | 'one-then-hang'
+	) {}
 	emit(msg: WorkerResponse) {
 		queueMicrotask(() => this.onmessage?.({ data: msg } as MessageEvent<WorkerResponse>));
 	}
@@ -21,9 +45,18 @@ class FakeWorker implements WorkerLike {
 			if (this.behaviour === 'load-fails')
 				return this.emit({ type: 'error', jobId: null, message: 'no model files' });
 			this.emit({ type: 'load-progress', stage: 'encoder.onnx', loadedBytes: 5, totalBytes: 10 });
-			this.emit({ type: 'ready', model: result('').model, backend: 'wasm', reason: 'test', loadMs: 1 });
+			const model = { ...result('').model, id: msg.modelId };
+			this.emit({ type: 'ready', model, backend: 'wasm', reason: 'test', loadMs: 1 });
 		} else if (msg.type === 'transcribe') {
 			if (this.behaviour === 'hangs') return;
+			if (this.behaviour === 'one-then-hang')
+				return this.emit({
+					type: 'progress',
+					jobId: msg.jobId,
+					fraction: 0.5,
+					etaSec: 1,
+					segment: seg('hello there', (msg.startSec ?? 0) + 0, (msg.startSec ?? 0) + 1)
+				});
 			if (this.behaviour === 'job-error')
 				return this.emit({ type: 'error', jobId: msg.jobId, message: 'boom' });
 			if (!('audio' in msg)) {
@@ -263,5 +296,135 @@ describe('TranscriptionQueue', () => {
 		expect(decode).toHaveBeenCalledTimes(1);
 		const sent = worker.received.filter((m) => m.type === 'transcribe');
 		expect(sent.map((m) => ('audio' in m ? 'pcm' : 'file'))).toEqual(['file', 'pcm']);
+	});
+
+	it('with a growing store: the transcript exists from the first segment and is completed at the end', async () => {
+		const grow = memoryGrow();
+		queue = new TranscriptionQueue({
+			createWorker: () => new FakeWorker('ok'),
+			decode: okDecode,
+			store: async () => {
+				throw new Error('not used with grow');
+			},
+			grow: grow.store
+		});
+		const job = queue.add(new Blob(['abc']), 'a.wav');
+		await settle(queue);
+		expect(job.status).toBe('done');
+		expect(job.transcriptId).toBe('t-1');
+		expect(grow.calls[0]).toBe('start a.wav');
+		expect(grow.calls.at(-1)).toBe('append 2 complete');
+		const doc = grow.docs.get('t-1')!;
+		expect(docText(doc)).toBe('');
+		expect(doc.segments.map((s) => s.original.text)).toEqual(['hello there', 'general kenobi']);
+		expect(doc.partial).toBeUndefined();
+		expect(doc.durationSec).toBe(2);
+	});
+
+	it('a cancelled growing run keeps its segments, partial; resume sends startSec and appends to it', async () => {
+		const grow = memoryGrow();
+		const workers: FakeWorker[] = [];
+		queue = new TranscriptionQueue({
+			createWorker: () => (workers.push(new FakeWorker('one-then-hang')), workers.at(-1)!),
+			decode: okDecode,
+			store: async () => 'unused',
+			grow: grow.store,
+			streamFiles: true,
+			cancelGraceMs: 50
+		});
+		const job = queue.add(new Blob(['abc']), 'a.wav');
+		await vi.waitFor(() => expect(job.transcriptId).toBe('t-1'));
+		expect(queue.jobFor('t-1')).toBe(job);
+		queue.cancel(job.id);
+		await vi.waitFor(() => expect(job.status).toBe('cancelled'));
+		expect(grow.docs.get('t-1')!.partial).toEqual({ decodedUntilSec: 1, fraction: 0.5 });
+		expect(grow.docs.get('t-1')!.segments).toHaveLength(1);
+
+		const again = queue.resume('t-1', new Blob(['abc']), 'a.wav', 1, 'moonshine-tiny-en');
+		await vi.waitFor(() => expect(again.segments).toHaveLength(1));
+		const sent = workers.flatMap((w) => w.received).filter((m) => m.type === 'transcribe');
+		expect(sent.at(-1)).toMatchObject({ type: 'transcribe', startSec: 1, name: 'a.wav' });
+		await vi.waitFor(() => expect(grow.docs.get('t-1')!.segments).toHaveLength(2));
+		expect(grow.calls.filter((c) => c.startsWith('start'))).toHaveLength(1);
+		expect(grow.docs.get('t-1')!.segments[1].start).toBe(1);
+		queue.cancel(again.id);
+		await vi.waitFor(() => expect(again.status).toBe('cancelled'));
+	});
+
+	it('resume without a growing store is refused', () => {
+		queue = new TranscriptionQueue({
+			createWorker: () => new FakeWorker('ok'),
+			decode: okDecode,
+			store: async () => 't'
+		});
+		expect(() => queue!.resume('t', new Blob(['a']), 'a.wav', 1, 'moonshine-tiny-en')).toThrow(
+			/growing store/
+		);
+	});
+
+	it("a resumed run loads its transcript's own model, and the next new file the assigned one again", async () => {
+		const grow = memoryGrow();
+		const workers: FakeWorker[] = [];
+		queue = new TranscriptionQueue({
+			createWorker: () => (workers.push(new FakeWorker('ok')), workers.at(-1)!),
+			decode: okDecode,
+			store: async () => 'unused',
+			grow: grow.store,
+			modelId: async () => 'moonshine-base-en'
+		});
+		const first = queue.add(new Blob(['abc']), 'a.wav');
+		await settle(queue);
+		const tiny = { ...result('').model, id: 'moonshine-tiny-en' };
+		grow.docs.set(
+			't-old',
+			createPartialDoc({ id: 't-old', title: 'old', model: tiny, backend: 'wasm', now: 'now' })
+		);
+		const resumed = queue.resume('t-old', new Blob(['abc']), 'old.wav', 1, 'moonshine-tiny-en');
+		await settle(queue);
+		const next = queue.add(new Blob(['abc']), 'b.wav');
+		const same = queue.add(new Blob(['abc']), 'c.wav');
+		await settle(queue);
+		expect([first.status, resumed.status, next.status, same.status]).toEqual([
+			'done',
+			'done',
+			'done',
+			'done'
+		]);
+		const loads = workers.flatMap((w) => w.received).filter((m) => m.type === 'load');
+		expect(loads.map((m) => m.modelId)).toEqual([
+			'moonshine-base-en',
+			'moonshine-tiny-en',
+			'moonshine-base-en'
+		]);
+		// Each switch replaced the worker (its engine held one model); the old ones were stopped.
+		expect(workers.map((w) => w.terminated)).toEqual([true, true, false]);
+		expect(grow.docs.get('t-1')!.model.id).toBe('moonshine-base-en');
+	});
+
+	it('reports each job end: the growing transcript, its start and what a cancelled run delivered', async () => {
+		const grow = memoryGrow();
+		const ends: JobEnded[] = [];
+		queue = new TranscriptionQueue({
+			createWorker: () => new FakeWorker('one-then-hang'),
+			decode: okDecode,
+			store: async () => 'unused',
+			grow: grow.store,
+			streamFiles: true,
+			cancelGraceMs: 50,
+			onJobEnd: (e) => ends.push(e)
+		});
+		const job = queue.add(new Blob(['abc']), 'a.wav');
+		await vi.waitFor(() => expect(job.transcriptId).toBe('t-1'));
+		queue.cancel(job.id);
+		await vi.waitFor(() => expect(ends).toHaveLength(1));
+		const again = queue.resume('t-1', new Blob(['abc']), 'a.wav', 1, 'moonshine-tiny-en');
+		await vi.waitFor(() => expect(again.segments).toHaveLength(1));
+		queue.cancel(again.id);
+		await vi.waitFor(() => expect(ends).toHaveLength(2));
+		expect(ends.map((e) => [e.transcriptId, e.status, e.startSec, e.delivered?.map((s) => s.end)])).toEqual([
+			['t-1', 'cancelled', 0, [1]],
+			['t-1', 'cancelled', 1, [2]]
+		]);
+		expect(ends[1]).toMatchObject({ model: { id: 'moonshine-tiny-en' }, backend: 'wasm', result: null });
 	});
 });

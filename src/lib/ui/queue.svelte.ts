@@ -1,5 +1,6 @@
 import type { BackendPreference, WorkerResponse } from '../engine/protocol';
 import type { Backend, ModelRef, Segment, TranscriptResult } from '../transcript/types';
+import { toDocSegments, type DocSegment, type GrowthState } from '../transcript/document';
 import type { JobEnded } from '../transcript/events';
 import type { EngineWorker } from '../engine/browser/client';
 import type { DecodedAudio } from '../engine/browser/decode';
@@ -21,6 +22,20 @@ export type JobStatus =
 	| 'error'
 	| 'cancelled';
 
+/**
+ * Where a transcript is kept while it grows: created at the run's first segment, appended to after
+ * each one (and once more, complete, at the end). A cancelled or failed run leaves it partial.
+ */
+export interface GrowingStore {
+	/** Creates the (empty, partial) transcript and stores the recording with it; returns its id. */
+	start(
+		job: { id: string; name: string; file: Blob },
+		run: { model: ModelRef; backend: Backend }
+	): Promise<string>;
+	/** Appends segments (already-stored ones are skipped) and records progress or completion. */
+	append(transcriptId: string, segments: readonly DocSegment[], state: GrowthState): Promise<void>;
+}
+
 /** What the queue needs from the outside world. */
 export interface QueueDeps {
 	createWorker: () => WorkerLike;
@@ -31,11 +46,14 @@ export interface QueueDeps {
 	 * in the recording's length, first words within seconds). Default off.
 	 */
 	streamFiles?: boolean;
-	/** Persists a finished transcript and its recording; returns the transcript id. */
+	/** Persists a finished transcript and its recording; returns the transcript id. Unused with `grow`. */
 	store: (job: { id: string; name: string; file: Blob }, result: TranscriptResult) => Promise<string>;
+	/** Keep the transcript while it grows instead of storing it at the end (see GrowingStore). */
+	grow?: GrowingStore;
 	/**
-	 * The model to load, read each time the engine (re)loads; may wait (for the rollout config at start).
-	 * Default DEFAULT_MODEL_ID.
+	 * The model for a new transcript, read before each job (a resumed one runs its transcript's own);
+	 * may wait (for the rollout config at start). The engine reloads when it differs from the loaded
+	 * one. Default DEFAULT_MODEL_ID.
 	 */
 	modelId?: () => string | Promise<string>;
 	/** The backend the user chose in settings; read each time the engine (re)loads. Default 'auto'. */
@@ -52,7 +70,10 @@ export class Job {
 	fraction = $state(0);
 	etaSec = $state<number | null>(null);
 	segments = $state.raw<Segment[]>([]);
+	/** The same segments as document segments, ids given once: the editor and storage append these. */
+	docSegments = $state.raw<DocSegment[]>([]);
 	error = $state<string | null>(null);
+	/** Set when the transcript exists: at the first segment of a growing run, or when it was saved. */
 	transcriptId = $state<string | null>(null);
 	/** Text of the segments finished so far, shown live. */
 	partialText = $derived(this.segments.map((s) => s.text.trim()).join(' '));
@@ -62,8 +83,12 @@ export class Job {
 	constructor(
 		readonly id: string,
 		readonly name: string,
-		readonly file: Blob
-	) {}
+		readonly file: Blob,
+		/** A resumed run: the transcript it appends to, where it starts (seconds) and its model. */
+		readonly resume: { transcriptId: string; startSec: number; modelId: string } | null = null
+	) {
+		if (resume) this.transcriptId = resume.transcriptId;
+	}
 }
 
 /** Model loading state, for the progress line above the queue. */
@@ -100,8 +125,12 @@ export class TranscriptionQueue {
 	private running = false;
 	private current: { job: Job; finish: (msg: Terminal) => void } | null = null;
 	private cancelTimer: ReturnType<typeof setTimeout> | undefined;
-	/** The model the worker loaded last (from its 'ready' message). */
-	private loadedModel: ModelRef | null = null;
+	/** The model and backend of the loaded engine (its 'ready' message), for new transcripts and reports. */
+	private loaded: { model: ModelRef; backend: Backend } | null = null;
+	/** The model id the worker was last asked to load; a job wanting another one reloads the engine. */
+	private engineModelId: string | null = null;
+	/** Storage writes of the running job, in order; awaited before the job ends. */
+	private writes: Promise<void> = Promise.resolve();
 
 	constructor(private readonly deps: QueueDeps) {}
 
@@ -111,6 +140,30 @@ export class TranscriptionQueue {
 		this.jobs.push(job);
 		void this.pump();
 		return job;
+	}
+
+	/**
+	 * Queues the rest of an incomplete transcript: the run starts at `startSec` (the end of its last
+	 * finished segment) and appends to it, with `modelId`, the model the transcript was started with
+	 * (one transcript, one model; the engine switches to it and back). Needs `grow`. Returns the job,
+	 * or the one already running for this transcript.
+	 */
+	resume(transcriptId: string, file: Blob, name: string, startSec: number, modelId: string): Job {
+		if (!this.deps.grow) throw new Error('resuming needs a growing store');
+		const running = this.jobFor(transcriptId);
+		if (running) return running;
+		const job = new Job(randomId(), name, file, { transcriptId, startSec, modelId });
+		this.jobs.push(job);
+		void this.pump();
+		return job;
+	}
+
+	/** The active job that writes to this transcript, if any (the editor follows it). */
+	jobFor(transcriptId: string): Job | undefined {
+		return this.jobs.find(
+			(j) =>
+				j.transcriptId === transcriptId && (j.active || j.status === 'saving' || j.status === 'cancelling')
+		);
 	}
 
 	/** Cancels a job: at once if it has not reached the worker, else asks the worker and waits a bit. */
@@ -175,8 +228,22 @@ export class TranscriptionQueue {
 		if (this.model.status !== 'error') this.model.status = 'idle';
 	}
 
-	private loadModel(): Promise<void> {
-		if (this.ready) return this.ready;
+	/** The model a job runs: a resumed transcript's own, else the one assigned now (default on failure). */
+	private async modelFor(job: Job): Promise<string> {
+		if (job.resume) return job.resume.modelId;
+		try {
+			return await (this.deps.modelId?.() ?? DEFAULT_MODEL_ID);
+		} catch {
+			return DEFAULT_MODEL_ID;
+		}
+	}
+
+	/** Loads `modelId` into the worker, or reuses the engine when it already holds (or loads) that model. */
+	private loadModel(modelId: string): Promise<void> {
+		if (this.ready && this.engineModelId === modelId) return this.ready;
+		// Another model is loaded: a resumed transcript's own, or the assigned one after such a run.
+		// Jobs run one at a time, so no job uses the engine being replaced.
+		if (this.ready) this.resetWorker('model change');
 		const w = this.ensureWorker();
 		this.model = { status: 'loading', stage: '', fraction: 0, backend: null, reason: '', error: null };
 		this.ready = new Promise<void>((resolve, reject) => {
@@ -185,14 +252,9 @@ export class TranscriptionQueue {
 		});
 		// Avoid an unhandled rejection when nobody awaits a failed load.
 		this.ready.catch(() => {});
-		const ready = this.ready;
-		void Promise.resolve(this.deps.modelId?.() ?? DEFAULT_MODEL_ID)
-			.catch(() => DEFAULT_MODEL_ID)
-			.then((modelId) => {
-				// The worker was reset while the model id was awaited: that load was abandoned.
-				if (this.worker !== w || this.ready !== ready) return;
-				w.postMessage({ type: 'load', modelId, backend: this.deps.backend?.() ?? 'auto' });
-			});
+		this.engineModelId = modelId;
+		this.loaded = null;
+		w.postMessage({ type: 'load', modelId, backend: this.deps.backend?.() ?? 'auto' });
 		return this.ready;
 	}
 
@@ -203,7 +265,7 @@ export class TranscriptionQueue {
 				this.model.fraction = msg.totalBytes > 0 ? msg.loadedBytes / msg.totalBytes : 0;
 				return;
 			case 'ready':
-				this.loadedModel = msg.model;
+				this.loaded = { model: msg.model, backend: msg.backend };
 				this.model = {
 					status: 'ready',
 					stage: '',
@@ -220,6 +282,8 @@ export class TranscriptionQueue {
 				job.fraction = msg.fraction;
 				job.etaSec = msg.etaSec;
 				job.segments = [...job.segments, msg.segment];
+				job.docSegments = [...job.docSegments, ...toDocSegments([msg.segment])];
+				this.persist(job, { fraction: msg.fraction, complete: false });
 				return;
 			}
 			case 'error':
@@ -262,8 +326,10 @@ export class TranscriptionQueue {
 			if (!audio) return;
 		}
 		job.status = 'loading-model';
+		const modelId = await this.modelFor(job);
+		if (job.status !== 'loading-model') return;
 		try {
-			await this.loadModel();
+			await this.loadModel(modelId);
 		} catch (e) {
 			if (job.status === 'loading-model') this.fail(job, e, 'The speech model could not be loaded: ');
 			return;
@@ -285,7 +351,24 @@ export class TranscriptionQueue {
 			this.resetWorker('reload');
 		}
 		const processingSeconds = (Date.now() - startedAt) / 1000;
-		if (outcome.type === 'cancelled') {
+		if (this.deps.grow) {
+			// What arrived is stored (or failed to be) before the job ends, whatever its outcome.
+			if (outcome.type === 'done') {
+				job.status = 'saving';
+				job.fraction = 1;
+				const { durationSec, wordTiming } = outcome.result;
+				this.persist(job, { fraction: 1, complete: true, durationSec, wordTiming });
+			}
+			const saveError = await this.writes.then(
+				() => null,
+				(e: unknown) => e
+			);
+			this.writes = Promise.resolve();
+			if (outcome.type === 'cancelled') job.status = 'cancelled';
+			else if (outcome.type === 'error') this.fail(job, new Error(outcome.message));
+			else if (saveError) this.fail(job, saveError, 'The transcript could not be saved: ');
+			else job.status = 'done';
+		} else if (outcome.type === 'cancelled') {
 			job.status = 'cancelled';
 		} else if (outcome.type === 'error') {
 			this.fail(job, new Error(outcome.message));
@@ -309,15 +392,33 @@ export class TranscriptionQueue {
 			this.deps.onJobEnd?.({
 				transcriptId: job.transcriptId ?? job.id,
 				status,
-				model: result?.model ?? this.loadedModel,
+				model: result?.model ?? this.loaded?.model ?? null,
 				backend: result?.backend ?? this.model.backend,
 				processingSeconds,
 				result: status === 'done' ? result : null,
-				error: status === 'failed' ? job.error : null
+				error: status === 'failed' ? job.error : null,
+				startSec: job.resume?.startSec ?? 0,
+				delivered: status === 'done' ? [] : job.segments
 			});
 		} catch (e) {
 			console.error('onJobEnd failed', e);
 		}
+	}
+
+	/**
+	 * Queues a storage write of the job's segments not yet stored (writes run one at a time, so a
+	 * slow disk batches several segments into one). The first write creates the transcript.
+	 */
+	private persist(job: Job, state: GrowthState): void {
+		const grow = this.deps.grow;
+		if (!grow) return;
+		this.writes = this.writes.then(async () => {
+			if (!job.transcriptId) {
+				if (!this.loaded) throw new Error('no engine is loaded');
+				job.transcriptId = await grow.start(job, this.loaded);
+			}
+			await grow.append(job.transcriptId, job.docSegments, state);
+		});
 	}
 
 	/** Decodes on the page; null when that failed (the job says why) or the job was cancelled meanwhile. */
@@ -338,15 +439,17 @@ export class TranscriptionQueue {
 		const outcome = await new Promise<Terminal>((resolve) => {
 			this.current = { job, finish: resolve };
 			if (audio) {
-				this.ensureWorker().postMessage({ type: 'transcribe', jobId: job.id, audio: audio.samples }, [
-					audio.samples.buffer as ArrayBuffer
-				]);
+				this.ensureWorker().postMessage(
+					{ type: 'transcribe', jobId: job.id, audio: audio.samples, ...startOf(job) },
+					[audio.samples.buffer as ArrayBuffer]
+				);
 			} else {
 				this.ensureWorker().postMessage({
 					type: 'transcribe',
 					jobId: job.id,
 					file: job.file,
-					name: job.name
+					name: job.name,
+					...startOf(job)
 				});
 			}
 		});
@@ -359,4 +462,9 @@ export class TranscriptionQueue {
 		job.status = 'error';
 		job.error = prefix + (e instanceof Error ? e.message : String(e));
 	}
+}
+
+/** The start field of a job's transcribe request: only resumed runs carry one. */
+function startOf(job: Job): { startSec?: number } {
+	return job.resume ? { startSec: job.resume.startSec } : {};
 }

@@ -28,14 +28,17 @@ function tooLong(name: string, seconds: number): FileInputError {
 /**
  * Opens an uploaded file as a stream for the engine, or returns null when this browser cannot decode
  * it in a worker (the page then falls back to Web Audio). The duration is checked from the header
- * before anything is decoded, so a small file that claims hours is refused at once.
+ * before anything is decoded, so a small file that claims hours is refused at once. `startSec`
+ * opens a WAV at that time (the stream's `startSample` says where it begins).
  */
-export async function openFileStream(file: Blob, name: string): Promise<AudioStream | null> {
+export async function openFileStream(file: Blob, name: string, startSec = 0): Promise<AudioStream | null> {
 	if (file.size === 0) throw new FileInputError(`“${name}” is empty (0 bytes).`);
 	const head = new Uint8Array(await file.slice(0, 12).arrayBuffer());
 	if (isWav(head)) {
 		try {
-			const wav = await openWavBlob(file);
+			// A WAV resumes by byte range; other formats are decoded from the start and the engine
+			// discards what lies before `startSec` (skipStream).
+			const wav = await openWavBlob(file, undefined, startSec);
 			const seconds = wav.layout.frames / wav.layout.sampleRate;
 			if (seconds > MAX_STREAM_SECONDS) throw tooLong(name, seconds);
 			return wav;

@@ -5,7 +5,8 @@ import type { Backend } from '../../transcript/types';
 import { decideBackend, type BackendVerdict, type Trial } from '../backend';
 import { fetchAssets } from './assets';
 import { loadBrowserOrt } from './ort';
-import { AudioInputError, CancelledError, Engine, type EngineAssets } from '../engine';
+import { AudioInputError, CancelledError, Engine, resumeOffset, type EngineAssets } from '../engine';
+import { ENGINE_SAMPLE_RATE } from '../models';
 import type { BackendPreference, WorkerRequest, WorkerResponse } from '../protocol';
 import { wavToMono16k } from '../wav';
 import type { AudioStream } from '../audio-source';
@@ -184,7 +185,9 @@ async function transcribe(msg: Extract<WorkerRequest, { type: 'transcribe' }>): 
 		let audio: Float32Array | AudioStream;
 		if ('audio' in msg) audio = msg.audio;
 		else {
-			const stream = await openFileStream(msg.file, msg.name);
+			// Opened where the engine starts (the frame grid), never after it: skipStream drops the rest.
+			const from = resumeOffset(msg.startSec ?? 0, ENGINE_SAMPLE_RATE) / ENGINE_SAMPLE_RATE;
+			const stream = await openFileStream(msg.file, msg.name, from);
 			if (!stream) {
 				post({
 					type: 'needs-pcm',
@@ -197,6 +200,7 @@ async function transcribe(msg: Extract<WorkerRequest, { type: 'transcribe' }>): 
 		}
 		const result = await e.transcribe(audio, {
 			shouldStop: () => cancelled.has(jobId),
+			startSec: msg.startSec ?? 0,
 			onSegment: (segment, fraction, etaSec) => post({ type: 'progress', jobId, fraction, etaSec, segment })
 		});
 		post({ type: 'done', jobId, result });
