@@ -179,7 +179,8 @@ export class TelemetryClient {
 		played: ({ from, to, onScreen }) => this.review.played(from, to, onScreen),
 		jobEnded: (job) => {
 			const ctx = this.context();
-			if (ctx) this.enqueueChecked(transcriptionEvent(ctx, job, this.deps.device?.() ?? {}));
+			const event = ctx ? transcriptionEvent(ctx, job, this.deps.device?.() ?? {}) : null;
+			if (event && sampled(event)) this.enqueueChecked(event);
 		}
 	};
 

@@ -79,6 +79,28 @@ describe('transcriptionEvent', () => {
 		});
 	});
 
+	it.each([
+		['no rollout known', undefined, { arm: 'default', samplingRate: 1 }],
+		[
+			'a candidate transcript',
+			{ arm: 'candidate', sampling: { transcription: 0.25 } },
+			{ arm: 'candidate', samplingRate: 0.25 }
+		],
+		[
+			'a user pick, no rate for the type',
+			{ arm: 'user', sampling: { correction: 0.5 } },
+			{ arm: 'user', samplingRate: 1 }
+		]
+	] as const)('carries the arm and sampling rate of its job: %s', (_, rollout, expected) => {
+		const e = transcriptionEvent(
+			ctx,
+			job({ rollout: rollout && { ...rollout, sampling: { ...rollout.sampling } } }),
+			{}
+		)!;
+		expect(telemetryEventSchema.safeParse(e).error).toBeUndefined();
+		expect({ arm: e.arm, samplingRate: e.samplingRate }).toEqual(expected);
+	});
+
 	it('reports a failure by code, never by its message, and a done job without words as empty', () => {
 		const failed = transcriptionEvent(
 			ctx,

@@ -4,7 +4,7 @@
  * rates per model version × backend come from these; nothing in them names a person or a file.
  */
 import type { JobEnded } from '../transcript/events';
-import type { EventContext } from './events-from-editor';
+import { rolloutFields, type EventContext } from './events-from-editor';
 import { DEVICE_MEMORY_BUCKETS, SCHEMA_VERSION, type TranscriptionEvent } from './schema';
 
 /** How a job ended (the hub's `jobEnded`). */
@@ -68,9 +68,7 @@ export function transcriptionEvent(
 			decoding: 'greedy',
 			...(job.result ? { wordTiming: job.result.wordTiming } : {})
 		},
-		// Placeholders as in events-from-editor.ts transcriptFields, until the config is wired in.
-		arm: 'default',
-		samplingRate: 1,
+		...rolloutFields(job.rollout ?? {}, 'transcription'),
 		type: 'transcription',
 		status: job.status,
 		audioSeconds: Math.max(0, reached - start),

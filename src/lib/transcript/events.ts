@@ -23,6 +23,11 @@ export interface JobEnded {
 	 * them); absent means none. A done run's are in `result`.
 	 */
 	delivered?: readonly Segment[];
+	/**
+	 * The rollout arm and sampling rates the job ran under: its transcript's (a resumed run keeps the
+	 * ones it started with), else those in force when it ended; absent means 'default', all sent.
+	 */
+	rollout?: Pick<TranscriptDoc, 'arm' | 'sampling'>;
 }
 
 /**

@@ -3,7 +3,7 @@ import { decodeToMono16k } from '../engine/browser/decode';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
 import { browserStorage, requestPersistence, type StorageManagerLike } from '../storage/persistence';
 import { createDoc, createPartialDoc } from '../transcript/document';
-import { transcriptEvents } from '../transcript/events';
+import { transcriptEvents, type JobEnded } from '../transcript/events';
 import type { Backend, ModelRef, TranscriptResult } from '../transcript/types';
 import { Library } from './library.svelte';
 import type { BackendPreference } from '../engine/protocol';
@@ -90,7 +90,7 @@ export class RedlineApp {
 			modelId: () => this.rollout.whenReady().then(() => this.rollout.modelId),
 			decode: decodeToMono16k,
 			streamFiles: true,
-			onJobEnd: (e) => transcriptEvents.emit('jobEnded', e),
+			onJobEnd: (e) => void this.withRollout(e).then((ended) => transcriptEvents.emit('jobEnded', ended)),
 			store: (job, result) => this.saveTranscript(job, result),
 			// The transcript is in the library from its first segment on, and stays there (incomplete)
 			// if the run is cancelled, crashes or the tab closes.
@@ -116,6 +116,14 @@ export class RedlineApp {
 	saveTranscript(job: { name: string; file: Blob }, result: TranscriptResult): Promise<string> {
 		const type = job.file.type || 'audio/*';
 		return this.addRecord(newRecord(randomId(), { name: job.name, type }, result, nowIso()), job.file);
+	}
+
+	// A job's end with the arm and sampling rates of its transcript (stamped at its first segment), or
+	// of the rollout in force now when it stored nothing.
+	private async withRollout(e: JobEnded): Promise<JobEnded> {
+		const record = await this.db.getTranscript(e.transcriptId).catch(() => undefined);
+		if (record) return { ...e, rollout: { arm: record.doc.arm, sampling: record.doc.sampling } };
+		return e.model ? { ...e, rollout: this.rollout.stamp(e.model) } : e;
 	}
 
 	// Stores a new transcript (finished, or the start of a growing one) under the rollout in force now.
