@@ -14,7 +14,10 @@ import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
 import { benchBrowser, benchLong, benchModels, benchNode } from './speech';
 import { benchBrowserLong, benchPeers } from './browser-long';
 
-const wanted = new Set(process.argv.slice(2));
+// Everything from the first `--option` on is passed to the timing bench (`timing --model <id> --heads`).
+const firstOption = process.argv.findIndex((a, i) => i >= 2 && a.startsWith('--'));
+const timingOptions = firstOption < 0 ? [] : process.argv.slice(firstOption);
+const wanted = new Set(process.argv.slice(2, firstOption < 0 ? undefined : firstOption));
 if (wanted.size === 0) ['node', 'browser', 'long'].forEach((s) => wanted.add(s));
 
 console.log(
@@ -53,7 +56,12 @@ if (wanted.has('timing')) {
 	// Word-time accuracy against tests/fixtures/timing, old and new method (bench/timing.ts).
 	spawnSync(
 		process.execPath,
-		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'timing.ts')],
+		[
+			join(import.meta.dirname, '../node_modules/.bin/tsx'),
+			join(import.meta.dirname, 'timing.ts'),
+			// Its options (--heads, --step-cost, --model <id>, --noise <amplitude>) and their values.
+			...timingOptions
+		],
 		{
 			stdio: 'inherit'
 		}

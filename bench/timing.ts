@@ -3,10 +3,13 @@
 // cross-attention alignment. Words are matched to the reference by a word alignment of normalised
 // text; only words the model got right count. `--heads` instead scores every cross-attention head
 // alone on whole utterances (how the manifest's alignmentHeads were chosen).
-// TIMING_MODELS_DIR points at another models folder (e.g. a decoder exposing every layer).
+// TIMING_MODELS_DIR points at another models folder (e.g. a decoder exposing every layer); `--model
+// <id>` picks the model (the default model otherwise).
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createNodeEngine, decodeAudioFile, MODELS_DIR } from '../src/lib/engine/node/index';
+import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
+import { createNodeEngine, decodeAudioFile, MODELS_DIR, readManifest } from '../src/lib/engine/node/index';
 import type { DecodedTokens } from '../src/lib/engine/moonshine/model';
 import type { Engine } from '../src/lib/engine/engine';
 import { moonshineTokenizer } from '../src/lib/engine/moonshine/tokenizer';
@@ -182,16 +185,42 @@ async function searchHeads(engine: Engine, set: Utterance[]) {
 	console.log(`Cross-attention heads alone (${layers.length} layers x ${heads} heads), best first`);
 	for (const r of ranked) summary(`layer ${r.head[0]} head ${r.head[1]}`, r.e);
 	for (const k of [2, 3, 4, 6, 8]) summary(`best ${k} together`, run(ranked.slice(0, k).map((r) => r.head)));
+	// The best heads alone need not be the best set: forward selection adds, each round, the head of the
+	// 16 best alone that lowers the set's cost most, and stops when none does.
+	const cost = (e: Errors) =>
+		quantile(e.start, 0.5) + quantile(e.end, 0.5) + quantile(e.start, 0.95) + quantile(e.end, 0.95);
+	const pool = ranked.slice(0, 16).map((r) => r.head);
+	const chosen: AlignmentHead[] = [];
+	let best = Infinity;
+	while (chosen.length < 8) {
+		const tries = pool
+			.filter((h) => !chosen.includes(h))
+			.map((h) => ({ h, c: cost(run([...chosen, h])) }))
+			.sort((a, b) => a.c - b.c);
+		if (!tries.length || tries[0].c >= best) break;
+		best = tries[0].c;
+		chosen.push(tries[0].h);
+		summary(`forward ${chosen.map(([l, h]) => `${l}.${h}`).join(' ')}`, run(chosen));
+	}
 }
 
 if (process.argv[1]?.endsWith('timing.ts')) {
-	const engine = await createNodeEngine({ modelsDir: process.env.TIMING_MODELS_DIR ?? MODELS_DIR });
+	const option = (name: string) => {
+		const i = process.argv.indexOf(name);
+		return i >= 0 ? process.argv[i + 1] : undefined;
+	};
+	const arg = (name: string, fallback: number) => Number(option(name) ?? fallback);
+	const modelsDir = process.env.TIMING_MODELS_DIR ?? MODELS_DIR;
+	const modelId = option('--model') ?? DEFAULT_MODEL_ID;
+	const { version } = await readManifest(modelId, modelsDir);
+	console.log(
+		`${modelId} ${version} (${modelsDir}) · load average ${loadavg()
+			.map((x) => x.toFixed(2))
+			.join(' ')}`
+	);
+	const engine = await createNodeEngine({ modelId, modelsDir });
 	try {
 		const set = timingSet();
-		const arg = (name: string, fallback: number) => {
-			const i = process.argv.indexOf(name);
-			return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-		};
 		if (process.argv.includes('--heads')) await searchHeads(engine, set);
 		else if (process.argv.includes('--step-cost')) await stepCost(engine, set, arg('--rounds', 10));
 		else await compare(engine, set, arg('--noise', 0.01));

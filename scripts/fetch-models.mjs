@@ -123,8 +123,9 @@ for (const { dir, manifest } of manifests) {
 }
 rmSync(cacheDir, { recursive: true, force: true });
 // Files an earlier manifest listed (a previous version's weights) would otherwise stay for ever.
+// eval.json is in git beside the manifest (npm run eval writes it), not a weight file.
 for (const { dir, manifest } of manifests) {
-	const keep = new Set(['manifest.json']);
+	const keep = new Set(['manifest.json', 'eval.json']);
 	for (const spec of Object.values(manifest.files)) keep.add(spec.name).add(`${spec.name}.gz`);
 	for (const name of readdirSync(dir))
 		if (!keep.has(name)) rmSync(join(dir, name), { recursive: true, force: true });

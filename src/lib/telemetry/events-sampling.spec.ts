@@ -28,7 +28,7 @@ const ctx = (): EventContext => ({
 /** A document of `segments` one-word segments, made under `arm` with corrections sampled at `rate`. */
 function docOf(segments: number, arm: TranscriptDoc['arm'], rate: number): TranscriptDoc {
 	const result = transcriptResult({
-		model: { id: 'moonshine-base-en', version: '1.0.0', sha256: 'ab'.repeat(32) },
+		model: { id: 'moonshine-base-en', version: '1.1.0', sha256: 'ab'.repeat(32) },
 		durationSec: segments,
 		segments: Array.from({ length: segments }, (_, i) =>
 			segmentOf([word('word', i, i + 0.5, 0.5)], { start: i, end: i + 1 })

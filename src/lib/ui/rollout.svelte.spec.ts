@@ -8,7 +8,7 @@ import { ROLLOUT_SETTINGS, RolloutState } from './rollout.svelte';
 
 const ID = '7f3e0c1a-5b2d-4c8e-9a10-2b3c4d5e6f70';
 const base: ClientConfig = {
-	model: { id: 'moonshine-base-en', version: '1.0.0', sha256: 'b'.repeat(64) },
+	model: { id: 'moonshine-base-en', version: '1.1.0', sha256: 'b'.repeat(64) },
 	arm: 'candidate',
 	highlightThreshold: 0.45,
 	telemetry: {
