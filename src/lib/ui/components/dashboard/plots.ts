@@ -1,0 +1,48 @@
+/**
+ * The dashboard's shared chart shapes (Observable Plot options), so every per-version chart lays out
+ * its facets alike: one panel per version, the version named in a readable label on the right.
+ */
+import type * as PlotModule from '@observablehq/plot';
+
+type Plot = typeof PlotModule;
+
+/** Height of a chart with one facet row per version. */
+export const facetHeight = (versions: number) => Math.max(1, versions) * 170 + 40;
+
+/**
+ * Options every faceted chart shares. The facet labels are the version names: at Plot's default 10 px
+ * they were too small to read beside the panels, so the text is larger and the right margin fits it.
+ */
+export const facetLayout = {
+	width: 900,
+	marginRight: 200,
+	style: { fontSize: '13px' },
+	fy: { label: null }
+} as const;
+
+/** A day's estimate with its 95 % band, for one version. */
+export interface DailyBandRow {
+	day: Date;
+	version: string;
+	low: number | null;
+	high: number | null;
+}
+
+/** Estimate per day (line and dots) inside its 95 % band (shaded), one panel per version. */
+export function dailyBandPlot<R extends DailyBandRow>(
+	Plot: Plot,
+	rows: R[],
+	o: { y: keyof R & string; versions: number; yAxis: PlotModule.ScaleOptions }
+) {
+	return Plot.plot({
+		...facetLayout,
+		height: facetHeight(o.versions),
+		x: { type: 'utc', label: 'day' },
+		y: { grid: true, ...o.yAxis },
+		marks: [
+			Plot.areaY(rows, { x: 'day', y1: 'low', y2: 'high', fy: 'version', fill: '#888', fillOpacity: 0.25 }),
+			Plot.lineY(rows, { x: 'day', y: o.y, fy: 'version' }),
+			Plot.dot(rows, { x: 'day', y: o.y, fy: 'version', r: 2, fill: 'currentColor' })
+		]
+	});
+}
