@@ -20,6 +20,7 @@ import {
 } from '../telemetry/schema';
 import type { RejectedEventReport } from '../contracts/events';
 import type { Database, EventsTable } from './db/tables';
+import { addToRollups, removeFromRollups, type RollupItem } from './rollup';
 
 /** An event the server would not store, reported back to the client by its index in the batch. */
 export interface RejectedEvent extends RejectedEventReport {
@@ -250,11 +251,17 @@ export async function storeBatch(
 	return db.transaction().execute((tx) => insertBatch(tx, events, rejectionReasons, now));
 }
 
-async function insertBatch(
+/**
+ * Inserts one request's events and counts its rejections inside the caller's transaction, and adds the
+ * stored events to the rollups (server/rollup.ts) in the same transaction. `receivedAtOf` overrides
+ * the receipt time per event (only the dashboard bench, which back-dates generated history).
+ */
+export async function insertBatch(
 	tx: Kysely<Database>,
 	events: TelemetryEvent[],
 	rejectionReasons: string[],
-	now: Date
+	now: Date,
+	receivedAtOf?: (e: TelemetryEvent) => string
 ): Promise<StoreResult> {
 	const receivedAt = now.toISOString();
 	// Checked inside the transaction that inserts, so a deletion committed before it always wins.
@@ -262,6 +269,7 @@ async function insertBatch(
 	const reasons = [...rejectionReasons];
 	const seen = new Set<string>();
 	const rows: EventsTable[] = [];
+	const byId = new Map<string, TelemetryEvent>();
 	let stored = 0;
 	for (const e of events) {
 		if (deleted.has(e.installationId.toLowerCase())) {
@@ -271,17 +279,23 @@ async function insertBatch(
 		stored++;
 		if (seen.has(e.id)) continue;
 		seen.add(e.id);
-		rows.push(eventRow(e, receivedAt));
+		byId.set(e.id, e);
+		rows.push(eventRow(e, receivedAtOf ? receivedAtOf(e) : receivedAt));
 	}
-	let accepted = 0;
+	const inserted: RollupItem[] = [];
+	const rowById = new Map(rows.map((r) => [r.id, r]));
 	for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+		// RETURNING lists only the rows stored (not the duplicates), which are what the rollups add.
 		const r = await tx
 			.insertInto('events')
 			.values(rows.slice(i, i + ROWS_PER_INSERT))
 			.onConflict((oc) => oc.column('id').doNothing())
-			.executeTakeFirst();
-		accepted += Number(r.numInsertedOrUpdatedRows ?? 0);
+			.returning('id')
+			.execute();
+		for (const { id } of r) inserted.push({ row: rowById.get(id)!, event: byId.get(id)! });
 	}
+	const accepted = inserted.length;
+	await addToRollups(tx, inserted);
 	await countRejections(tx, reasons, now);
 	return { accepted, duplicates: stored - accepted, deletedInstallations: [...deleted] };
 }
@@ -411,6 +425,18 @@ export async function deleteInstallation(
 			.values({ installation_hash: installationHash(id), deleted_at: now.toISOString() })
 			.onConflict((oc) => oc.column('installation_hash').doUpdateSet({ deleted_at: now.toISOString() }))
 			.execute();
+		// Its contribution to the rollups goes too: summed rows are decremented, and rows keyed by the
+		// installation are deleted outright (a row of zeros would still say it existed).
+		const rows = await tx.selectFrom('events').selectAll().where('installation_id', '=', id).execute();
+		await removeFromRollups(tx, rows);
+		const days = [...new Set(rows.map((r) => r.occurred_at.slice(0, 10)))];
+		for (let i = 0; i < days.length; i += 500)
+			await tx
+				.deleteFrom('rollup_daily')
+				.where('installation_id', '=', id)
+				.where('day', 'in', days.slice(i, i + 500))
+				.execute();
+		await tx.deleteFrom('rollup_transcripts').where('installation_id', '=', id).execute();
 		const r = await tx.deleteFrom('events').where('installation_id', '=', id).executeTakeFirst();
 		return Number(r.numDeletedRows);
 	});
