@@ -105,10 +105,12 @@ export class RollupDelta {
 	add(table: Additive, keys: unknown[], vals: Partial<Record<string, number>>): void {
 		let t = this.rows.get(table);
 		if (!t) this.rows.set(table, (t = new Map()));
-		const k = JSON.stringify(keys);
+		// Key parts are ids, words and numbers: joined with a control character they stay distinct.
+		const k = keys.join('\u0001');
+		const cols = ROLLUP_TABLES[table].vals;
 		let r = t.get(k);
-		if (!r) t.set(k, (r = { keys, vals: ROLLUP_TABLES[table].vals.map(() => 0) }));
-		ROLLUP_TABLES[table].vals.forEach((c, i) => (r.vals[i] += vals[c] ?? 0));
+		if (!r) t.set(k, (r = { keys, vals: new Array<number>(cols.length).fill(0) }));
+		for (let i = 0; i < cols.length; i++) r.vals[i] += vals[cols[i]] ?? 0;
 	}
 }
 

@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './tables';
 import { backfillRollups } from '../rollup';
-import type { CreateTableBuilder } from 'kysely';
+import { SqliteAdapter, sql, type CreateTableBuilder } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 
 const migrations: Record<string, Migration> = {
@@ -131,6 +131,11 @@ const migrations: Record<string, Migration> = {
 	// Numbered after 0005 (other branches may add theirs); see server/rollup.ts for what each table sums.
 	'0006_rollups': {
 		async up(db: Kysely<unknown>) {
+			// On SQLite the rollups are WITHOUT ROWID: the primary key is the table, so a window's range scan
+			// reads rows in key order without a second lookup per row, and each upsert writes one B-tree.
+			const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+			const clustered = <T extends CreateTableBuilder<string, never>>(t: T) =>
+				sqlite ? t.modifyEnd(sql`without rowid`) : t;
 			const vk = <T extends CreateTableBuilder<string, never>>(t: T) =>
 				t
 					.addColumn('model_id', 'text', (c) => c.notNull())
@@ -169,15 +174,18 @@ const migrations: Record<string, Migration> = {
 				]
 			)
 				.addPrimaryKeyConstraint('rollup_daily_pk', ['day', ...VK, 'installation_id', 'rate'] as never)
+				.$call(clustered)
 				.execute();
 			await sums(counts(day('rollup_tags').addColumn('tag', 'text', (c) => c.notNull()), ['n']), ['weight'])
 				.addPrimaryKeyConstraint('rollup_tags_pk', ['day', ...VK, 'tag'] as never)
+				.$call(clustered)
 				.execute();
 			await sums(counts(day('rollup_labels').addColumn('bucket', 'integer', (c) => c.notNull()), ['words']), [
 				'weight',
 				'confidence'
 			])
 				.addPrimaryKeyConstraint('rollup_labels_pk', ['day', ...VK, 'bucket'] as never)
+				.$call(clustered)
 				.execute();
 			await sums(
 				counts(
@@ -189,6 +197,7 @@ const migrations: Record<string, Migration> = {
 				['weight']
 			)
 				.addPrimaryKeyConstraint('rollup_confusions_pk', ['day', ...VK, 'from_word', 'to_word'] as never)
+				.$call(clustered)
 				.execute();
 			await counts(
 				day('rollup_rtf')
@@ -198,6 +207,7 @@ const migrations: Record<string, Migration> = {
 				['jobs']
 			)
 				.addPrimaryKeyConstraint('rollup_rtf_pk', ['day', ...VK, 'backend', 'cores', 'rtf'] as never)
+				.$call(clustered)
 				.execute();
 			await counts(day('rollup_jobs').addColumn('backend', 'text', (c) => c.notNull()), [
 				'jobs',
@@ -206,6 +216,7 @@ const migrations: Record<string, Migration> = {
 				'repetitions'
 			])
 				.addPrimaryKeyConstraint('rollup_jobs_pk', ['day', ...VK, 'backend'] as never)
+				.$call(clustered)
 				.execute();
 			await vk(
 				db.schema
@@ -222,6 +233,7 @@ const migrations: Record<string, Migration> = {
 					'transcript_id',
 					...VK
 				] as never)
+				.$call(clustered)
 				.execute();
 			await db.schema
 				.createTable('rollup_hourly')
@@ -229,6 +241,7 @@ const migrations: Record<string, Migration> = {
 				.addColumn('type', 'text', (c) => c.notNull())
 				.addColumn('events', 'bigint', (c) => c.notNull().defaultTo(0))
 				.addPrimaryKeyConstraint('rollup_hourly_pk', ['hour', 'type'])
+				.$call(clustered)
 				.execute();
 			// Keyed by transcript first: a batch looks its segments up by transcript id.
 			await db.schema
@@ -241,6 +254,7 @@ const migrations: Record<string, Migration> = {
 				.addColumn('revision', 'integer', (c) => c.notNull())
 				.addColumn('occurred_at', 'text', (c) => c.notNull())
 				.addPrimaryKeyConstraint('rollup_latest_pk', ['transcript_id', 'segment_id', 'kind', 'installation_id'])
+				.$call(clustered)
 				.execute();
 			// An existing database upgrades with its events counted, through the ingestion code itself.
 			await backfillRollups(db as Kysely<Database>);
