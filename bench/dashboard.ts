@@ -15,10 +15,9 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { createApi } from '../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../src/lib/server/db/open';
-import type { Database } from '../src/lib/server/db/tables';
 import { postgresAvailable, startPostgres } from '../tests/integration/support/postgres';
 import { ingestGenerated, SMALL, type GenerateOptions } from './dashboard-data';
 

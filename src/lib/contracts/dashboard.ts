@@ -89,7 +89,7 @@ export const versionPanelSchema = z.object({
 				f1: z.number().nullable()
 			})
 			.nullable(),
-		/** Labelled words and the corrected segments they came from (the latest ones, at most a sample). */
+		/** Labelled words and the corrected segments they came from; `sampled` is false since the rollups count every latest correction of the window (kept for the contract). */
 		words: z.number(),
 		segments: z.number(),
 		sampled: z.boolean()

@@ -44,11 +44,7 @@ export function hourlySeries(
 }
 
 /** The hourly series of the `hours` hours ending with now's: the one source of both health views. */
-export async function healthSeries(
-	db: Kysely<Database>,
-	now: Date,
-	hours: number
-): Promise<HourlyCounts[]> {
+export async function healthSeries(db: Kysely<Database>, now: Date, hours: number): Promise<HourlyCounts[]> {
 	const from = hourKey(new Date((Math.floor(now.getTime() / HOUR_MS) - (hours - 1)) * HOUR_MS));
 	const [accepted, rejected] = await Promise.all([
 		db

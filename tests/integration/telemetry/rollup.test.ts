@@ -47,7 +47,9 @@ function dataset(seed: number): { at: number; events: TelemetryEvent[] }[] {
 			model: m,
 			backend: pick(['wasm', 'webgpu'] as const),
 			decodeSettings: {},
-			...(v1 ? { schemaVersion: 1 as const } : { schemaVersion: 2 as const, arm, samplingRate: pick([1, 0.5, 0.25]) })
+			...(v1
+				? { schemaVersion: 1 as const }
+				: { schemaVersion: 2 as const, arm, samplingRate: pick([1, 0.5, 0.25]) })
 		});
 		for (let t = 0; t < 1 + randomInt(r, 4); t++) {
 			const transcriptId = uuid(r);
@@ -96,8 +98,14 @@ function dataset(seed: number): { at: number; events: TelemetryEvent[] }[] {
 						revision: rev,
 						originalWords: alignment
 							.filter((a) => a.original !== null)
-							.map((a, k) => ({ text: a.original!, confidence: a.confidence ?? 0.5, start: k, end: k + 0.5 })),
-						correctedText: alignment.flatMap((a) => (a.corrected === null ? [] : [a.corrected])).join(' ') || 'x',
+							.map((a, k) => ({
+								text: a.original!,
+								confidence: a.confidence ?? 0.5,
+								start: k,
+								end: k + 0.5
+							})),
+						correctedText:
+							alignment.flatMap((a) => (a.corrected === null ? [] : [a.corrected])).join(' ') || 'x',
 						alignment
 					});
 				}
@@ -135,9 +143,24 @@ function dataset(seed: number): { at: number; events: TelemetryEvent[] }[] {
 					tags: RATING_TAGS.filter(() => r() < 0.3)
 				});
 			if (r() < 0.6)
-				push({ ...common(), transcriptId, occurredAt: at(), type: 'outcome', outcome: 'exported', format: 'txt' });
+				push({
+					...common(),
+					transcriptId,
+					occurredAt: at(),
+					type: 'outcome',
+					outcome: 'exported',
+					format: 'txt'
+				});
 			if (r() < 0.3)
-				push({ id: uuid(r), schemaVersion: 1, installationId, appVersion: '0.1.0', occurredAt: at(), type: 'client_report', dropped: {} });
+				push({
+					id: uuid(r),
+					schemaVersion: 1,
+					installationId,
+					appVersion: '0.1.0',
+					occurredAt: at(),
+					type: 'client_report',
+					dropped: {}
+				});
 		}
 	}
 	// Received within a day of occurring, in batches of mixed events; a batch may hold a later revision
@@ -145,7 +168,7 @@ function dataset(seed: number): { at: number; events: TelemetryEvent[] }[] {
 	const future = all.filter((e) => Date.parse(e.occurredAt) <= NOW.getTime());
 	future.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
 	const batches: { at: number; events: TelemetryEvent[] }[] = [];
-	for (let i = 0; i < future.length; ) {
+	for (let i = 0; i < future.length;) {
 		const n = 1 + randomInt(r, 30);
 		const events = future.slice(i, i + n);
 		i += n;
@@ -163,8 +186,7 @@ function dataset(seed: number): { at: number; events: TelemetryEvent[] }[] {
 /** Deep equality with numbers equal to 1e-9 relative (sums in another order differ in the last bits). */
 function close(a: unknown, b: unknown, path = ''): void {
 	if (typeof a === 'number' && typeof b === 'number') {
-		if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)))
-			expect.fail(`${path}: ${a} ≠ ${b}`);
+		if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))) expect.fail(`${path}: ${a} ≠ ${b}`);
 		return;
 	}
 	if (Array.isArray(a) && Array.isArray(b)) {
@@ -174,7 +196,8 @@ function close(a: unknown, b: unknown, path = ''): void {
 	}
 	if (a && b && typeof a === 'object' && typeof b === 'object') {
 		expect(Object.keys(a).sort(), path).toEqual(Object.keys(b).sort());
-		for (const k of Object.keys(a)) close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+		for (const k of Object.keys(a))
+			close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
 		return;
 	}
 	expect(a, path).toEqual(b);
@@ -185,7 +208,14 @@ const sorted = <T>(rows: T[]) =>
 const rowsOf = <T extends object>(rows: T[], drop: string[] = []) =>
 	sorted(
 		rows.map((r) =>
-			Object.fromEntries(Object.entries(r).filter(([k]) => !drop.includes(k)).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) && k !== 'day' ? Number(v) : v]))
+			Object.fromEntries(
+				Object.entries(r)
+					.filter(([k]) => !drop.includes(k))
+					.map(([k, v]) => [
+						k,
+						typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) && k !== 'day' ? Number(v) : v
+					])
+			)
 		)
 	).sort((x, y) => keyText(x).localeCompare(keyText(y)));
 const keyText = (r: Record<string, unknown>) =>
@@ -214,13 +244,21 @@ describe.each(backends())('rollups equal the event queries on $name', (backend) 
 			const from = fromOf(NOW, days);
 			const at = `${label}, ${days} days`;
 			const sums = await next.installationSums(db, from);
-			close(rowsOf(sums.corrections, ['corrections']), rowsOf(await old.correctionSums(db, from)), `${at} corrections`);
+			close(
+				rowsOf(sums.corrections, ['corrections']),
+				rowsOf(await old.correctionSums(db, from)),
+				`${at} corrections`
+			);
 			close(rowsOf(sums.summaries), rowsOf(await old.summarySums(db, dialect(), from)), `${at} summaries`);
 			close(rowsOf(sums.ratings), rowsOf(await old.ratingSums(db, from)), `${at} ratings`);
 			const daily = await next.dailySums(db, from);
 			close(rowsOf(daily.wer), rowsOf(await old.dailySums(db, dialect(), from)), `${at} daily WER`);
 			close(rowsOf(daily.ratings), rowsOf(await old.dailyRatingSums(db, from)), `${at} daily ratings`);
-			const versions = [...new Map(sums.ratings.map((x) => [JSON.stringify([x.model_id, x.model_version, x.model_sha256, x.arm]), x])).values()];
+			const versions = [
+				...new Map(
+					sums.ratings.map((x) => [JSON.stringify([x.model_id, x.model_version, x.model_sha256, x.arm]), x])
+				).values()
+			];
 			close(
 				rowsOf(await next.tagSums(db, RATING_TAGS, from, versions)),
 				rowsOf(await old.tagSums(db, RATING_TAGS, from)),
@@ -256,8 +294,16 @@ describe.each(backends())('rollups equal the event queries on $name', (backend) 
 			const o0 = await old.outcomeSums(db, dialect(), from);
 			close(rowsOf(o1.totals), rowsOf(o0.totals), `${at} outcome totals`);
 			close(rowsOf(o1.minutes), rowsOf(o0.minutes), `${at} outcome minutes`);
-			close(rowsOf(await next.rtfHistogram(db, from)), rowsOf(await old.rtfHistogram(db, dialect(), from)), `${at} RTF`);
-			close(rowsOf(await next.failureSums(db, from)), rowsOf(await old.failureSums(db, dialect(), from)), `${at} jobs`);
+			close(
+				rowsOf(await next.rtfHistogram(db, from)),
+				rowsOf(await old.rtfHistogram(db, dialect(), from)),
+				`${at} RTF`
+			);
+			close(
+				rowsOf(await next.failureSums(db, from)),
+				rowsOf(await old.failureSums(db, dialect(), from)),
+				`${at} jobs`
+			);
 		}
 		// The health series: accepted events per hour and type, as counted from the events.
 		const series = await healthSeries(database.db, NOW, 24 * 120);
@@ -267,22 +313,40 @@ describe.each(backends())('rollups equal the event queries on $name', (backend) 
 				.filter(([, n]) => n > 0)
 				.map(([type, events]) => ({ hour: h.hour.slice(0, 13), type, events }))
 		);
-		close(rowsOf(fromSeries), rowsOf(counted.filter((c) => c.hour >= series[0].hour.slice(0, 13))), `${label} hourly`);
+		close(
+			rowsOf(fromSeries),
+			rowsOf(counted.filter((c) => c.hour >= series[0].hour.slice(0, 13))),
+			`${label} hourly`
+		);
 	}
 
 	it('every dashboard query equals the event query, for every window', async () => {
-		const n = await database.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+		const n = await database.db
+			.selectFrom('events')
+			.select((eb) => eb.fn.countAll().as('n'))
+			.executeTakeFirst();
 		expect(Number(n!.n)).toBeGreaterThan(300);
 		await compareAll('as ingested');
 	});
 
 	it('a backfill from the events rebuilds the same rollups', async () => {
-		const tables = ['rollup_daily', 'rollup_tags', 'rollup_labels', 'rollup_confusions', 'rollup_rtf', 'rollup_jobs', 'rollup_transcripts', 'rollup_hourly', 'rollup_latest'];
+		const tables = [
+			'rollup_daily',
+			'rollup_tags',
+			'rollup_labels',
+			'rollup_confusions',
+			'rollup_rtf',
+			'rollup_jobs',
+			'rollup_transcripts',
+			'rollup_hourly',
+			'rollup_latest'
+		];
 		// Rows left at zero (a revision that moved to another day) are not content: pruned on both sides.
 		const dump = async () => {
 			await pruneRollups(database.db);
 			const out: Record<string, unknown[]> = {};
-			for (const t of tables) out[t] = rowsOf((await sql<object>`select * from ${sql.table(t)}`.execute(database.db)).rows);
+			for (const t of tables)
+				out[t] = rowsOf((await sql<object>`select * from ${sql.table(t)}`.execute(database.db)).rows);
 			return out;
 		};
 		const before = await dump();
@@ -297,27 +361,44 @@ describe.each(backends())('rollups equal the event queries on $name', (backend) 
 		expect(deleted).toBeGreaterThan(50);
 		await compareAll('after retention');
 		// Rows that hold nothing are gone, and so are rejection hours older than the cutoff.
-		const zero = await sql<{ n: number }>`select count(*) as n from rollup_daily where corrections = 0 and summaries = 0 and stars_1 + stars_2 + stars_3 + stars_4 + stars_5 = 0`.execute(database.db);
+		const zero = await sql<{
+			n: number;
+		}>`select count(*) as n from rollup_daily where corrections = 0 and summaries = 0 and stars_1 + stars_2 + stars_3 + stars_4 + stars_5 = 0`.execute(
+			database.db
+		);
 		expect(Number(zero.rows[0].n)).toBe(0);
 	});
 
 	it('rejections_hourly follows the same retention', async () => {
 		const db = database.db;
-		await db.insertInto('rejections_hourly').values([
-			{ hour: '2026-01-01T00', reason: 'event:unknown-type', count: 3 },
-			{ hour: '2026-11-30T10', reason: 'event:unknown-type', count: 2 }
-		]).execute();
+		await db
+			.insertInto('rejections_hourly')
+			.values([
+				{ hour: '2026-01-01T00', reason: 'event:unknown-type', count: 3 },
+				{ hour: '2026-11-30T10', reason: 'event:unknown-type', count: 2 }
+			])
+			.execute();
 		await deleteExpired(db, { days: 45, now: () => NOW });
-		expect((await db.selectFrom('rejections_hourly').select('hour').execute()).map((r) => r.hour)).toEqual(['2026-11-30T10']);
+		expect((await db.selectFrom('rejections_hourly').select('hour').execute()).map((r) => r.hour)).toEqual([
+			'2026-11-30T10'
+		]);
 	});
 
 	it('deleting an installation removes its contribution and every row that names it', async () => {
 		const db = database.db;
-		const victim = await db.selectFrom('rollup_daily').select('installation_id').where('corrections', '>', 0).executeTakeFirstOrThrow();
+		const victim = await db
+			.selectFrom('rollup_daily')
+			.select('installation_id')
+			.where('corrections', '>', 0)
+			.executeTakeFirstOrThrow();
 		const id = victim.installation_id;
 		expect(await deleteInstallation(db, id, NOW)).toBeGreaterThan(0);
 		for (const t of ['rollup_daily', 'rollup_transcripts', 'rollup_latest'] as const) {
-			const left = await db.selectFrom(t).select('installation_id').where('installation_id', '=', id).execute();
+			const left = await db
+				.selectFrom(t)
+				.select('installation_id')
+				.where('installation_id', '=', id)
+				.execute();
 			expect(left, t).toEqual([]);
 		}
 		await compareAll('after deleting an installation');

@@ -137,7 +137,9 @@ export async function dailySums(
 		from per_installation group by ${KEY_GROUP}, day order by day`;
 	const stars = 'stars_1 + stars_2 + stars_3 + stars_4 + stars_5';
 	const [wer, ratings] = await Promise.all([
-		perDay('errors / rate', '(reference_words + reviewed_words) / rate', 'corrections + summaries').execute(db),
+		perDay('errors / rate', '(reference_words + reviewed_words) / rate', 'corrections + summaries').execute(
+			db
+		),
 		perDay(
 			'(stars_1 + 2 * stars_2 + 3 * stars_3 + 4 * stars_4 + 5 * stars_5) / rate',
 			`(${stars}) / rate`,
@@ -170,7 +172,9 @@ export async function tagSums(
 	const r = await sql<KeyCols & { tag: string; weight: unknown }>`
 		select ${KEY_GROUP}, tag, sum(weight) as weight from rollup_tags where day >= ${dayOf(from)}
 		group by ${KEY_GROUP}, tag having sum(n) > 0`.execute(db);
-	const found = new Map(r.rows.map((x) => [JSON.stringify([...Object.values(keyOf(x)), x.tag]), n(x.weight)]));
+	const found = new Map(
+		r.rows.map((x) => [JSON.stringify([...Object.values(keyOf(x)), x.tag]), n(x.weight)])
+	);
 	return versions.flatMap((v) =>
 		tags.map((tag) => ({
 			...keyOf(v),

@@ -265,11 +265,7 @@ async function compareSection(
 	};
 }
 
-async function speedSection(
-	db: Kysely<Database>,
-	d: number,
-	now: Date
-): Promise<DashboardSpeed> {
+async function speedSection(db: Kysely<Database>, d: number, now: Date): Promise<DashboardSpeed> {
 	const from = fromOf(now, d);
 	const [hist, fails] = await Promise.all([rtfHistogram(db, from), failureSums(db, from)]);
 	const groups = new Map<

@@ -152,7 +152,8 @@ const migrations: Record<string, Migration> = {
 					(b, c) => b.addColumn(c, 'double precision', (x) => x.notNull().defaultTo(0)),
 					t as CreateTableBuilder<string, never>
 				);
-			const day = (name: string) => vk(db.schema.createTable(name).addColumn('day', 'text', (c) => c.notNull()));
+			const day = (name: string) =>
+				vk(db.schema.createTable(name).addColumn('day', 'text', (c) => c.notNull()));
 			const VK = ['model_id', 'model_version', 'model_sha256', 'arm'];
 			await counts(
 				day('rollup_daily')
@@ -176,14 +177,23 @@ const migrations: Record<string, Migration> = {
 				.addPrimaryKeyConstraint('rollup_daily_pk', ['day', ...VK, 'installation_id', 'rate'] as never)
 				.$call(clustered)
 				.execute();
-			await sums(counts(day('rollup_tags').addColumn('tag', 'text', (c) => c.notNull()), ['n']), ['weight'])
+			await sums(
+				counts(
+					day('rollup_tags').addColumn('tag', 'text', (c) => c.notNull()),
+					['n']
+				),
+				['weight']
+			)
 				.addPrimaryKeyConstraint('rollup_tags_pk', ['day', ...VK, 'tag'] as never)
 				.$call(clustered)
 				.execute();
-			await sums(counts(day('rollup_labels').addColumn('bucket', 'integer', (c) => c.notNull()), ['words']), [
-				'weight',
-				'confidence'
-			])
+			await sums(
+				counts(
+					day('rollup_labels').addColumn('bucket', 'integer', (c) => c.notNull()),
+					['words']
+				),
+				['weight', 'confidence']
+			)
 				.addPrimaryKeyConstraint('rollup_labels_pk', ['day', ...VK, 'bucket'] as never)
 				.$call(clustered)
 				.execute();
@@ -209,12 +219,10 @@ const migrations: Record<string, Migration> = {
 				.addPrimaryKeyConstraint('rollup_rtf_pk', ['day', ...VK, 'backend', 'cores', 'rtf'] as never)
 				.$call(clustered)
 				.execute();
-			await counts(day('rollup_jobs').addColumn('backend', 'text', (c) => c.notNull()), [
-				'jobs',
-				'failed',
-				'segments',
-				'repetitions'
-			])
+			await counts(
+				day('rollup_jobs').addColumn('backend', 'text', (c) => c.notNull()),
+				['jobs', 'failed', 'segments', 'repetitions']
+			)
 				.addPrimaryKeyConstraint('rollup_jobs_pk', ['day', ...VK, 'backend'] as never)
 				.$call(clustered)
 				.execute();
@@ -253,7 +261,12 @@ const migrations: Record<string, Migration> = {
 				.addColumn('event_id', 'text', (c) => c.notNull())
 				.addColumn('revision', 'integer', (c) => c.notNull())
 				.addColumn('occurred_at', 'text', (c) => c.notNull())
-				.addPrimaryKeyConstraint('rollup_latest_pk', ['transcript_id', 'segment_id', 'kind', 'installation_id'])
+				.addPrimaryKeyConstraint('rollup_latest_pk', [
+					'transcript_id',
+					'segment_id',
+					'kind',
+					'installation_id'
+				])
 				.$call(clustered)
 				.execute();
 			// An existing database upgrades with its events counted, through the ingestion code itself.
