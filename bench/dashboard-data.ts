@@ -2,12 +2,14 @@
  * Generated telemetry for the dashboard bench and its end-to-end test: valid schema version 2 events
  * (they pass the event schemas) from many installations over many days, with two model versions, a
  * planted WER regression of the newer one, and optionally an outage of correction events in the last
- * hours. Deterministic for a seed. Rows for bulk insertion come from ingest.ts `eventRow`, exactly
- * what the endpoint stores.
+ * hours. Deterministic for a seed. `ingestGenerated` stores them through ingest.ts `insertBatch`, the
+ * endpoint's own code, so the rollups it maintains come from the real ingestion, only in larger
+ * transactions and back-dated (received when they occurred).
  */
 import { mulberry32, randomInt, type Random } from '../src/lib/shared/random';
-import { eventRow } from '../src/lib/server/ingest';
-import type { EventsTable } from '../src/lib/server/db/tables';
+import type { Kysely } from 'kysely';
+import { eventRow, insertBatch } from '../src/lib/server/ingest';
+import type { Database, EventsTable } from '../src/lib/server/db/tables';
 import { telemetryEventSchema, type TelemetryEvent } from '../src/lib/telemetry/schema';
 
 /** A model ref as events carry it. */
@@ -219,4 +221,44 @@ export function* generateRows(o: GenerateOptions, check = false): Generator<Even
 		const event = check ? telemetryEventSchema.parse(e) : e;
 		yield eventRow(event, event.occurredAt);
 	}
+}
+
+/**
+ * Stores the generated events through the ingestion code (events and rollups), `perBatch` events per
+ * insertBatch call and `perTransaction` per commit; `check` validates each with the schema first.
+ */
+export async function ingestGenerated(
+	db: Kysely<Database>,
+	o: GenerateOptions,
+	{ check = false, perBatch = 1000, perTransaction = 20_000 } = {}
+): Promise<{ events: number; accepted: number; byType: Record<string, number> }> {
+	const byType: Record<string, number> = {};
+	let events = 0;
+	let accepted = 0;
+	let batch: TelemetryEvent[] = [];
+	let trx = await db.startTransaction().execute();
+	const receivedAt = (e: TelemetryEvent) => new Date(e.occurredAt).toISOString();
+	const flush = async () => {
+		if (batch.length === 0) return;
+		accepted += (await insertBatch(trx, batch, [], o.now, receivedAt)).accepted;
+		events += batch.length;
+		batch = [];
+		if (events % perTransaction < perBatch) {
+			await trx.commit().execute();
+			trx = await db.startTransaction().execute();
+		}
+	};
+	try {
+		for (const e of generateEvents(o)) {
+			byType[e.type] = (byType[e.type] ?? 0) + 1;
+			batch.push(check ? telemetryEventSchema.parse(e) : e);
+			if (batch.length >= perBatch) await flush();
+		}
+		await flush();
+		await trx.commit().execute();
+	} catch (e) {
+		await trx.rollback().execute();
+		throw e;
+	}
+	return { events, accepted, byType };
 }

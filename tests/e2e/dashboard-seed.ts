@@ -2,12 +2,12 @@
  * Seeds the e2e database (REDLINE_E2E_DATA/redline.db, the running server's) with generated telemetry
  * for the dashboard: tiny 1.1.0 (a retired version the server still knows) as baseline and the current
  * tiny manifest's version with a planted WER regression, three weeks of traffic, and no correction
- * events in the last 8 hours while other events continue (the planted outage). Rows are built by
- * ingest.ts `eventRow` from events validated with the schema, as the endpoint stores them.
+ * events in the last 8 hours while other events continue (the planted outage). Events are validated
+ * with the schema and stored through ingest.ts `insertBatch`, as the endpoint stores them (rollups too).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateRows, SMALL, type GenerateOptions } from '../../bench/dashboard-data';
+import { ingestGenerated, SMALL, type GenerateOptions } from '../../bench/dashboard-data';
 import { modelRef, parseManifest } from '../../src/lib/engine/manifest';
 import { openDatabase } from '../../src/lib/server/db/open';
 
@@ -38,15 +38,8 @@ export async function dashboardData(now: Date): Promise<GenerateOptions> {
 export async function seedDashboard(path: string, now: Date): Promise<number> {
 	const database = await openDatabase(`sqlite:${path}`);
 	try {
-		const rows = [...generateRows(await dashboardData(now), true)];
-		for (let i = 0; i < rows.length; i += 500)
-			await database.db
-				.insertInto('events')
-				.values(rows.slice(i, i + 500))
-				// A second run against a reused server meets the same (seeded) ids: keep the first.
-				.onConflict((oc) => oc.column('id').doNothing())
-				.execute();
-		return rows.length;
+		// A second run against a reused server meets the same (seeded) ids: insertBatch keeps the first.
+		return (await ingestGenerated(database.db, await dashboardData(now), { check: true })).events;
 	} finally {
 		await database.close();
 	}

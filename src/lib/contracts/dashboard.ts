@@ -102,7 +102,7 @@ export const versionPanelSchema = z.object({
 				f1: z.number().nullable()
 			})
 			.nullable(),
-		/** Labelled words and the reviewed segments they came from (the latest ones, at most a sample). */
+		/** Labelled words (each segment's latest label: its correction, or its segment_reviewed) and how many corrected segments are among them; `sampled` is false since the rollups count every label of the window (kept for the contract). */
 		words: z.number(),
 		segments: z.number(),
 		sampled: z.boolean()

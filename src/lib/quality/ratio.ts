@@ -102,12 +102,18 @@ export function weightCap(sizes: readonly number[], options: CapOptions = {}): n
 	const minCap = options.minCap ?? 0;
 	if (!(maxShare > 0 && maxShare <= 1)) throw new RangeError(`maxShare must be in (0, 1], got ${maxShare}`);
 	finiteNonNegative(minCap, 'minCap');
-	sizes.forEach((s) => finiteNonNegative(s, 'size'));
+	// The usual case (no installation above its share) in one pass, before any sorting: the bootstrap
+	// calls this once per resample, and a sort of thousands of sizes there dominated the dashboard.
+	let total = 0;
+	let largest = 0;
+	for (const s of sizes) {
+		finiteNonNegative(s, 'size');
+		total += s;
+		if (s > largest) largest = s;
+	}
+	if (largest <= maxShare * total) return Infinity;
 	// Installations without any denominator weigh nothing either way.
 	const sorted = sizes.filter((s) => s > 0).sort((a, b) => a - b);
-	const total = sorted.reduce((s, d) => s + d, 0);
-	const largest = sorted.at(-1) ?? 0;
-	if (largest <= maxShare * total) return Infinity;
 	// g(c) = maxShare · Σ min(dᵢ, c) − c is concave, 0 at 0 and negative at the largest size. On the
 	// piece where exactly the j smallest sizes are below c, Σ min(dᵢ, c) = prefix_j + (k − j)·c, so
 	// the root there is c = maxShare · prefix_j / (1 − maxShare · (k − j)); it is valid when it lies in

@@ -1,10 +1,10 @@
 /**
- * Telemetry health (GET /api/v1/health): hourly counts of accepted events per type (by received_at)
- * and of rejections, over the last WINDOW_HOURS whole and current hours, judged by the rules of
- * quality/health.ts. Hours are UTC and taken from the ISO strings' first 13 characters, which works
- * alike on SQLite and PostgreSQL; the range scan uses the events_received_at index.
+ * Telemetry health (GET /api/v1/health, and the dashboard's health section through `healthSeries`):
+ * hourly counts of accepted events per type (by received_at, from the rollup_hourly rollup kept at
+ * ingestion) and of rejections (rejections_hourly), over the last WINDOW_HOURS whole and current hours,
+ * judged by the rules of quality/health.ts. Hours are UTC 'YYYY-MM-DDTHH' strings.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { HealthReport } from '../contracts/health';
 import { telemetryAlerts, type HealthOptions, type HourlyCounts } from '../quality/health';
 import type { Database } from './db/tables';
@@ -43,6 +43,25 @@ export function hourlySeries(
 	return series.map((s) => s.row);
 }
 
+/** The hourly series of the `hours` hours ending with now's: the one source of both health views. */
+export async function healthSeries(db: Kysely<Database>, now: Date, hours: number): Promise<HourlyCounts[]> {
+	const from = hourKey(new Date((Math.floor(now.getTime() / HOUR_MS) - (hours - 1)) * HOUR_MS));
+	const [accepted, rejected] = await Promise.all([
+		db
+			.selectFrom('rollup_hourly')
+			.where('hour', '>=', from)
+			.select(['hour', 'type', 'events as n'])
+			.execute(),
+		db
+			.selectFrom('rejections_hourly')
+			.where('hour', '>=', from)
+			.select(['hour', (eb) => eb.fn.sum('count').as('n')])
+			.groupBy('hour')
+			.execute()
+	]);
+	return hourlySeries(now, hours, accepted, rejected);
+}
+
 /** Hourly counts over the window and the alerts of the health rules; `status` is 'alert' when any fired. */
 export async function telemetryHealth(
 	db: Kysely<Database>,
@@ -50,23 +69,7 @@ export async function telemetryHealth(
 	options: HealthOptions = {},
 	hours = WINDOW_HOURS
 ): Promise<HealthReport> {
-	const from = new Date((Math.floor(now.getTime() / HOUR_MS) - (hours - 1)) * HOUR_MS);
-	const hour = sql<string>`substr(received_at, 1, 13)`;
-	const [accepted, rejected] = await Promise.all([
-		db
-			.selectFrom('events')
-			.where('received_at', '>=', from.toISOString())
-			.select([hour.as('hour'), 'type', (eb) => eb.fn.countAll().as('n')])
-			.groupBy([hour, 'type'])
-			.execute(),
-		db
-			.selectFrom('rejections_hourly')
-			.where('hour', '>=', hourKey(from))
-			.select(['hour', (eb) => eb.fn.sum('count').as('n')])
-			.groupBy('hour')
-			.execute()
-	]);
-	const series = hourlySeries(now, hours, accepted, rejected);
+	const series = await healthSeries(db, now, hours);
 	// A type that stopped is still in the series through its baseline hours, so the rules see it.
 	const alerts = telemetryAlerts(series, options);
 	const totals: Record<string, number> = {};

@@ -3,10 +3,16 @@
  * still has its year) are deleted, and so are tombstones older than TOMBSTONE_DAYS. A job runs every
  * `intervalMs` and deletes in small batches with a pause between them, so on SQLite (one writer, a
  * synchronous driver) ingestion keeps its turn instead of waiting behind one huge DELETE.
+ *
+ * Rollups (server/rollup.ts) stay consistent by decrement: each batch's events are taken out of the
+ * rollups in the same transaction that deletes them, so the dashboard never counts a deleted event; rows
+ * left at zero are pruned at the end of the pass. rejections_hourly has no events behind it: its hours
+ * older than the same cutoff are deleted.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './db/tables';
 import { TOMBSTONE_DAYS } from './ingest';
+import { pruneRollups, removeFromRollups } from './rollup';
 
 /** Settings of the retention job. */
 export interface RetentionOptions {
@@ -35,22 +41,32 @@ export async function deleteExpired(db: Kysely<Database>, o: RetentionOptions): 
 	let total = 0;
 	for (;;) {
 		// Oldest first through the received_at index; a bounded batch keeps each statement short.
-		const r = await db
-			.deleteFrom('events')
-			.where('id', 'in', (eb) =>
-				eb
-					.selectFrom('events')
-					.select('id')
-					.where('received_at', '<', cutoff)
-					.orderBy('received_at')
-					.limit(batchSize)
-			)
-			.executeTakeFirst();
-		const n = Number(r.numDeletedRows);
+		const n = await db.transaction().execute(async (tx) => {
+			const rows = await tx
+				.selectFrom('events')
+				.selectAll()
+				.where('received_at', '<', cutoff)
+				.orderBy('received_at')
+				.limit(batchSize)
+				.execute();
+			if (rows.length === 0) return 0;
+			await removeFromRollups(tx, rows);
+			const r = await tx
+				.deleteFrom('events')
+				.where(
+					'id',
+					'in',
+					rows.map((x) => x.id)
+				)
+				.executeTakeFirst();
+			return Number(r.numDeletedRows);
+		});
 		total += n;
 		if (n < batchSize || o.stopped?.()) break;
 		await new Promise((ok) => setTimeout(ok, pauseMs));
 	}
+	if (total > 0) await pruneRollups(db);
+	await db.deleteFrom('rejections_hourly').where('hour', '<', cutoff.slice(0, 13)).execute();
 	const tombstoneCutoff = new Date(now.getTime() - TOMBSTONE_DAYS * DAY_MS).toISOString();
 	await db.deleteFrom('deleted_installations').where('deleted_at', '<', tombstoneCutoff).execute();
 	return total;

@@ -217,7 +217,7 @@ describe.each(backends())('insertEventRows on $name', (backend) => {
 			await openDatabase(await backend.newDatabase())
 		];
 		try {
-			expect((await ours.db.transaction().execute((tx) => insertEventRows(tx, rows))).inserted).toBe(
+			expect((await ours.db.transaction().execute((tx) => insertEventRows(tx, rows))).inserted.length).toBe(
 				rows.length
 			);
 			await reference.db.insertInto('events').values(rows).execute();
@@ -226,7 +226,7 @@ describe.each(backends())('insertEventRows on $name', (backend) => {
 			// Replayed with two new rows among them: only those are inserted.
 			const more = mixedBatch(2, installation).map((e) => eventRow(e, '2026-12-01T12:00:01.000Z'));
 			expect(
-				(await ours.db.transaction().execute((tx) => insertEventRows(tx, [...rows, ...more]))).inserted
+				(await ours.db.transaction().execute((tx) => insertEventRows(tx, [...rows, ...more]))).inserted.length
 			).toBe(2);
 		} finally {
 			await ours.close();

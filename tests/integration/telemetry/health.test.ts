@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardHealthSchema } from '../../../src/lib/contracts/dashboard';
 import { healthReportSchema, type HealthReport } from '../../../src/lib/contracts/health';
 import { createApi, type Api } from '../../../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../../../src/lib/server/db/open';
@@ -124,5 +125,21 @@ describe.each(backends())('telemetry health fire drill on $name', (backend) => {
 			expect.objectContaining({ code: 'rejection-rate-jump', since: `${jumpAt}:00Z` })
 		]);
 		expect(h.counts.rejected).toBe(20);
+		// The dashboard's health panel reads the same hourly rejections, so it shows the same jump.
+		clock -= HOUR;
+		const res = await api.getDashboard(
+			new Request('http://localhost/api/v1/admin/dashboard/health', {
+				headers: { authorization: `Bearer ${ADMIN}` }
+			}),
+			CLIENT,
+			'health'
+		);
+		clock += HOUR;
+		expect(res.status).toBe(200);
+		const dash = dashboardHealthSchema.parse(await res.json());
+		expect(dash.alerts).toEqual([
+			expect.objectContaining({ code: 'rejection-rate-jump', since: `${jumpAt}:00Z` })
+		]);
+		expect(dash.hours.slice(-2).map((x) => x.rejected)).toEqual([10, 10]);
 	});
 });

@@ -241,10 +241,46 @@ export function labelPanels(
 			corrected.set(from, (corrected.get(from) ?? 0) + 1 / p.rate);
 		}
 	}
-	const words = compressLabels(all);
+	return labelFigures(
+		{ words: compressLabels(all), wordCount: all.length, segments: payloads.length, pairs, corrected },
+		threshold,
+		sampled,
+		top
+	);
+}
+
+/** A version's labels already summed: compressed words (compressLabels), counts, and confusion weights. */
+export interface LabelSums {
+	words: LabelledWord[];
+	/** Labelled words and corrected segments behind them (unweighted). */
+	wordCount: number;
+	segments: number;
+	/** Weight per `from\u0000to` pair and per corrected model word. */
+	pairs: ReadonlyMap<string, number>;
+	corrected: ReadonlyMap<string, number>;
+}
+
+/** The compressed words of one version from rollup_labels rows (bucket = hundredth · 2 + changed). */
+export function wordsOfBuckets(
+	rows: readonly { bucket: number; weight: number; confidence: number }[]
+): LabelledWord[] {
+	return [...rows]
+		.filter((r) => r.weight > 0)
+		.sort((a, b) => a.bucket - b.bucket)
+		.map((r) => ({ confidence: r.confidence / r.weight, changed: r.bucket % 2 === 1, weight: r.weight }));
+}
+
+/** Calibration, confusions and most corrected words from a version's summed labels. */
+export function labelFigures(
+	l: LabelSums,
+	threshold: number,
+	sampled: boolean,
+	top = 10
+): Pick<VersionPanel, 'calibration' | 'confusions' | 'corrected'> {
+	const words = l.words;
 	const at = highlightScore(words, threshold);
 	const rec = recommendThreshold(words, { rule: 'best-f1' }, DEFAULT_THRESHOLDS);
-	const sortTop = <T>(m: Map<string, number>, f: (k: string, v: number) => T) =>
+	const sortTop = <T>(m: ReadonlyMap<string, number>, f: (k: string, v: number) => T) =>
 		[...m.entries()]
 			.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
 			.slice(0, top)
@@ -267,15 +303,15 @@ export function labelPanels(
 				recall: rec.recall,
 				f1: rec.f1
 			},
-			words: all.length,
-			segments: payloads.length,
+			words: l.wordCount,
+			segments: l.segments,
 			sampled
 		},
-		confusions: sortTop(pairs, (k, count) => {
+		confusions: sortTop(l.pairs, (k, count) => {
 			const [from, to] = k.split('\u0000');
 			return { from, to, count };
 		}),
-		corrected: sortTop(corrected, (word, count) => ({ word, count }))
+		corrected: sortTop(l.corrected, (word, count) => ({ word, count }))
 	};
 }
 

@@ -1,14 +1,16 @@
 /**
- * The dashboard's SQL: sufficient statistics per model version and arm over a time window, nothing
- * more (the statistics are in assemble.ts, via $lib/quality). The same SQL runs on SQLite and
- * PostgreSQL except for reading JSON payload fields (`Dialect`), which the two spell differently.
+ * The dashboard's SQL: sufficient statistics per model version and arm over a window of whole UTC days,
+ * read from the rollups (server/rollup.ts), never from the events, so a request costs the same at a
+ * million events as at a thousand. The same SQL runs on SQLite and PostgreSQL except for date arithmetic
+ * (`Dialect`).
  *
  * Conventions: a version key is (model_id, model_version, model_sha256, arm), arm 'unknown' for schema
- * version 1 events; the window is occurred_at ≥ `from` (ISO UTC text sorts as time); weights are
- * 1 / sampling rate; of several correction (or session_summary) events of one segment (transcript)
- * only the latest revision counts, as in quality.ts.
+ * version 1 events; the window is the days ≥ `from`'s day; weights are 1 / sampling rate; of several
+ * correction (or session_summary) events of one segment (transcript) only the latest revision counts,
+ * as in quality.ts. tests/integration/telemetry/rollup.test.ts checks every function against the event
+ * queries these replaced (kept there as the oracle).
  */
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/tables';
 
 /** Which SQL dialect the database speaks. */
@@ -22,28 +24,15 @@ export interface KeyCols {
 	arm: string;
 }
 
-const KEY = sql.raw(`model_id, model_version, model_sha256, coalesce(arm, 'unknown') as arm`);
 const KEY_GROUP = sql.raw(`model_id, model_version, model_sha256, arm`);
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-
-// A number field of the JSON payload.
-function jsonNum(d: Dialect, field: string): RawBuilder<number> {
-	return d === 'sqlite'
-		? sql<number>`json_extract(payload, ${sql.lit('$.' + field)})`
-		: sql<number>`(payload::jsonb #>> ${sql.lit('{' + field.replace('.', ',') + '}')})::double precision`;
-}
-function jsonText(d: Dialect, field: string): RawBuilder<string> {
-	return d === 'sqlite'
-		? sql<string>`json_extract(payload, ${sql.lit('$.' + field)})`
-		: sql<string>`(payload::jsonb #>> ${sql.lit('{' + field.replace('.', ',') + '}')})`;
-}
-// Model words of a summary's reviewed segments that were not edited (confirmed or played through):
-// reviewed with no error; the edited ones are counted by their correction events.
-function unEditedWords(d: Dialect): RawBuilder<number> {
-	return d === 'sqlite'
-		? sql<number>`(select coalesce(sum(json_extract(value, '$.words')), 0) from json_each(payload, '$.reviewedSegments') where json_extract(value, '$.how') <> 'edited')`
-		: sql<number>`(select coalesce(sum((x->>'words')::bigint), 0) from jsonb_array_elements(payload::jsonb -> 'reviewedSegments') x where x->>'how' <> 'edited')`;
-}
+const dayOf = (from: string) => from.slice(0, 10);
+const keyOf = (x: KeyCols): KeyCols => ({
+	model_id: x.model_id,
+	model_version: x.model_version,
+	model_sha256: x.model_sha256,
+	arm: x.arm
+});
 
 /** Per version, installation and sampling rate: WER sums of the latest corrections (edited segments). */
 export interface CorrectionSums extends KeyCols {
@@ -52,6 +41,8 @@ export interface CorrectionSums extends KeyCols {
 	errors: number;
 	reference_words: number;
 	hypothesis_words: number;
+	/** Latest corrected segments behind the sums (the calibration panel's segment count). */
+	corrections?: number;
 }
 /** Per version, installation and rate: latest session summaries' un-edited reviewed and transcribed words. */
 export interface SummarySums extends KeyCols {
@@ -59,6 +50,13 @@ export interface SummarySums extends KeyCols {
 	rate: number;
 	reviewed_words: number;
 	transcribed_words: number;
+}
+/** Per version, installation, rate and stars: how many ratings. */
+export interface RatingSums extends KeyCols {
+	installation_id: string;
+	rate: number;
+	stars: number;
+	ratings: number;
 }
 /** Per version and day: Σ over installations of their day's weighted errors e and words w, and of e², w², e·w. */
 export interface DailySums extends KeyCols {
@@ -70,74 +68,85 @@ export interface DailySums extends KeyCols {
 	ww: number;
 	ew: number;
 }
+/** Per version and day: Σ over installations of their day's weighted star sum s and weight w, s², w², s·w. */
+export type DailyRatingSums = DailySums;
 
-const latestCorrections = (from: string) => sql`
-	select ${KEY}, installation_id, coalesce(sampling_rate, 1.0) as rate, substr(occurred_at, 1, 10) as day,
-		substitutions + insertions + deletions as errors, reference_words,
-		reference_words - deletions + insertions as hypothesis_words,
-		row_number() over (partition by installation_id, transcript_id, segment_id
-			order by revision desc, occurred_at desc, id desc) as rn
-	from events where type = 'correction' and occurred_at >= ${from}`;
+const STARS = [1, 2, 3, 4, 5] as const;
 
-const latestSummaries = (d: Dialect, from: string) => sql`
-	select ${KEY}, installation_id, coalesce(sampling_rate, 1.0) as rate, substr(occurred_at, 1, 10) as day,
-		${unEditedWords(d)} as reviewed_words, ${jsonNum(d, 'transcribedWords')} as transcribed_words,
-		row_number() over (partition by installation_id, transcript_id
-			order by revision desc, occurred_at desc, id desc) as rn
-	from events where type = 'session_summary' and occurred_at >= ${from}`;
-
-/** WER sums per installation of the latest corrections in the window. */
-export async function correctionSums(db: Kysely<Database>, from: string): Promise<CorrectionSums[]> {
-	const r = await sql<CorrectionSums>`
-		with latest as (${latestCorrections(from)})
-		select ${KEY_GROUP}, installation_id, rate, sum(errors) as errors, sum(reference_words) as reference_words,
-			sum(hypothesis_words) as hypothesis_words
-		from latest where rn = 1 group by ${KEY_GROUP}, installation_id, rate`.execute(db);
-	return r.rows.map((x) => ({
-		...x,
-		rate: n(x.rate),
-		errors: n(x.errors),
-		reference_words: n(x.reference_words),
-		hypothesis_words: n(x.hypothesis_words)
-	}));
-}
-
-/** Reviewed-but-unedited and transcribed words per installation from the latest session summaries. */
-export async function summarySums(db: Kysely<Database>, d: Dialect, from: string): Promise<SummarySums[]> {
-	const r = await sql<SummarySums>`
-		with latest as (${latestSummaries(d, from)})
-		select ${KEY_GROUP}, installation_id, rate, sum(reviewed_words) as reviewed_words,
-			sum(transcribed_words) as transcribed_words
-		from latest where rn = 1 group by ${KEY_GROUP}, installation_id, rate`.execute(db);
-	return r.rows.map((x) => ({
-		...x,
-		rate: n(x.rate),
-		reviewed_words: n(x.reviewed_words),
-		transcribed_words: n(x.transcribed_words)
-	}));
+/**
+ * Per installation over the window, in one pass over rollup_daily: the WER sums of the latest
+ * corrections, the latest summaries' words, and ratings per star.
+ */
+export async function installationSums(
+	db: Kysely<Database>,
+	from: string
+): Promise<{ corrections: CorrectionSums[]; summaries: SummarySums[]; ratings: RatingSums[] }> {
+	const r = await sql<Record<string, unknown> & KeyCols & { installation_id: string }>`
+		select ${KEY_GROUP}, installation_id, rate, sum(corrections) as corrections, sum(errors) as errors,
+			sum(reference_words) as reference_words, sum(hypothesis_words) as hypothesis_words,
+			sum(summaries) as summaries, sum(reviewed_words) as reviewed_words,
+			sum(transcribed_words) as transcribed_words,
+			sum(stars_1) as s1, sum(stars_2) as s2, sum(stars_3) as s3, sum(stars_4) as s4, sum(stars_5) as s5
+		from rollup_daily where day >= ${dayOf(from)}
+		group by ${KEY_GROUP}, installation_id, rate`.execute(db);
+	const corrections: CorrectionSums[] = [];
+	const summaries: SummarySums[] = [];
+	const ratings: RatingSums[] = [];
+	for (const x of r.rows) {
+		const base = { ...keyOf(x), installation_id: x.installation_id, rate: n(x.rate) };
+		if (n(x.corrections) > 0)
+			corrections.push({
+				...base,
+				errors: n(x.errors),
+				reference_words: n(x.reference_words),
+				hypothesis_words: n(x.hypothesis_words),
+				corrections: n(x.corrections)
+			});
+		if (n(x.summaries) > 0)
+			summaries.push({
+				...base,
+				reviewed_words: n(x.reviewed_words),
+				transcribed_words: n(x.transcribed_words)
+			});
+		for (const stars of STARS) {
+			const ratingsN = n(x[`s${stars}`]);
+			if (ratingsN > 0) ratings.push({ ...base, stars, ratings: ratingsN });
+		}
+	}
+	return { corrections, summaries, ratings };
 }
 
 /**
- * Daily reviewed-WER sums: per installation and day its weighted errors e and reference words w
- * (corrections, plus summaries' un-edited reviewed words with no error), then per day the sums the
- * clustered variance needs. Uncapped: a daily cap would need every installation's total first.
+ * Daily sums, in one pass: reviewed WER (per installation and day its weighted errors e and reference
+ * words w — corrections, plus summaries' un-edited reviewed words with no error) and mean rating
+ * (e = Σ stars/rate, w = Σ 1/rate), then per day the sums the clustered variance needs. Uncapped: a
+ * daily cap would need every installation's total first.
  */
-export async function dailySums(db: Kysely<Database>, d: Dialect, from: string): Promise<DailySums[]> {
-	const r = await sql<DailySums>`
-		with c as (${latestCorrections(from)}), s as (${latestSummaries(d, from)}),
-		reviewed as (
-			select ${KEY_GROUP}, installation_id, day, errors / rate as e, reference_words / rate as w from c where rn = 1
-			union all
-			select ${KEY_GROUP}, installation_id, day, 0 as e, reviewed_words / rate as w from s where rn = 1
-		),
-		per_installation as (
-			select ${KEY_GROUP}, day, installation_id, sum(e) as e, sum(w) as w from reviewed
+export async function dailySums(
+	db: Kysely<Database>,
+	from: string
+): Promise<{ wer: DailySums[]; ratings: DailyRatingSums[] }> {
+	const perDay = (e: string, w: string, having: string) => sql<DailySums>`
+		with per_installation as (
+			select ${KEY_GROUP}, day, installation_id, sum(${sql.raw(e)}) as e, sum(${sql.raw(w)}) as w
+			from rollup_daily where day >= ${dayOf(from)} and ${sql.raw(having)} > 0
 			group by ${KEY_GROUP}, day, installation_id
 		)
 		select ${KEY_GROUP}, day, count(*) as installations, sum(e) as e, sum(w) as w, sum(e * e) as ee,
 			sum(w * w) as ww, sum(e * w) as ew
-		from per_installation group by ${KEY_GROUP}, day order by day`.execute(db);
-	return r.rows.map(numericDailySums);
+		from per_installation group by ${KEY_GROUP}, day order by day`;
+	const stars = 'stars_1 + stars_2 + stars_3 + stars_4 + stars_5';
+	const [wer, ratings] = await Promise.all([
+		perDay('errors / rate', '(reference_words + reviewed_words) / rate', 'corrections + summaries').execute(
+			db
+		),
+		perDay(
+			'(stars_1 + 2 * stars_2 + 3 * stars_3 + 4 * stars_4 + 5 * stars_5) / rate',
+			`(${stars}) / rate`,
+			stars
+		).execute(db)
+	]);
+	return { wer: wer.rows.map(numericDailySums), ratings: ratings.rows.map(numericDailySums) };
 }
 
 // Drivers may give sums and counts as strings: every daily-sums row goes through here.
@@ -153,90 +162,79 @@ function numericDailySums(x: DailySums): DailySums {
 	};
 }
 
-/** Per version, installation, rate and stars: how many ratings. */
-export interface RatingSums extends KeyCols {
-	installation_id: string;
-	rate: number;
-	stars: number;
-	ratings: number;
-}
-/** Ratings per installation and star count in the window. */
-export async function ratingSums(db: Kysely<Database>, from: string): Promise<RatingSums[]> {
-	const r = await sql<RatingSums>`
-		select ${KEY}, installation_id, coalesce(sampling_rate, 1.0) as rate, stars, count(*) as ratings
-		from events where type = 'rating' and occurred_at >= ${from}
-		group by ${KEY_GROUP}, installation_id, rate, stars`.execute(db);
-	return r.rows.map((x) => ({ ...x, rate: n(x.rate), stars: n(x.stars), ratings: n(x.ratings) }));
-}
-
-/** Per version and day: Σ over installations of their day's weighted star sum s and weight w, s², w², s·w. */
-export type DailyRatingSums = DailySums;
-/** Daily mean-rating sums (same shape as the daily WER sums: e = Σ w·stars, w = Σ weights). */
-export async function dailyRatingSums(db: Kysely<Database>, from: string): Promise<DailyRatingSums[]> {
-	const r = await sql<DailySums>`
-		with per_installation as (
-			select ${KEY}, substr(occurred_at, 1, 10) as day, installation_id,
-				sum(stars / coalesce(sampling_rate, 1.0)) as e, sum(1.0 / coalesce(sampling_rate, 1.0)) as w
-			from events where type = 'rating' and occurred_at >= ${from}
-			group by ${KEY_GROUP}, day, installation_id
-		)
-		select ${KEY_GROUP}, day, count(*) as installations, sum(e) as e, sum(w) as w, sum(e * e) as ee,
-			sum(w * w) as ww, sum(e * w) as ew
-		from per_installation group by ${KEY_GROUP}, day order by day`.execute(db);
-	return r.rows.map(numericDailySums);
-}
-
-/** Weighted number of ratings per version carrying each tag. */
+/** Weighted number of ratings carrying each tag, for every version in `versions` (0 where none). */
 export async function tagSums(
 	db: Kysely<Database>,
 	tags: readonly string[],
-	from: string
+	from: string,
+	versions: readonly KeyCols[]
 ): Promise<(KeyCols & { tag: string; count: number })[]> {
-	// A tag is a JSON string token `"wrong-words"` in the payload; a comment that quotes the same text
-	// is stored with escaped quotes (\"), so LIKE on the unescaped token cannot match it.
-	const cols = tags.map(
-		(t, i) =>
-			sql`sum(case when payload like ${'%"' + t + '"%'} then 1.0 / coalesce(sampling_rate, 1.0) else 0 end) as ${sql.ref('t' + i)}`
+	const r = await sql<KeyCols & { tag: string; weight: unknown }>`
+		select ${KEY_GROUP}, tag, sum(weight) as weight from rollup_tags where day >= ${dayOf(from)}
+		group by ${KEY_GROUP}, tag having sum(n) > 0`.execute(db);
+	const found = new Map(
+		r.rows.map((x) => [JSON.stringify([...Object.values(keyOf(x)), x.tag]), n(x.weight)])
 	);
-	const r = await sql<KeyCols & Record<string, unknown>>`
-		select ${KEY}, ${sql.join(cols)} from events where type = 'rating' and occurred_at >= ${from}
-		group by ${KEY_GROUP}`.execute(db);
-	return r.rows.flatMap((x) =>
-		tags.map((tag, i) => ({
-			model_id: x.model_id,
-			model_version: x.model_version,
-			model_sha256: x.model_sha256,
-			arm: x.arm,
+	return versions.flatMap((v) =>
+		tags.map((tag) => ({
+			...keyOf(v),
 			tag,
-			count: n(x['t' + i])
+			count: found.get(JSON.stringify([...Object.values(keyOf(v)), tag])) ?? 0
 		}))
 	);
 }
 
-/**
- * The latest label payloads per version (newest first, at most `limit` segments per version): each
- * segment's latest correction, or its segment_reviewed when no correction of it exists (revision −1
- * ranks below every correction), so calibration sees the unedited reviewed words as well.
- */
-export async function recentCorrectionPayloads(
+/** Labelled words of the latest corrections per version, compressed per (hundredth of confidence, changed). */
+export async function labelSums(
 	db: Kysely<Database>,
-	from: string,
-	limit: number
-): Promise<(KeyCols & { payload: string; rate: number })[]> {
-	const r = await sql<KeyCols & { payload: string; rate: number }>`
-		with ranked as (
-			select ${KEY}, payload, coalesce(sampling_rate, 1.0) as rate, occurred_at, installation_id, transcript_id,
-				segment_id, revision, id
-			from events where type in ('correction', 'segment_reviewed') and occurred_at >= ${from}
-			order by occurred_at desc limit ${limit * 4}
-		), latest as (
-			select *, row_number() over (partition by installation_id, transcript_id, segment_id
-				order by revision desc, occurred_at desc, id desc) as rn from ranked
-		), numbered as (
-			select *, row_number() over (partition by ${KEY_GROUP} order by occurred_at desc) as k from latest where rn = 1
-		)
-		select ${KEY_GROUP}, payload, rate from numbered where k <= ${limit}`.execute(db);
-	return r.rows.map((x) => ({ ...x, rate: n(x.rate) }));
+	from: string
+): Promise<(KeyCols & { bucket: number; words: number; weight: number; confidence: number })[]> {
+	const r = await sql<KeyCols & { bucket: unknown; words: unknown; weight: unknown; confidence: unknown }>`
+		select ${KEY_GROUP}, bucket, sum(words) as words, sum(weight) as weight, sum(confidence) as confidence
+		from rollup_labels where day >= ${dayOf(from)}
+		group by ${KEY_GROUP}, bucket having sum(words) > 0 order by bucket`.execute(db);
+	return r.rows.map((x) => ({
+		...keyOf(x),
+		bucket: n(x.bucket),
+		words: n(x.words),
+		weight: n(x.weight),
+		confidence: n(x.confidence)
+	}));
+}
+
+/** How many of the top pairs (and words) per version SQL returns; assemble.ts sorts exactly and keeps 10. */
+const CONFUSION_CANDIDATES = 200;
+
+/** Per version the most frequent confusions (model word → user word) and most corrected model words. */
+export async function confusionSums(
+	db: Kysely<Database>,
+	from: string
+): Promise<{
+	pairs: (KeyCols & { from: string; to: string; count: number })[];
+	words: (KeyCols & { word: string; count: number })[];
+}> {
+	const [pairs, words] = await Promise.all([
+		sql<KeyCols & { from_word: string; to_word: string; weight: unknown }>`
+			with p as (
+				select ${KEY_GROUP}, from_word, to_word, sum(weight) as weight from rollup_confusions
+				where day >= ${dayOf(from)} group by ${KEY_GROUP}, from_word, to_word having sum(n) > 0
+			), ranked as (
+				select *, row_number() over (partition by ${KEY_GROUP} order by weight desc) as k from p
+			)
+			select ${KEY_GROUP}, from_word, to_word, weight from ranked where k <= ${CONFUSION_CANDIDATES}`.execute(db),
+		sql<KeyCols & { from_word: string; weight: unknown }>`
+			with p as (
+				select ${KEY_GROUP}, from_word, sum(weight) as weight from rollup_confusions
+				where day >= ${dayOf(from)} group by ${KEY_GROUP}, from_word having sum(n) > 0
+			), ranked as (
+				select *, row_number() over (partition by ${KEY_GROUP} order by weight desc) as k from p
+			)
+			select ${KEY_GROUP}, from_word, weight from ranked where k <= ${CONFUSION_CANDIDATES}`.execute(db)
+	]);
+	return {
+		pairs: pairs.rows.map((x) => ({ ...keyOf(x), from: x.from_word, to: x.to_word, count: n(x.weight) })),
+		words: words.rows.map((x) => ({ ...keyOf(x), word: x.from_word, count: n(x.weight) }))
+	};
 }
 
 /** Per version: transcripts seen, exported, and a histogram of whole minutes from transcription to export. */
@@ -248,72 +246,50 @@ export async function outcomeSums(
 	totals: (KeyCols & { transcripts: number; exported: number })[];
 	minutes: (KeyCols & { minutes: number; transcripts: number })[];
 }> {
-	const perTranscript = sql`
-		select ${KEY}, installation_id, transcript_id,
-			min(case when type = 'transcription' then occurred_at end) as done_at,
-			min(case when type = 'outcome' then occurred_at end) as exported_at
-		from events where transcript_id is not null and occurred_at >= ${from}
-			and type in ('transcription', 'outcome', 'session_summary', 'rating')
-		group by ${KEY_GROUP}, installation_id, transcript_id`;
 	const minutes =
 		d === 'sqlite'
 			? sql`cast(round((julianday(exported_at) - julianday(done_at)) * 1440) as integer)`
 			: sql`round(extract(epoch from (exported_at::timestamptz - done_at::timestamptz)) / 60)`;
-	const totals = await sql<KeyCols & { transcripts: number; exported: number }>`
-		with t as (${perTranscript})
-		select ${KEY_GROUP}, count(*) as transcripts, sum(case when exported_at is not null then 1 else 0 end) as exported
-		from t group by ${KEY_GROUP}`.execute(db);
-	const hist = await sql<KeyCols & { minutes: number; transcripts: number }>`
-		with t as (${perTranscript})
-		select ${KEY_GROUP}, ${minutes} as minutes, count(*) as transcripts from t
-		where exported_at is not null and done_at is not null and exported_at >= done_at
-		group by ${KEY_GROUP}, minutes`.execute(db);
+	const [totals, hist] = await Promise.all([
+		sql<KeyCols & { transcripts: number; exported: number }>`
+			select ${KEY_GROUP}, count(*) as transcripts,
+				sum(case when exported_at >= ${from} then 1 else 0 end) as exported
+			from rollup_transcripts where last_at >= ${from} and events > 0 group by ${KEY_GROUP}`.execute(db),
+		sql<KeyCols & { minutes: number; transcripts: number }>`
+			select ${KEY_GROUP}, ${minutes} as minutes, count(*) as transcripts from rollup_transcripts
+			where events > 0 and exported_at >= ${from} and done_at >= ${from} and exported_at >= done_at
+			group by ${KEY_GROUP}, minutes`.execute(db)
+	]);
 	return {
 		totals: totals.rows.map((x) => ({ ...x, transcripts: n(x.transcripts), exported: n(x.exported) })),
 		minutes: hist.rows.map((x) => ({ ...x, minutes: n(x.minutes), transcripts: n(x.transcripts) }))
 	};
 }
 
-/** Finished jobs per version, backend, cores bucket and RTF rounded to 0.01 (a histogram). */
+/** Finished jobs per version, backend, cores bucket and RTF bucket (server/rollup.ts rtfBucket). */
 export async function rtfHistogram(
 	db: Kysely<Database>,
-	d: Dialect,
 	from: string
 ): Promise<(KeyCols & { backend: string; cores: string; rtf: number; jobs: number })[]> {
-	const cores = jsonNum(d, 'device.cores');
-	const rtf = sql`round(${jsonNum(d, 'processingSeconds')} / ${jsonNum(d, 'audioSeconds')}, 2)`;
 	const r = await sql<KeyCols & { backend: string; cores: string; rtf: number; jobs: number }>`
-		with j as (
-			select ${KEY}, backend,
-				case when ${cores} is null then 'unknown' when ${cores} <= 2 then '1–2' when ${cores} <= 4 then '3–4'
-					when ${cores} <= 8 then '5–8' else '9+' end as cores,
-				${rtf} as rtf
-			from events where type = 'transcription' and occurred_at >= ${from}
-				and ${jsonText(d, 'status')} = 'done' and ${jsonNum(d, 'audioSeconds')} > 0
-		)
-		select ${KEY_GROUP}, backend, cores, rtf, count(*) as jobs from j group by ${KEY_GROUP}, backend, cores, rtf`.execute(
-		db
-	);
+		select ${KEY_GROUP}, backend, cores, rtf, sum(jobs) as jobs from rollup_rtf where day >= ${dayOf(from)}
+		group by ${KEY_GROUP}, backend, cores, rtf having sum(jobs) > 0`.execute(db);
 	return r.rows.map((x) => ({ ...x, rtf: n(x.rtf), jobs: n(x.jobs) }));
 }
 
 /** Jobs, failures and repetition-stopped segments per version and backend. */
 export async function failureSums(
 	db: Kysely<Database>,
-	d: Dialect,
 	from: string
 ): Promise<
 	(KeyCols & { backend: string; jobs: number; failed: number; segments: number; repetitions: number })[]
 > {
-	const status = jsonText(d, 'status');
 	const r = await sql<
 		KeyCols & { backend: string; jobs: number; failed: number; segments: number; repetitions: number }
 	>`
-		select ${KEY}, backend, count(*) as jobs, sum(case when ${status} = 'failed' then 1 else 0 end) as failed,
-			sum(case when ${status} = 'done' then ${jsonNum(d, 'segments')} else 0 end) as segments,
-			sum(case when ${status} = 'done' then ${jsonNum(d, 'repetitionSegments')} else 0 end) as repetitions
-		from events where type = 'transcription' and occurred_at >= ${from}
-		group by ${KEY_GROUP}, backend`.execute(db);
+		select ${KEY_GROUP}, backend, sum(jobs) as jobs, sum(failed) as failed, sum(segments) as segments,
+			sum(repetitions) as repetitions
+		from rollup_jobs where day >= ${dayOf(from)} group by ${KEY_GROUP}, backend having sum(jobs) > 0`.execute(db);
 	return r.rows.map((x) => ({
 		...x,
 		jobs: n(x.jobs),
@@ -321,15 +297,4 @@ export async function failureSums(
 		segments: n(x.segments),
 		repetitions: n(x.repetitions)
 	}));
-}
-
-/** Accepted events per received hour and type since `from`. */
-export async function hourlyCounts(
-	db: Kysely<Database>,
-	from: string
-): Promise<{ hour: string; type: string; events: number }[]> {
-	const r = await sql<{ hour: string; type: string; events: number }>`
-		select substr(received_at, 1, 13) as hour, type, count(*) as events from events
-		where received_at >= ${from} group by substr(received_at, 1, 13), type order by hour`.execute(db);
-	return r.rows.map((x) => ({ ...x, events: n(x.events) }));
 }

@@ -1,12 +1,14 @@
 /**
- * The dashboard's sections: parse the query, run queries.ts, assemble with assemble.ts. The only I/O
- * beyond the database is models/<id>/eval.json (the static evaluation) and the manifest's highlight
- * threshold, read from `modelsDir`.
+ * The dashboard's sections: parse the query, run queries.ts (which read the rollups only), assemble
+ * with assemble.ts. The only I/O beyond the database is models/<id>/eval.json (the static evaluation)
+ * and the manifest's highlight threshold, read from `modelsDir`. Windows are whole UTC days: `from` is
+ * the start of the day `days` days before now.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { telemetryAlerts, type HourlyCounts, type ServedThreshold } from '../../quality';
+import { telemetryAlerts, type ServedThreshold } from '../../quality';
+import { healthSeries } from '../health';
 import {
 	DASHBOARD_RANGES,
 	type DashboardCompare,
@@ -25,31 +27,28 @@ import {
 	cusumPanel,
 	dailyRatio,
 	evalMismatch,
-	labelPanels,
+	labelFigures,
 	outcomePanel,
 	predecessor,
 	ratingPanel,
 	rtfPercentiles,
 	versionKey,
 	werPanel,
-	werRows
+	werRows,
+	wordsOfBuckets
 } from './assemble';
 import {
-	correctionSums,
-	dailyRatingSums,
+	confusionSums,
 	dailySums,
 	failureSums,
-	hourlyCounts,
+	installationSums,
+	labelSums,
 	outcomeSums,
-	ratingSums,
-	recentCorrectionPayloads,
 	rtfHistogram,
-	summarySums,
 	tagSums,
 	type Dialect,
 	type KeyCols
 } from './queries';
-import { SAMPLE_SEGMENTS } from './limits';
 
 /** A bad query parameter (answered 400). */
 export class DashboardInputError extends Error {}
@@ -70,7 +69,9 @@ function days(params: URLSearchParams): number {
 		throw new DashboardInputError(`days must be one of ${DASHBOARD_RANGES.join(', ')}, got ${raw}`);
 	return d;
 }
-const fromOf = (now: Date, d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+/** The window's start: midnight UTC of the day `d` days before `now` (rollups are per day). */
+export const fromOf = (now: Date, d: number) =>
+	new Date(Math.floor((now.getTime() - d * 86_400_000) / 86_400_000) * 86_400_000).toISOString();
 
 /** Answers GET /api/v1/admin/dashboard/<section>. */
 export async function dashboardSection(
@@ -82,7 +83,7 @@ export async function dashboardSection(
 	const dialect = ctx.dialect ?? 'sqlite';
 	if (section === 'versions') return versionsSection(db, dialect, days(params), ctx);
 	if (section === 'compare') return compareSection(db, dialect, days(params), params, ctx.now);
-	if (section === 'speed') return speedSection(db, dialect, days(params), ctx.now);
+	if (section === 'speed') return speedSection(db, days(params), ctx.now);
 	if (section === 'health') return healthSection(db, ctx.now);
 	throw new DashboardInputError(`unknown dashboard section '${section}'`);
 }
@@ -129,24 +130,26 @@ async function versionsSection(
 	ctx: SectionContext
 ): Promise<DashboardVersions> {
 	const from = fromOf(ctx.now, d);
-	const [corr, summ, daily, ratings, dailyRatings, tags, payloads, outcomes] = await Promise.all([
-		correctionSums(db, from),
-		summarySums(db, dialect, from),
-		dailySums(db, dialect, from),
-		ratingSums(db, from),
-		dailyRatingSums(db, from),
-		tagSums(db, RATING_TAGS, from),
-		recentCorrectionPayloads(db, from, SAMPLE_SEGMENTS),
+	const [sums, daily, labels, confusions, outcomes] = await Promise.all([
+		installationSums(db, from),
+		dailySums(db, from),
+		labelSums(db, from),
+		confusionSums(db, from),
 		outcomeSums(db, dialect, from)
 	]);
+	const { corrections: corr, summaries: summ, ratings } = sums;
+	const ratedVersions = [...byVersion(ratings).values()].map((rs) => rs[0]);
+	const tags = await tagSums(db, RATING_TAGS, from, ratedVersions);
 	const groups = {
 		corr: byVersion(corr),
 		summ: byVersion(summ),
-		daily: byVersion(daily),
+		daily: byVersion(daily.wer),
 		ratings: byVersion(ratings),
-		dailyRatings: byVersion(dailyRatings),
+		dailyRatings: byVersion(daily.ratings),
 		tags: byVersion(tags),
-		payloads: byVersion(payloads),
+		labels: byVersion(labels),
+		pairs: byVersion(confusions.pairs),
+		words: byVersion(confusions.words),
 		totals: byVersion(outcomes.totals),
 		minutes: byVersion(outcomes.minutes)
 	};
@@ -196,10 +199,21 @@ async function versionsSection(
 				significant: !!cmp?.sequential?.significant && cmp.difference > 0
 			};
 		}
-		const sampled = (groups.payloads.get(key)?.length ?? 0) >= SAMPLE_SEGMENTS;
+		const buckets = groups.labels.get(key) ?? [];
 		// The threshold editors get now (the config's), else the manifest's for a version no longer served.
 		const now = served.get(`${k.model_id}@${k.model_version}#${k.model_sha256}`) ?? null;
-		const labels = labelPanels(groups.payloads.get(key) ?? [], now?.threshold ?? f.threshold, sampled);
+		// Every label of the window counts (rollups), so the figures are never a sample.
+		const labels = labelFigures(
+			{
+				words: wordsOfBuckets(buckets),
+				wordCount: buckets.reduce((sum, b) => sum + b.words, 0),
+				segments: c.reduce((sum, x) => sum + (x.corrections ?? 0), 0),
+				pairs: new Map((groups.pairs.get(key) ?? []).map((p) => [`${p.from}\u0000${p.to}`, p.count])),
+				corrected: new Map((groups.words.get(key) ?? []).map((w) => [w.word, w.count]))
+			},
+			now?.threshold ?? f.threshold,
+			false
+		);
 		return {
 			key,
 			id: k.model_id,
@@ -261,11 +275,7 @@ async function compareSection(
 	const b = params.get('b');
 	if (!a || !b) throw new DashboardInputError('give two version keys as ?a=…&b=…');
 	const from = fromOf(now, d);
-	const [corr, summ, ratings] = await Promise.all([
-		correctionSums(db, from),
-		summarySums(db, dialect, from),
-		ratingSums(db, from)
-	]);
+	const { corrections: corr, summaries: summ, ratings } = await installationSums(db, from);
 	const c = byVersion(corr);
 	const s = byVersion(summ);
 	const r = byVersion(ratings);
@@ -278,14 +288,9 @@ async function compareSection(
 	};
 }
 
-async function speedSection(
-	db: Kysely<Database>,
-	dialect: Dialect,
-	d: number,
-	now: Date
-): Promise<DashboardSpeed> {
+async function speedSection(db: Kysely<Database>, d: number, now: Date): Promise<DashboardSpeed> {
 	const from = fromOf(now, d);
-	const [hist, fails] = await Promise.all([rtfHistogram(db, dialect, from), failureSums(db, dialect, from)]);
+	const [hist, fails] = await Promise.all([rtfHistogram(db, from), failureSums(db, from)]);
 	const groups = new Map<
 		string,
 		{ key: string; backend: string; cores: string; hist: { value: number; count: number }[] }
@@ -319,26 +324,11 @@ async function speedSection(
 const HEALTH_HOURS = 7 * 24;
 
 async function healthSection(db: Kysely<Database>, now: Date): Promise<DashboardHealth> {
-	const end = new Date(Math.floor(now.getTime() / 3600_000) * 3600_000);
-	const start = new Date(end.getTime() - (HEALTH_HOURS - 1) * 3600_000);
-	const [rows, rej] = await Promise.all([
-		hourlyCounts(db, start.toISOString()),
+	// The same hourly series as GET /api/v1/health (accepted and rejected per hour), over a week.
+	const [hours, rej] = await Promise.all([
+		healthSeries(db, now, HEALTH_HOURS),
 		db.selectFrom('rejections').select(['reason', 'count']).execute()
 	]);
-	const hours: HourlyCounts[] = [];
-	const index = new Map<string, Record<string, number>>();
-	for (let t = start.getTime(); t <= end.getTime(); t += 3600_000) {
-		const hour = new Date(t).toISOString().slice(0, 13);
-		const accepted: Record<string, number> = {};
-		index.set(hour, accepted);
-		hours.push({ hour: `${hour}:00Z`, accepted, rejected: 0 });
-	}
-	for (const r of rows) {
-		const acc = index.get(r.hour);
-		if (acc) acc[r.type] = (acc[r.type] ?? 0) + r.events;
-	}
-	// Rejections are stored as running totals by reason, not per hour, so the rejection-jump rule sees
-	// zeros here; the totals are listed beside the alerts.
 	return {
 		alerts: telemetryAlerts(hours),
 		hours: hours.map((h) => ({

@@ -5,6 +5,9 @@
  * Never edit a migration that has shipped; add a new one (names sort in order of application).
  */
 import type { Kysely } from 'kysely';
+import type { Database } from './tables';
+import { backfillRollups } from '../rollup';
+import { SqliteAdapter, sql, type CreateTableBuilder } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 
 const migrations: Record<string, Migration> = {
@@ -123,6 +126,151 @@ const migrations: Record<string, Migration> = {
 				.on('events')
 				.columns(['type', 'occurred_at'])
 				.execute();
+		}
+	},
+	// Numbered after 0005 (other branches may add theirs); see server/rollup.ts for what each table sums.
+	'0006_rollups': {
+		async up(db: Kysely<unknown>) {
+			// On SQLite the rollups are WITHOUT ROWID: the primary key is the table, so a window's range scan
+			// reads rows in key order without a second lookup per row, and each upsert writes one B-tree.
+			const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+			const clustered = <T extends CreateTableBuilder<string, never>>(t: T) =>
+				sqlite ? t.modifyEnd(sql`without rowid`) : t;
+			const vk = <T extends CreateTableBuilder<string, never>>(t: T) =>
+				t
+					.addColumn('model_id', 'text', (c) => c.notNull())
+					.addColumn('model_version', 'text', (c) => c.notNull())
+					.addColumn('model_sha256', 'text', (c) => c.notNull())
+					.addColumn('arm', 'text', (c) => c.notNull());
+			const counts = <T extends CreateTableBuilder<string, never>>(t: T, cols: string[]) =>
+				cols.reduce(
+					(b, c) => b.addColumn(c, 'bigint', (x) => x.notNull().defaultTo(0)),
+					t as CreateTableBuilder<string, never>
+				);
+			const sums = <T extends CreateTableBuilder<string, never>>(t: T, cols: string[]) =>
+				cols.reduce(
+					(b, c) => b.addColumn(c, 'double precision', (x) => x.notNull().defaultTo(0)),
+					t as CreateTableBuilder<string, never>
+				);
+			const day = (name: string) =>
+				vk(db.schema.createTable(name).addColumn('day', 'text', (c) => c.notNull()));
+			const VK = ['model_id', 'model_version', 'model_sha256', 'arm'];
+			await counts(
+				day('rollup_daily')
+					.addColumn('installation_id', 'text', (c) => c.notNull())
+					.addColumn('rate', 'double precision', (c) => c.notNull()),
+				[
+					'corrections',
+					'errors',
+					'reference_words',
+					'hypothesis_words',
+					'summaries',
+					'reviewed_words',
+					'transcribed_words',
+					'stars_1',
+					'stars_2',
+					'stars_3',
+					'stars_4',
+					'stars_5'
+				]
+			)
+				.addPrimaryKeyConstraint('rollup_daily_pk', ['day', ...VK, 'installation_id', 'rate'] as never)
+				.$call(clustered)
+				.execute();
+			await sums(
+				counts(
+					day('rollup_tags').addColumn('tag', 'text', (c) => c.notNull()),
+					['n']
+				),
+				['weight']
+			)
+				.addPrimaryKeyConstraint('rollup_tags_pk', ['day', ...VK, 'tag'] as never)
+				.$call(clustered)
+				.execute();
+			await sums(
+				counts(
+					day('rollup_labels').addColumn('bucket', 'integer', (c) => c.notNull()),
+					['words']
+				),
+				['weight', 'confidence']
+			)
+				.addPrimaryKeyConstraint('rollup_labels_pk', ['day', ...VK, 'bucket'] as never)
+				.$call(clustered)
+				.execute();
+			await sums(
+				counts(
+					day('rollup_confusions')
+						.addColumn('from_word', 'text', (c) => c.notNull())
+						.addColumn('to_word', 'text', (c) => c.notNull()),
+					['n']
+				),
+				['weight']
+			)
+				.addPrimaryKeyConstraint('rollup_confusions_pk', ['day', ...VK, 'from_word', 'to_word'] as never)
+				.$call(clustered)
+				.execute();
+			await counts(
+				day('rollup_rtf')
+					.addColumn('backend', 'text', (c) => c.notNull())
+					.addColumn('cores', 'text', (c) => c.notNull())
+					.addColumn('rtf', 'double precision', (c) => c.notNull()),
+				['jobs']
+			)
+				.addPrimaryKeyConstraint('rollup_rtf_pk', ['day', ...VK, 'backend', 'cores', 'rtf'] as never)
+				.$call(clustered)
+				.execute();
+			await counts(
+				day('rollup_jobs').addColumn('backend', 'text', (c) => c.notNull()),
+				['jobs', 'failed', 'segments', 'repetitions']
+			)
+				.addPrimaryKeyConstraint('rollup_jobs_pk', ['day', ...VK, 'backend'] as never)
+				.$call(clustered)
+				.execute();
+			await vk(
+				db.schema
+					.createTable('rollup_transcripts')
+					.addColumn('installation_id', 'text', (c) => c.notNull())
+					.addColumn('transcript_id', 'text', (c) => c.notNull())
+			)
+				.addColumn('events', 'bigint', (c) => c.notNull().defaultTo(0))
+				.addColumn('last_at', 'text', (c) => c.notNull())
+				.addColumn('done_at', 'text')
+				.addColumn('exported_at', 'text')
+				.addPrimaryKeyConstraint('rollup_transcripts_pk', [
+					'installation_id',
+					'transcript_id',
+					...VK
+				] as never)
+				.$call(clustered)
+				.execute();
+			await db.schema
+				.createTable('rollup_hourly')
+				.addColumn('hour', 'text', (c) => c.notNull())
+				.addColumn('type', 'text', (c) => c.notNull())
+				.addColumn('events', 'bigint', (c) => c.notNull().defaultTo(0))
+				.addPrimaryKeyConstraint('rollup_hourly_pk', ['hour', 'type'])
+				.$call(clustered)
+				.execute();
+			// Keyed by transcript first: a batch looks its segments up by transcript id.
+			await db.schema
+				.createTable('rollup_latest')
+				.addColumn('transcript_id', 'text', (c) => c.notNull())
+				.addColumn('segment_id', 'text', (c) => c.notNull())
+				.addColumn('kind', 'text', (c) => c.notNull())
+				.addColumn('installation_id', 'text', (c) => c.notNull())
+				.addColumn('event_id', 'text', (c) => c.notNull())
+				.addColumn('revision', 'integer', (c) => c.notNull())
+				.addColumn('occurred_at', 'text', (c) => c.notNull())
+				.addPrimaryKeyConstraint('rollup_latest_pk', [
+					'transcript_id',
+					'segment_id',
+					'kind',
+					'installation_id'
+				])
+				.$call(clustered)
+				.execute();
+			// An existing database upgrades with its events counted, through the ingestion code itself.
+			await backfillRollups(db as Kysely<Database>);
 		}
 	}
 };

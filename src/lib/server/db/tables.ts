@@ -94,6 +94,98 @@ export interface AdminSessionsTable {
 	expires_at: string;
 }
 
+/** The columns every rollup row's version key has (arm 'unknown' for schema version 1 events). */
+interface VersionKeyColumns {
+	model_id: string;
+	model_version: string;
+	model_sha256: string;
+	arm: string;
+}
+
+/** Per day, version, installation and sampling rate: latest corrections and summaries, ratings by stars. */
+export interface RollupDailyTable extends VersionKeyColumns {
+	day: string;
+	installation_id: string;
+	rate: number;
+	corrections: Generated<number>;
+	errors: Generated<number>;
+	reference_words: Generated<number>;
+	hypothesis_words: Generated<number>;
+	summaries: Generated<number>;
+	reviewed_words: Generated<number>;
+	transcribed_words: Generated<number>;
+	stars_1: Generated<number>;
+	stars_2: Generated<number>;
+	stars_3: Generated<number>;
+	stars_4: Generated<number>;
+	stars_5: Generated<number>;
+}
+/** Ratings per day, version and tag: how many, and Σ 1/rate. */
+export interface RollupTagsTable extends VersionKeyColumns {
+	day: string;
+	tag: string;
+	n: Generated<number>;
+	weight: Generated<number>;
+}
+/** Labelled words of latest corrections per day, version and bucket (hundredth of confidence · 2 + changed). */
+export interface RollupLabelsTable extends VersionKeyColumns {
+	day: string;
+	bucket: number;
+	words: Generated<number>;
+	weight: Generated<number>;
+	confidence: Generated<number>;
+}
+/** Confusions (model word → user word, '∅' for a deleted word) of latest corrections per day and version. */
+export interface RollupConfusionsTable extends VersionKeyColumns {
+	day: string;
+	from_word: string;
+	to_word: string;
+	n: Generated<number>;
+	weight: Generated<number>;
+}
+/** Finished jobs per day, version, backend, cores bucket and RTF bucket (server/rollup.ts rtfBucket). */
+export interface RollupRtfTable extends VersionKeyColumns {
+	day: string;
+	backend: string;
+	cores: string;
+	rtf: number;
+	jobs: Generated<number>;
+}
+/** Jobs per day, version and backend: all, failed, and segments / repetition segments of finished ones. */
+export interface RollupJobsTable extends VersionKeyColumns {
+	day: string;
+	backend: string;
+	jobs: Generated<number>;
+	failed: Generated<number>;
+	segments: Generated<number>;
+	repetitions: Generated<number>;
+}
+/** Per transcript and version: its events, the last one's time, the first transcription's and export's. */
+export interface RollupTranscriptsTable extends VersionKeyColumns {
+	installation_id: string;
+	transcript_id: string;
+	events: Generated<number>;
+	last_at: string;
+	done_at: string | null;
+	exported_at: string | null;
+}
+/** Accepted events per received hour ('YYYY-MM-DDTHH') and type. */
+export interface RollupHourlyTable {
+	hour: string;
+	type: string;
+	events: Generated<number>;
+}
+/** The latest revision of each corrected segment (kind 'correction') or summarised transcript (segment ''). */
+export interface RollupLatestTable {
+	transcript_id: string;
+	segment_id: string;
+	kind: string;
+	installation_id: string;
+	event_id: string;
+	revision: number;
+	occurred_at: string;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
 	events: EventsTable;
@@ -103,4 +195,13 @@ export interface Database {
 	rollout_audit: RolloutAuditTable;
 	deleted_installations: DeletedInstallationsTable;
 	admin_sessions: AdminSessionsTable;
+	rollup_daily: RollupDailyTable;
+	rollup_tags: RollupTagsTable;
+	rollup_labels: RollupLabelsTable;
+	rollup_confusions: RollupConfusionsTable;
+	rollup_rtf: RollupRtfTable;
+	rollup_jobs: RollupJobsTable;
+	rollup_transcripts: RollupTranscriptsTable;
+	rollup_hourly: RollupHourlyTable;
+	rollup_latest: RollupLatestTable;
 }

@@ -1,0 +1,468 @@
+/**
+ * Rollups: the sums the dashboard reads, maintained at ingestion in the same transaction as the event
+ * insert (so they cannot disagree with the events), and taken back out when events are deleted
+ * (retention, installation deletion). Every rollup row is a pure function of events: `contributions`
+ * turns one event into signed increments, and the same function builds, backfills and removes.
+ *
+ * Tables (migration 0006; a version key VK is model_id, model_version, model_sha256, arm — arm 'unknown'
+ * for schema version 1 events — and `day` is the UTC day of occurred_at, 'YYYY-MM-DD'):
+ * - rollup_daily (day, VK, installation_id, rate): the latest corrections' counts (corrections, errors,
+ *   reference_words, hypothesis_words), the latest session summaries' (summaries, reviewed_words,
+ *   transcribed_words) and ratings per star (stars_1 … stars_5). Per installation, because the clustered
+ *   bootstrap and the daily clustered variance resample installations.
+ * - rollup_tags (day, VK, tag): ratings carrying a tag, n and Σ 1/rate.
+ * - rollup_labels (day, VK, bucket): labelled words of each segment's latest label (correction or segment_reviewed) per hundredth of confidence
+ *   and changed flag (bucket = hundredth · 2 + changed, exactly what assemble.ts compressLabels keeps):
+ *   words, Σ 1/rate, Σ confidence/rate.
+ * - rollup_confusions (day, VK, from_word, to_word): confusions of the latest corrections, n and Σ 1/rate.
+ * - rollup_rtf (day, VK, backend, cores, rtf): finished jobs per RTF bucket (see `rtfBucket`).
+ * - rollup_jobs (day, VK, backend): jobs, failed, segments and repetition segments of finished jobs.
+ * - rollup_transcripts (installation_id, transcript_id, VK): events of the transcript (transcription,
+ *   outcome, session_summary, rating), the last one's time and the first transcription's and export's.
+ * - rollup_hourly (hour, type): accepted events per received hour (the health rules).
+ * - rollup_latest (transcript_id, segment_id, kind, installation_id): which event is the latest revision
+ *   of a segment (kind 'correction': its latest correction, else its segment_reviewed) or transcript (kind 'session_summary', segment_id ''); only that
+ *   one counts in the latest-revision sums above, as in the event queries.
+ *
+ * Known differences from scanning the events: the window is whole UTC days; "latest" is the latest
+ * revision overall, counted on its own day (the event queries took the latest within the window, which
+ * differs only when a higher revision occurred earlier than a lower one); a transcript's export and
+ * transcription times are its first ones. When retention deletes the latest revision of a segment,
+ * the segment stops counting (its older revisions were received earlier and are deleted first anyway).
+ */
+import { sql, type Kysely } from 'kysely';
+import { RATING_TAGS, type TelemetryEvent } from '../telemetry/schema';
+import type { Database, EventsTable } from './db/tables';
+
+const VK = ['model_id', 'model_version', 'model_sha256', 'arm'] as const;
+
+/** The additive rollup tables: key columns and summed columns. */
+export const ROLLUP_TABLES = {
+	rollup_daily: {
+		keys: ['day', ...VK, 'installation_id', 'rate'],
+		vals: [
+			'corrections',
+			'errors',
+			'reference_words',
+			'hypothesis_words',
+			'summaries',
+			'reviewed_words',
+			'transcribed_words',
+			'stars_1',
+			'stars_2',
+			'stars_3',
+			'stars_4',
+			'stars_5'
+		]
+	},
+	rollup_tags: { keys: ['day', ...VK, 'tag'], vals: ['n', 'weight'] },
+	rollup_labels: { keys: ['day', ...VK, 'bucket'], vals: ['words', 'weight', 'confidence'] },
+	rollup_confusions: { keys: ['day', ...VK, 'from_word', 'to_word'], vals: ['n', 'weight'] },
+	rollup_rtf: { keys: ['day', ...VK, 'backend', 'cores', 'rtf'], vals: ['jobs'] },
+	rollup_jobs: { keys: ['day', ...VK, 'backend'], vals: ['jobs', 'failed', 'segments', 'repetitions'] },
+	rollup_hourly: { keys: ['hour', 'type'], vals: ['events'] }
+} as const;
+type Additive = keyof typeof ROLLUP_TABLES;
+
+/** Columns of rows whose only real content is a count: a row at 0 there holds nothing. */
+export const ROLLUP_COUNT_COLUMNS: Record<Additive, string> = {
+	rollup_daily: 'corrections + summaries + stars_1 + stars_2 + stars_3 + stars_4 + stars_5',
+	rollup_tags: 'n',
+	rollup_labels: 'words',
+	rollup_confusions: 'n',
+	rollup_rtf: 'jobs',
+	rollup_jobs: 'jobs',
+	rollup_hourly: 'events'
+};
+
+/**
+ * The RTF histogram's bucket of a job (its representative value). Edges: hundredths below 2 (the value
+ * is RTF rounded to 0.01, so a percentile is off by at most 0.005), tenths from 2 to 10 (at most 0.05),
+ * whole numbers from 10 to 100 (at most 0.5), and everything from 100 up in one bucket 100. At most
+ * 200 + 80 + 91 buckets per version, backend and cores.
+ */
+export function rtfBucket(rtf: number): number {
+	if (rtf < 1.995) return Math.round(rtf * 100) / 100;
+	if (rtf < 9.95) return Math.round(rtf * 10) / 10;
+	return Math.min(100, Math.round(rtf));
+}
+
+/** The cores bucket the speed panel groups by. */
+export function coresBucket(cores: number | null | undefined): string {
+	if (cores === null || cores === undefined) return 'unknown';
+	return cores <= 2 ? '1–2' : cores <= 4 ? '3–4' : cores <= 8 ? '5–8' : '9+';
+}
+
+/** Signed increments, per table and key, waiting to be written. */
+export class RollupDelta {
+	readonly rows = new Map<Additive, Map<string, { keys: unknown[]; vals: number[] }>>();
+	readonly transcripts = new Map<
+		string,
+		{ keys: unknown[]; events: number; last: string; done: string | null; exported: string | null }
+	>();
+
+	/** Adds `vals` (by column name) to the row of `table` with these key values. */
+	add(table: Additive, keys: unknown[], vals: Partial<Record<string, number>>): void {
+		let t = this.rows.get(table);
+		if (!t) this.rows.set(table, (t = new Map()));
+		// Key parts are ids, words and numbers: joined with a control character they stay distinct.
+		const k = keys.join('\u0001');
+		const cols = ROLLUP_TABLES[table].vals;
+		let r = t.get(k);
+		if (!r) t.set(k, (r = { keys, vals: new Array<number>(cols.length).fill(0) }));
+		for (let i = 0; i < cols.length; i++) r.vals[i] += vals[cols[i]] ?? 0;
+	}
+}
+
+type Row = Pick<
+	EventsTable,
+	| 'id'
+	| 'type'
+	| 'occurred_at'
+	| 'received_at'
+	| 'installation_id'
+	| 'transcript_id'
+	| 'segment_id'
+	| 'revision'
+	| 'model_id'
+	| 'model_version'
+	| 'model_sha256'
+	| 'arm'
+	| 'backend'
+	| 'sampling_rate'
+	| 'substitutions'
+	| 'insertions'
+	| 'deletions'
+	| 'reference_words'
+	| 'reviewed_words'
+	| 'stars'
+>;
+/** A stored event row with its parsed event. */
+export interface RollupItem {
+	row: Row;
+	event: TelemetryEvent;
+}
+
+const vk = (r: Row) => [r.model_id, r.model_version, r.model_sha256, r.arm ?? 'unknown'];
+const rateOf = (r: Row) => r.sampling_rate ?? 1;
+const dayOf = (r: Row) => r.occurred_at.slice(0, 10);
+
+/** The part of an event that counts only while it is the latest revision of its segment or transcript. */
+export function latestContribution(it: RollupItem, sign: number, d: RollupDelta): void {
+	const { row, event: e } = it;
+	const rate = rateOf(row);
+	const day = dayOf(row);
+	if (e.type === 'correction') {
+		const del = row.deletions ?? 0;
+		const ins = row.insertions ?? 0;
+		const ref = row.reference_words ?? 0;
+		d.add('rollup_daily', [day, ...vk(row), row.installation_id, rate], {
+			corrections: sign,
+			errors: sign * ((row.substitutions ?? 0) + ins + del),
+			reference_words: sign * ref,
+			hypothesis_words: sign * (ref - del + ins)
+		});
+		for (const a of e.alignment) {
+			if (a.original !== null && a.confidence !== null) {
+				const changed = a.op === 'substitution' || a.op === 'insertion';
+				const bucket = Math.min(99, Math.floor(a.confidence * 100)) * 2 + (changed ? 1 : 0);
+				d.add('rollup_labels', [day, ...vk(row), bucket], {
+					words: sign,
+					weight: sign / rate,
+					confidence: (sign * a.confidence) / rate
+				});
+			}
+			const to = a.op === 'substitution' ? a.corrected : a.op === 'insertion' ? '∅' : null;
+			if (to !== null && a.original !== null)
+				d.add('rollup_confusions', [day, ...vk(row), a.original, to], { n: sign, weight: sign / rate });
+		}
+	}
+	if (e.type === 'segment_reviewed')
+		// Reviewed without edits: every model word was kept, the calibration's negatives. Its revision
+		// (−1) ranks below every correction, so a later correction of the segment displaces it.
+		for (const [, confidence] of e.words) {
+			const bucket = Math.min(99, Math.floor(confidence * 100)) * 2;
+			d.add('rollup_labels', [day, ...vk(row), bucket], {
+				words: sign,
+				weight: sign / rate,
+				confidence: (sign * confidence) / rate
+			});
+		}
+	if (e.type === 'session_summary')
+		d.add('rollup_daily', [day, ...vk(row), row.installation_id, rate], {
+			summaries: sign,
+			reviewed_words: sign * (row.reviewed_words ?? 0),
+			transcribed_words: sign * e.transcribedWords
+		});
+}
+
+const TRANSCRIPT_TYPES = new Set(['transcription', 'outcome', 'session_summary', 'rating']);
+
+/** The part of an event that always counts (every event of it adds). */
+export function plainContribution(it: RollupItem, sign: number, d: RollupDelta): void {
+	const { row, event: e } = it;
+	d.add('rollup_hourly', [row.received_at.slice(0, 13), row.type], { events: sign });
+	if (e.type === 'client_report') return;
+	const rate = rateOf(row);
+	const day = dayOf(row);
+	if (e.type === 'rating') {
+		d.add('rollup_daily', [day, ...vk(row), row.installation_id, rate], { [`stars_${e.stars}`]: sign });
+		for (const tag of new Set(e.tags))
+			if ((RATING_TAGS as readonly string[]).includes(tag))
+				d.add('rollup_tags', [day, ...vk(row), tag], { n: sign, weight: sign / rate });
+	}
+	if (e.type === 'transcription') {
+		const done = e.status === 'done';
+		d.add('rollup_jobs', [day, ...vk(row), row.backend], {
+			jobs: sign,
+			failed: e.status === 'failed' ? sign : 0,
+			segments: done ? sign * e.segments : 0,
+			repetitions: done ? sign * e.repetitionSegments : 0
+		});
+		if (done && e.audioSeconds > 0)
+			d.add(
+				'rollup_rtf',
+				[
+					day,
+					...vk(row),
+					row.backend,
+					coresBucket(e.device?.cores),
+					rtfBucket(e.processingSeconds / e.audioSeconds)
+				],
+				{ jobs: sign }
+			);
+	}
+	if (TRANSCRIPT_TYPES.has(e.type) && row.transcript_id !== null) {
+		const keys = [row.installation_id, row.transcript_id, ...vk(row)];
+		const k = JSON.stringify(keys);
+		const t = d.transcripts.get(k) ?? { keys, events: 0, last: '', done: null, exported: null };
+		t.events += sign;
+		const min = (a: string | null, b: string) => (a === null || b < a ? b : a);
+		if (row.occurred_at > t.last) t.last = row.occurred_at;
+		// Removing: the times of the events removed, which the row forgets if they are its first ones.
+		if (e.type === 'transcription') t.done = min(t.done, row.occurred_at);
+		if (e.type === 'outcome') t.exported = min(t.exported, row.occurred_at);
+		d.transcripts.set(k, t);
+	}
+}
+
+/** Rows per upsert statement: well under both databases' bound-parameter limits. */
+const ROWS_PER_STATEMENT = 200;
+
+/** Writes a delta: every row's sums move by its increments (inserted when new). */
+export async function applyDelta(db: Kysely<Database>, d: RollupDelta): Promise<void> {
+	for (const [table, rows] of d.rows) {
+		const { keys, vals } = ROLLUP_TABLES[table];
+		const cols = sql.join([...keys, ...vals].map((c) => sql.ref(c)));
+		const set = sql.join(
+			vals.map((c) => sql`${sql.ref(c)} = ${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`)
+		);
+		const all = [...rows.values()];
+		for (let i = 0; i < all.length; i += ROWS_PER_STATEMENT) {
+			const values = all
+				.slice(i, i + ROWS_PER_STATEMENT)
+				.map((r) => sql`(${sql.join([...r.keys, ...r.vals])})`);
+			await sql`insert into ${sql.table(table)} (${cols}) values ${sql.join(values)}
+				on conflict (${sql.join(keys.map((c) => sql.ref(c)))}) do update set ${set}`.execute(db);
+		}
+	}
+	const ts = [...d.transcripts.values()];
+	for (let i = 0; i < ts.length; i += ROWS_PER_STATEMENT) {
+		const chunk = ts.slice(i, i + ROWS_PER_STATEMENT);
+		for (const adding of [true, false]) {
+			const part = chunk.filter((t) => t.events >= 0 === adding);
+			if (part.length === 0) continue;
+			const values = part.map((t) => sql`(${sql.join([...t.keys, t.events, t.last, t.done, t.exported])})`);
+			const c = (name: string) => sql.ref(`rollup_transcripts.${name}`);
+			const x = (name: string) => sql`excluded.${sql.ref(name)}`;
+			// Adding keeps the earliest transcription and export and the latest event (null never replaces
+			// a time); removing forgets a time that was the removed event's (a transcript has one of each).
+			const time = (name: string) =>
+				adding
+					? sql`case when ${x(name)} is not null and (${c(name)} is null or ${x(name)} < ${c(name)})
+						then ${x(name)} else ${c(name)} end`
+					: sql`case when ${c(name)} = ${x(name)} then null else ${c(name)} end`;
+			const last = adding
+				? sql`case when ${x('last_at')} > ${c('last_at')} then ${x('last_at')} else ${c('last_at')} end`
+				: c('last_at');
+			await sql`insert into rollup_transcripts (installation_id, transcript_id, model_id, model_version,
+					model_sha256, arm, events, last_at, done_at, exported_at) values ${sql.join(values)}
+				on conflict (installation_id, transcript_id, model_id, model_version, model_sha256, arm) do update set
+					events = ${c('events')} + excluded.events, last_at = ${last},
+					done_at = ${time('done_at')}, exported_at = ${time('exported_at')}`.execute(db);
+		}
+	}
+}
+
+const LATEST_TYPES = new Set(['correction', 'segment_reviewed', 'session_summary']);
+interface LatestState {
+	event_id: string;
+	revision: number;
+	occurred_at: string;
+	item?: RollupItem;
+}
+// A segment's label is its latest correction or, below any correction, its segment_reviewed: one kind.
+const stateKey = (r: Row) =>
+	r.type === 'correction' || r.type === 'segment_reviewed'
+		? JSON.stringify([r.transcript_id, r.segment_id, 'correction', r.installation_id])
+		: JSON.stringify([r.transcript_id, '', r.type, r.installation_id]);
+// The order of the event queries: highest revision, then later occurredAt, then greater id.
+const newer = (r: Row, s: LatestState) =>
+	(r.revision ?? 0) !== s.revision
+		? (r.revision ?? 0) > s.revision
+		: r.occurred_at !== s.occurred_at
+			? r.occurred_at > s.occurred_at
+			: r.id > s.event_id;
+
+async function loadStates(db: Kysely<Database>, rows: Row[]): Promise<Map<string, LatestState>> {
+	const out = new Map<string, LatestState>();
+	const transcripts = [...new Set(rows.map((r) => r.transcript_id!))];
+	for (let i = 0; i < transcripts.length; i += 500) {
+		const found = await db
+			.selectFrom('rollup_latest')
+			.selectAll()
+			.where('transcript_id', 'in', transcripts.slice(i, i + 500))
+			.execute();
+		for (const s of found)
+			out.set(JSON.stringify([s.transcript_id, s.segment_id, s.kind, s.installation_id]), {
+				event_id: s.event_id,
+				revision: Number(s.revision),
+				occurred_at: s.occurred_at
+			});
+	}
+	return out;
+}
+
+async function rowsById(db: Kysely<Database>, ids: string[]): Promise<RollupItem[]> {
+	const out: RollupItem[] = [];
+	for (let i = 0; i < ids.length; i += 500) {
+		const rows = await db
+			.selectFrom('events')
+			.selectAll()
+			.where('id', 'in', ids.slice(i, i + 500))
+			.execute();
+		for (const row of rows) out.push({ row, event: JSON.parse(row.payload) as TelemetryEvent });
+	}
+	return out;
+}
+
+/**
+ * Adds newly stored events to the rollups (call in the inserting transaction, with exactly the rows the
+ * insert stored). A correction or summary that is now its segment's latest revision replaces the
+ * previous latest one's contribution.
+ */
+export async function addToRollups(db: Kysely<Database>, items: readonly RollupItem[]): Promise<void> {
+	const d = new RollupDelta();
+	for (const it of items) plainContribution(it, 1, d);
+	const latest = items.filter((it) => LATEST_TYPES.has(it.row.type) && it.row.transcript_id !== null);
+	if (latest.length > 0) {
+		const states = await loadStates(
+			db,
+			latest.map((it) => it.row)
+		);
+		const displaced: string[] = [];
+		const changed = new Set<string>();
+		for (const it of latest) {
+			const k = stateKey(it.row);
+			const cur = states.get(k);
+			if (cur && !newer(it.row, cur)) continue;
+			if (cur?.item) latestContribution(cur.item, -1, d);
+			else if (cur) displaced.push(cur.event_id);
+			latestContribution(it, 1, d);
+			states.set(k, {
+				event_id: it.row.id,
+				revision: it.row.revision ?? 0,
+				occurred_at: it.row.occurred_at,
+				item: it
+			});
+			changed.add(k);
+		}
+		for (const old of await rowsById(db, displaced)) latestContribution(old, -1, d);
+		const values = [...changed].map((k) => {
+			const [transcript_id, segment_id, kind, installation_id] = JSON.parse(k) as string[];
+			const s = states.get(k)!;
+			return {
+				transcript_id,
+				segment_id,
+				kind,
+				installation_id,
+				event_id: s.event_id,
+				revision: s.revision,
+				occurred_at: s.occurred_at
+			};
+		});
+		for (let i = 0; i < values.length; i += ROWS_PER_STATEMENT)
+			await db
+				.insertInto('rollup_latest')
+				.values(values.slice(i, i + ROWS_PER_STATEMENT))
+				.onConflict((oc) =>
+					oc.columns(['transcript_id', 'segment_id', 'kind', 'installation_id']).doUpdateSet((eb) => ({
+						event_id: eb.ref('excluded.event_id'),
+						revision: eb.ref('excluded.revision'),
+						occurred_at: eb.ref('excluded.occurred_at')
+					}))
+				)
+				.execute();
+	}
+	await applyDelta(db, d);
+}
+
+/**
+ * Takes events about to be deleted out of the rollups (call in the deleting transaction, before the
+ * DELETE). A deleted latest revision stops counting and its state row goes.
+ */
+export async function removeFromRollups(db: Kysely<Database>, rows: readonly EventsTable[]): Promise<void> {
+	const d = new RollupDelta();
+	const items = rows.map((row) => ({ row, event: JSON.parse(row.payload) as TelemetryEvent }));
+	for (const it of items) plainContribution(it, -1, d);
+	const latest = items.filter((it) => LATEST_TYPES.has(it.row.type) && it.row.transcript_id !== null);
+	if (latest.length > 0) {
+		const states = await loadStates(
+			db,
+			latest.map((it) => it.row)
+		);
+		for (const it of latest) {
+			const k = stateKey(it.row);
+			if (states.get(k)?.event_id !== it.row.id) continue;
+			latestContribution(it, -1, d);
+			const [transcript_id, segment_id, kind, installation_id] = JSON.parse(k) as string[];
+			await db
+				.deleteFrom('rollup_latest')
+				.where('transcript_id', '=', transcript_id)
+				.where('segment_id', '=', segment_id)
+				.where('kind', '=', kind)
+				.where('installation_id', '=', installation_id)
+				.execute();
+		}
+	}
+	await applyDelta(db, d);
+}
+
+/** Deletes rollup rows that no longer hold anything (after removals). */
+export async function pruneRollups(db: Kysely<Database>): Promise<void> {
+	for (const [table, counts] of Object.entries(ROLLUP_COUNT_COLUMNS))
+		await sql`delete from ${sql.table(table)} where ${sql.raw(counts)} <= 0`.execute(db);
+	await db.deleteFrom('rollup_transcripts').where('events', '<=', 0).execute();
+}
+
+/** Rebuilds every rollup from the stored events (the migration's backfill), page by page. */
+export async function backfillRollups(db: Kysely<Database>, pageSize = 2000): Promise<number> {
+	let after = '';
+	let total = 0;
+	for (;;) {
+		const rows = await db
+			.selectFrom('events')
+			.selectAll()
+			.where('id', '>', after)
+			.orderBy('id')
+			.limit(pageSize)
+			.execute();
+		if (rows.length === 0) return total;
+		await addToRollups(
+			db,
+			rows.map((row) => ({ row, event: JSON.parse(row.payload) as TelemetryEvent }))
+		);
+		total += rows.length;
+		after = rows[rows.length - 1].id;
+	}
+}
