@@ -57,7 +57,9 @@ build() {
 	done
 	flush
 	sox -D "$tmp"/chunk-*.wav "$wav"
-	jq -cn --arg a "$(basename "$wav")" --arg t "$text" '{ audio: $a, text: $t }' >"$jsonl"
+	# The reference of an hour is longer than one command-line argument may be (128 KiB): pass it as a file.
+	printf '%s' "$text" >"$tmp/text"
+	jq -cn --arg a "$(basename "$wav")" --rawfile t "$tmp/text" '{ audio: $a, text: $t }' >"$jsonl"
 	rm -rf "$tmp"
 	echo "make-long-audio: $wav $(soxi -d "$wav") ($i utterances)"
 }
