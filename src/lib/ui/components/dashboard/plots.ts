@@ -15,7 +15,8 @@ export const facetHeight = (versions: number) => Math.max(1, versions) * 170 + 4
  */
 export const facetLayout = {
 	width: 900,
-	marginRight: 200,
+	// Room for a label like 'moonshine-tiny-en@1.2.0 (candidate)' at 13 px.
+	marginRight: 300,
 	style: { fontSize: '13px' },
 	fy: { label: null }
 } as const;
@@ -32,17 +33,32 @@ export interface DailyBandRow {
 export function dailyBandPlot<R extends DailyBandRow>(
 	Plot: Plot,
 	rows: R[],
-	o: { y: keyof R & string; versions: number; yAxis: PlotModule.ScaleOptions }
+	o: {
+		y: keyof R & string;
+		/** The count behind each point (words, ratings): the dot's area, and its tooltip. */
+		n: keyof R & string;
+		nLabel: string;
+		versions: number;
+		yAxis: PlotModule.ScaleOptions;
+	}
 ) {
 	return Plot.plot({
 		...facetLayout,
 		height: facetHeight(o.versions),
 		x: { type: 'utc', label: 'day' },
 		y: { grid: true, ...o.yAxis },
+		r: { range: [1.5, 6] },
 		marks: [
 			Plot.areaY(rows, { x: 'day', y1: 'low', y2: 'high', fy: 'version', fill: '#888', fillOpacity: 0.25 }),
 			Plot.lineY(rows, { x: 'day', y: o.y, fy: 'version' }),
-			Plot.dot(rows, { x: 'day', y: o.y, fy: 'version', r: 2, fill: 'currentColor' })
+			Plot.dot(rows, {
+				x: 'day',
+				y: o.y,
+				fy: 'version',
+				r: o.n,
+				fill: 'currentColor',
+				title: (d: R) => `${String(d[o.n])} ${o.nLabel}`
+			})
 		]
 	});
 }
