@@ -136,7 +136,7 @@ async function measureLong(base: string, file: string) {
 		// Warm-up: downloads and caches the model, as a first visit would.
 		await page.goto(`${base}/`);
 		await input.setInputFiles(READ_SPEECH);
-		await page.locator('.item').filter({ hasText: 'demo-echotest' }).waitFor({ timeout: 300_000 });
+		await page.locator('.job[data-status="done"]').waitFor({ timeout: 300_000 });
 		await page.reload();
 		await input.waitFor();
 		await page.waitForTimeout(1000);
@@ -147,14 +147,13 @@ async function measureLong(base: string, file: string) {
 			maxSampled = Math.max(maxSampled, rendererMemory(profile)?.now ?? 0);
 		}, 250);
 		await input.setInputFiles(file);
-		const name = file
-			.split('/')
-			.at(-1)!
-			.replace(/\.wav$/, '');
+		// The transcript is in the library from its first segment on (it grows there), so the end is the
+		// job's Done status, not the library item.
 		await page
-			.locator('.item')
-			.filter({ hasText: name })
+			.locator('.job[data-status="done"], .job[data-status="failed"]')
 			.waitFor({ timeout: 3 * 3_600_000 });
+		if (await page.locator('.job[data-status="failed"]').count())
+			throw new Error(`the upload of ${file} failed: ${await page.locator('.job').innerText()}`);
 		clearInterval(timer);
 		const memory = rendererMemory(profile);
 		const log = await page.evaluate(() => (globalThis as unknown as { __bench: PageLog }).__bench);
