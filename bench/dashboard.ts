@@ -123,13 +123,13 @@ async function run(url: string, label: string, dir: string | null) {
 	}
 }
 
+const reuse = process.env.BENCH_DASH_REUSE;
 console.log(
-	`Dashboard bench: ${INSTALLATIONS} installations, ${DAYS} days, ~${CORRECTIONS.toLocaleString('en')} corrections, two versions, ` +
+	`Dashboard bench: ${reuse ? `reusing ${reuse}` : `${INSTALLATIONS} installations`}, ${DAYS} days, ~${CORRECTIONS.toLocaleString('en')} corrections, two versions, ` +
 		`load average ${loadavg()
 			.map((x) => x.toFixed(2))
 			.join(' ')}`
 );
-const reuse = process.env.BENCH_DASH_REUSE;
 if (reuse) {
 	const database = await openDatabase(`sqlite:${reuse}`);
 	await timeEndpoints(database, 'SQLite (reused)');
