@@ -125,7 +125,7 @@ async function run(url: string, label: string, dir: string | null) {
 
 const reuse = process.env.BENCH_DASH_REUSE;
 console.log(
-	`Dashboard bench: ${reuse ? `reusing ${reuse}` : `${INSTALLATIONS} installations`}, ${DAYS} days, ~${CORRECTIONS.toLocaleString('en')} corrections, two versions, ` +
+	`Dashboard bench: ${reuse ? `reusing ${reuse}` : `${INSTALLATIONS} installations, ${DAYS} days, ~${CORRECTIONS.toLocaleString('en')} corrections, two versions`}, ` +
 		`load average ${loadavg()
 			.map((x) => x.toFixed(2))
 			.join(' ')}`
