@@ -9,12 +9,13 @@
  * page calls through the same handlers the app uses (api.ts getDashboard; and /api/v1/health) on
  * SQLite and on a throwaway PostgreSQL cluster, BENCH_DASH_REPEAT times each (p50 and max).
  * Goal: < 500 ms each. Prints generation time and database size.
- * BENCH_DASH_REUSE=<sqlite file> times the endpoints on a database an earlier run filled (no generation).
+ * BENCH_DASH_REUSE=<sqlite file> times the endpoints on a database an earlier run filled (no generation);
+ * BENCH_DASH_KEEP=<sqlite file> fills that file and keeps it for such runs.
  * Prints figures; asserts nothing.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { createApi } from '../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../src/lib/server/db/open';
@@ -122,24 +123,28 @@ async function run(url: string, label: string, dir: string | null) {
 	}
 }
 
+const reuse = process.env.BENCH_DASH_REUSE;
 console.log(
-	`Dashboard bench: ${INSTALLATIONS} installations, ${DAYS} days, ~${CORRECTIONS.toLocaleString('en')} corrections, two versions, ` +
+	`Dashboard bench: ${reuse ? `reusing ${reuse}` : `${INSTALLATIONS} installations, ${DAYS} days, ~${CORRECTIONS.toLocaleString('en')} corrections, two versions`}, ` +
 		`load average ${loadavg()
 			.map((x) => x.toFixed(2))
 			.join(' ')}`
 );
-const reuse = process.env.BENCH_DASH_REUSE;
 if (reuse) {
 	const database = await openDatabase(`sqlite:${reuse}`);
 	await timeEndpoints(database, 'SQLite (reused)');
 	await database.close();
 	process.exit(0);
 }
-const dir = mkdtempSync(join(tmpdir(), 'redline-dash-bench-'));
-try {
-	await run(`sqlite:${join(dir, 'bench.db')}`, 'SQLite', dir);
-} finally {
-	rmSync(dir, { recursive: true, force: true });
+const keep = process.env.BENCH_DASH_KEEP;
+if (keep) await run(`sqlite:${keep}`, 'SQLite', dirname(keep));
+else {
+	const dir = mkdtempSync(join(tmpdir(), 'redline-dash-bench-'));
+	try {
+		await run(`sqlite:${join(dir, 'bench.db')}`, 'SQLite', dir);
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
 }
 if (process.env.BENCH_DASH_PG !== '0' && postgresAvailable()) {
 	const pg = await startPostgres();

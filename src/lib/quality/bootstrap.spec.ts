@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { clusterBootstrap, clusterBootstrapDifference, quantileSorted } from './bootstrap';
+import {
+	cappedRatioBootstrap,
+	cappedRatioBootstrapDifference,
+	clusterBootstrap,
+	clusterBootstrapDifference,
+	quantileSorted
+} from './bootstrap';
+import { cappedRatio, type CapOptions, type Cluster } from './ratio';
+import { mulberry32 } from '../shared/random';
 
 describe('quantileSorted', () => {
 	it.each([
@@ -71,5 +79,42 @@ describe('clusterBootstrapDifference', () => {
 		expect(r.low).toBeGreaterThan(1.5);
 		expect(r.high).toBeLessThan(4.5);
 		expect(clusterBootstrapDifference([], b, mean, { seed: 5 })).toBeNull();
+	});
+});
+
+// Heavy-tailed sizes (some installations far above a 5 % share, so the cap binds) and empty ones.
+function clustersOf(seed: number, k: number): Cluster[] {
+	const r = mulberry32(seed);
+	return Array.from({ length: k }, (_, i) => {
+		const d = r() < 0.1 ? 0 : Math.floor(10 / (r() + 0.01) ** 1.5);
+		return { installationId: `i${i}`, numerator: Math.floor(d * r() * 0.3), denominator: d };
+	});
+}
+
+describe('cappedRatioBootstrap', () => {
+	it.each([
+		[1, 1, { maxShare: 0.05, minCap: 200 }],
+		[2, 3, { maxShare: 0.05, minCap: 200 }],
+		[3, 40, { maxShare: 0.05, minCap: 200 }],
+		[4, 300, { maxShare: 0.05, minCap: 5 }],
+		[5, 60, {}]
+	] as [number, number, CapOptions][])(
+		'seed %s, %s clusters, cap %j: exactly the generic bootstrap of cappedRatio',
+		(seed, k, cap) => {
+			const clusters = clustersOf(seed, k);
+			const options = { seed: 77, resamples: 300 };
+			const generic = clusterBootstrap(clusters, (s) => cappedRatio(s, cap).estimate, options);
+			expect(cappedRatioBootstrap(clusters, cap, options)).toEqual(generic);
+			const other = clustersOf(seed + 100, k + 7);
+			expect(cappedRatioBootstrapDifference(clusters, other, cap, options)).toEqual(
+				clusterBootstrapDifference(clusters, other, (s) => cappedRatio(s, cap).estimate, options)
+			);
+		}
+	);
+
+	it('is null without an estimate, like the generic one', () => {
+		const none = [{ installationId: 'a', numerator: 0, denominator: 0 }];
+		expect(cappedRatioBootstrap(none, {}, { seed: 1 })).toBeNull();
+		expect(cappedRatioBootstrapDifference(none, clustersOf(1, 5), {}, { seed: 1 })).toBeNull();
 	});
 });

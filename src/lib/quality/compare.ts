@@ -25,7 +25,7 @@
  * The two versions are treated as independent samples; installations that used both make their
  * estimates positively correlated, which makes V (the sum of both variances) conservative.
  */
-import { clusterBootstrapDifference, type BootstrapOptions } from './bootstrap';
+import { cappedRatioBootstrapDifference, type BootstrapOptions } from './bootstrap';
 import { cappedRatio, type CapOptions, type CappedRatio, type Cluster } from './ratio';
 import { RATING_CAP, ratingClusters, type RatingRow } from './ratings';
 import { WER_CAP, werClusters, type WerRow } from './wer';
@@ -132,12 +132,7 @@ export function compareClusters(
 	const a = cappedRatio(baseline, options.cap);
 	const b = cappedRatio(candidate, options.cap);
 	if (a.estimate === null || b.estimate === null) return null;
-	const fixed = clusterBootstrapDifference(
-		baseline,
-		candidate,
-		(s) => cappedRatio(s, options.cap).estimate,
-		options
-	)!;
+	const fixed = cappedRatioBootstrapDifference(baseline, candidate, options.cap, options)!;
 	return {
 		baseline: a.estimate,
 		candidate: b.estimate,

@@ -7,8 +7,8 @@
  * installation-clustered bootstrap (bootstrap.ts): one user's ratings move together.
  * Stars are an ordinal scale; the mean is a convenient summary and the distribution is shown beside it.
  */
-import { clusterBootstrap, type BootstrapOptions } from './bootstrap';
-import { cappedRatio, toClusters, type CapOptions, type Cluster } from './ratio';
+import { cappedRatioBootstrap, type BootstrapOptions } from './bootstrap';
+import { toClusters, type CapOptions, type Cluster } from './ratio';
 
 /** One rating event (or SQL's sum of ratings per installation, stars and sampling rate). */
 export interface RatingRow {
@@ -79,7 +79,7 @@ export function meanRating(
 ): RatingMean | null {
 	const clusters = ratingClusters(rows);
 	const cap = options.cap ?? RATING_CAP;
-	const b = clusterBootstrap(clusters, (s) => cappedRatio(s, cap).estimate, options);
+	const b = cappedRatioBootstrap(clusters, cap, options);
 	if (b === null) return null;
 	return {
 		estimate: b.estimate,

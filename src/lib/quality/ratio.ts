@@ -113,7 +113,18 @@ export function weightCap(sizes: readonly number[], options: CapOptions = {}): n
 	}
 	if (largest <= maxShare * total) return Infinity;
 	// Installations without any denominator weigh nothing either way.
-	const sorted = sizes.filter((s) => s > 0).sort((a, b) => a - b);
+	return capOfSorted(
+		sizes.filter((s) => s > 0).sort((a, b) => a - b),
+		maxShare,
+		minCap
+	);
+}
+
+/**
+ * weightCap's root search on the positive sizes sorted ascending (at least one, and the largest above
+ * its share); the bootstrap's typed-array loop (bootstrap.ts cappedRatioBootstrap) calls it directly.
+ */
+export function capOfSorted(sorted: ArrayLike<number>, maxShare: number, minCap: number): number {
 	// g(c) = maxShare · Σ min(dᵢ, c) − c is concave, 0 at 0 and negative at the largest size. On the
 	// piece where exactly the j smallest sizes are below c, Σ min(dᵢ, c) = prefix_j + (k − j)·c, so
 	// the root there is c = maxShare · prefix_j / (1 − maxShare · (k − j)); it is valid when it lies in

@@ -15,7 +15,7 @@
  *   much of the output the estimate speaks for. A low coverage means a selective sample. Clamped to 1:
  *   when the event types are sampled at different rates the two weighted sums can cross by chance.
  */
-import { clusterBootstrap, type BootstrapOptions } from './bootstrap';
+import { cappedRatioBootstrap, type BootstrapOptions } from './bootstrap';
 import { cappedRatio, toClusters, type CapOptions, type CappedRatio } from './ratio';
 
 /** One installation's error counts (under one sampling rate), as SQL sums them. */
@@ -135,7 +135,7 @@ export function werInterval(
 ): WerInterval | null {
 	const clusters = werClusters(rows);
 	const cap = options.cap ?? WER_CAP;
-	const b = clusterBootstrap(clusters, (s) => cappedRatio(s, cap).estimate, options);
+	const b = cappedRatioBootstrap(clusters, cap, options);
 	if (b === null) return null;
 	const total = clusters.reduce((s, c) => s + c.denominator, 0);
 	return { estimate: b.estimate, low: b.low, high: b.high, installations: clusters.length, words: total };

@@ -6,8 +6,7 @@ import {
 	DEFAULT_THRESHOLDS,
 	RATING_CAP,
 	WER_CAP,
-	cappedRatio,
-	clusterBootstrap,
+	cappedRatioBootstrap,
 	compareClusters,
 	cusum,
 	expectedCalibrationError,
@@ -77,7 +76,7 @@ type WerFigure = NonNullable<VersionPanel['wer']['reviewed']>;
 
 function werFigure(rows: readonly WerRow[]): WerFigure | null {
 	const clusters = werClusters(rows);
-	const b = clusterBootstrap(clusters, (s) => cappedRatio(s, WER_CAP).estimate, DASHBOARD_BOOTSTRAP);
+	const b = cappedRatioBootstrap(clusters, WER_CAP, DASHBOARD_BOOTSTRAP);
 	if (b === null) return null;
 	return {
 		estimate: b.estimate,
@@ -146,7 +145,7 @@ export function ratingPanel(
 	rows: readonly RatingSums[]
 ): Pick<VersionPanel['ratings'], 'mean' | 'shares' | 'count'> {
 	const clusters = ratingClustersOf(rows);
-	const b = clusterBootstrap(clusters, (s) => cappedRatio(s, RATING_CAP).estimate, DASHBOARD_BOOTSTRAP);
+	const b = cappedRatioBootstrap(clusters, RATING_CAP, DASHBOARD_BOOTSTRAP);
 	const counts = [0, 0, 0, 0, 0];
 	for (const r of rows) counts[r.stars - 1] += r.ratings / r.rate;
 	const total = counts.reduce((s, c) => s + c, 0);

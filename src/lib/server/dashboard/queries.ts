@@ -75,7 +75,11 @@ const STARS = [1, 2, 3, 4, 5] as const;
 
 /**
  * Per installation over the window, in one pass over rollup_daily: the WER sums of the latest
- * corrections, the latest summaries' words, and ratings per star.
+ * corrections, the latest summaries' words, and ratings per star. Grouped installation first: SQLite
+ * sorts the rows to group them, and comparing keys that differ in their first column (rather than after
+ * a 64-character sha256 shared by every row of a version) is what that sort costs. Rows come ordered by
+ * installation and rate, so each version's clusters (and so its bootstrap draws) have one order on both
+ * databases.
  */
 export async function installationSums(
 	db: Kysely<Database>,
@@ -88,7 +92,7 @@ export async function installationSums(
 			sum(transcribed_words) as transcribed_words,
 			sum(stars_1) as s1, sum(stars_2) as s2, sum(stars_3) as s3, sum(stars_4) as s4, sum(stars_5) as s5
 		from rollup_daily where day >= ${dayOf(from)}
-		group by ${KEY_GROUP}, installation_id, rate`.execute(db);
+		group by installation_id, rate, ${KEY_GROUP} order by installation_id, rate`.execute(db);
 	const corrections: CorrectionSums[] = [];
 	const summaries: SummarySums[] = [];
 	const ratings: RatingSums[] = [];
@@ -117,49 +121,52 @@ export async function installationSums(
 }
 
 /**
- * Daily sums, in one pass: reviewed WER (per installation and day its weighted errors e and reference
- * words w — corrections, plus summaries' un-edited reviewed words with no error) and mean rating
- * (e = Σ stars/rate, w = Σ 1/rate), then per day the sums the clustered variance needs. Uncapped: a
- * daily cap would need every installation's total first.
+ * Daily sums, in one pass over rollup_daily for both series: reviewed WER (per installation and day its
+ * weighted errors e and reference words w — corrections, plus summaries' un-edited reviewed words with
+ * no error) and mean rating (e = Σ stars/rate, w = Σ 1/rate), then per day the sums the clustered
+ * variance needs. Grouped in the primary key's order (day first), so SQLite streams the inner group
+ * instead of sorting the window's rows. Uncapped: a daily cap would need every installation's total first.
  */
 export async function dailySums(
 	db: Kysely<Database>,
 	from: string
 ): Promise<{ wer: DailySums[]; ratings: DailyRatingSums[] }> {
-	const perDay = (e: string, w: string, having: string) => sql<DailySums>`
+	const starsN = sql.raw('stars_1 + stars_2 + stars_3 + stars_4 + stars_5');
+	// Rows that count for a series: an installation is in a day's series when one of its rows is.
+	const werRow = sql.raw('corrections + summaries > 0');
+	const r = await sql<Record<string, unknown> & KeyCols & { day: string }>`
 		with per_installation as (
-			select ${KEY_GROUP}, day, installation_id, sum(${sql.raw(e)}) as e, sum(${sql.raw(w)}) as w
-			from rollup_daily where day >= ${dayOf(from)} and ${sql.raw(having)} > 0
-			group by ${KEY_GROUP}, day, installation_id
+			select day, ${KEY_GROUP}, installation_id,
+				max(case when ${werRow} then 1 else 0 end) as wer_in,
+				sum(case when ${werRow} then errors / rate else 0 end) as we,
+				sum(case when ${werRow} then (reference_words + reviewed_words) / rate else 0 end) as ww,
+				max(case when ${starsN} > 0 then 1 else 0 end) as rating_in,
+				sum(case when ${starsN} > 0
+					then (stars_1 + 2 * stars_2 + 3 * stars_3 + 4 * stars_4 + 5 * stars_5) / rate else 0 end) as re,
+				sum(case when ${starsN} > 0 then (${starsN}) / rate else 0 end) as rw
+			from rollup_daily where day >= ${dayOf(from)}
+			group by day, ${KEY_GROUP}, installation_id
 		)
-		select ${KEY_GROUP}, day, count(*) as installations, sum(e) as e, sum(w) as w, sum(e * e) as ee,
-			sum(w * w) as ww, sum(e * w) as ew
-		from per_installation group by ${KEY_GROUP}, day order by day`;
-	const stars = 'stars_1 + stars_2 + stars_3 + stars_4 + stars_5';
-	const [wer, ratings] = await Promise.all([
-		perDay('errors / rate', '(reference_words + reviewed_words) / rate', 'corrections + summaries').execute(
-			db
-		),
-		perDay(
-			'(stars_1 + 2 * stars_2 + 3 * stars_3 + 4 * stars_4 + 5 * stars_5) / rate',
-			`(${stars}) / rate`,
-			stars
-		).execute(db)
-	]);
-	return { wer: wer.rows.map(numericDailySums), ratings: ratings.rows.map(numericDailySums) };
-}
-
-// Drivers may give sums and counts as strings: every daily-sums row goes through here.
-function numericDailySums(x: DailySums): DailySums {
-	return {
-		...x,
-		installations: n(x.installations),
-		e: n(x.e),
-		w: n(x.w),
-		ee: n(x.ee),
-		ww: n(x.ww),
-		ew: n(x.ew)
-	};
+		select day, ${KEY_GROUP},
+			sum(wer_in) as w_installations, sum(we) as w_e, sum(ww) as w_w, sum(we * we) as w_ee,
+			sum(ww * ww) as w_ww, sum(we * ww) as w_ew,
+			sum(rating_in) as r_installations, sum(re) as r_e, sum(rw) as r_w, sum(re * re) as r_ee,
+			sum(rw * rw) as r_ww, sum(re * rw) as r_ew
+		from per_installation group by day, ${KEY_GROUP} order by day`.execute(db);
+	const series = (p: 'w' | 'r'): DailySums[] =>
+		r.rows
+			.filter((x) => n(x[`${p}_installations`]) > 0)
+			.map((x) => ({
+				...keyOf(x),
+				day: x.day,
+				installations: n(x[`${p}_installations`]),
+				e: n(x[`${p}_e`]),
+				w: n(x[`${p}_w`]),
+				ee: n(x[`${p}_ee`]),
+				ww: n(x[`${p}_ww`]),
+				ew: n(x[`${p}_ew`])
+			}));
+	return { wer: series('w'), ratings: series('r') };
 }
 
 /** Weighted number of ratings carrying each tag, for every version in `versions` (0 where none). */
@@ -237,7 +244,11 @@ export async function confusionSums(
 	};
 }
 
-/** Per version: transcripts seen, exported, and a histogram of whole minutes from transcription to export. */
+/**
+ * Per version: transcripts seen, exported, and a histogram of whole minutes from transcription to
+ * export, in one pass over rollup_transcripts: grouped by version and minutes (null for a transcript not
+ * exported in the window), with the totals summed over the groups.
+ */
 export async function outcomeSums(
 	db: Kysely<Database>,
 	d: Dialect,
@@ -250,20 +261,29 @@ export async function outcomeSums(
 		d === 'sqlite'
 			? sql`cast(round((julianday(exported_at) - julianday(done_at)) * 1440) as integer)`
 			: sql`round(extract(epoch from (exported_at::timestamptz - done_at::timestamptz)) / 60)`;
-	const [totals, hist] = await Promise.all([
-		sql<KeyCols & { transcripts: number; exported: number }>`
-			select ${KEY_GROUP}, count(*) as transcripts,
-				sum(case when exported_at >= ${from} then 1 else 0 end) as exported
-			from rollup_transcripts where last_at >= ${from} and events > 0 group by ${KEY_GROUP}`.execute(db),
-		sql<KeyCols & { minutes: number; transcripts: number }>`
-			select ${KEY_GROUP}, ${minutes} as minutes, count(*) as transcripts from rollup_transcripts
-			where events > 0 and exported_at >= ${from} and done_at >= ${from} and exported_at >= done_at
-			group by ${KEY_GROUP}, minutes`.execute(db)
-	]);
-	return {
-		totals: totals.rows.map((x) => ({ ...x, transcripts: n(x.transcripts), exported: n(x.exported) })),
-		minutes: hist.rows.map((x) => ({ ...x, minutes: n(x.minutes), transcripts: n(x.transcripts) }))
-	};
+	const seen = sql`last_at >= ${from}`;
+	const timed = sql`exported_at >= ${from} and done_at >= ${from} and exported_at >= done_at`;
+	// Grouped by the 5th column, minutes: PostgreSQL would not match the expression with other placeholders.
+	const r = await sql<Record<string, unknown> & KeyCols>`
+		select ${KEY_GROUP}, case when ${timed} then ${minutes} end as minutes,
+			sum(case when ${seen} then 1 else 0 end) as transcripts,
+			sum(case when ${seen} and exported_at >= ${from} then 1 else 0 end) as exported,
+			sum(case when ${timed} then 1 else 0 end) as timed
+		from rollup_transcripts where events > 0 and (${seen} or (${timed}))
+		group by ${KEY_GROUP}, 5`.execute(db);
+	const totals = new Map<string, KeyCols & { transcripts: number; exported: number }>();
+	const hist: (KeyCols & { minutes: number; transcripts: number })[] = [];
+	for (const x of r.rows) {
+		const key = keyOf(x);
+		const id = JSON.stringify(Object.values(key));
+		const t = totals.get(id) ?? { ...key, transcripts: 0, exported: 0 };
+		t.transcripts += n(x.transcripts);
+		t.exported += n(x.exported);
+		totals.set(id, t);
+		if (x.minutes !== null && n(x.timed) > 0)
+			hist.push({ ...key, minutes: n(x.minutes), transcripts: n(x.timed) });
+	}
+	return { totals: [...totals.values()].filter((t) => t.transcripts > 0), minutes: hist };
 }
 
 /** Finished jobs per version, backend, cores bucket and RTF bucket (server/rollup.ts rtfBucket). */
