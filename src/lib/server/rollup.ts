@@ -30,7 +30,7 @@
  * transcription times are its first ones. When retention deletes the latest revision of a segment,
  * the segment stops counting (its older revisions were received earlier and are deleted first anyway).
  */
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, SqliteAdapter, sql, type Kysely } from 'kysely';
 import { RATING_TAGS, type TelemetryEvent } from '../telemetry/schema';
 import type { Database, EventsTable } from './db/tables';
 
@@ -246,52 +246,111 @@ export function plainContribution(it: RollupItem, sign: number, d: RollupDelta):
 	}
 }
 
-/** Rows per upsert statement: well under both databases' bound-parameter limits. */
-const ROWS_PER_STATEMENT = 200;
+/**
+ * One upsert written twice, as fixed text: for SQLite a single-row statement run once per row (prepared
+ * once and kept by the statement cache, so nothing is compiled or parsed per batch: measured, the
+ * kysely-built multi-row upserts cost more to compile than to run for the few rows a batch touches),
+ * for PostgreSQL one statement taking each column as an array (`unnest`), so a table is one round trip
+ * whatever the number of rows.
+ */
+interface Upsert {
+	sqlite: string;
+	postgres: string;
+}
+
+// PostgreSQL array types of the columns that are not text (keys) or bigint (summed values).
+const PG_TYPES: Record<string, string> = {
+	rate: 'float8',
+	rtf: 'float8',
+	bucket: 'int4',
+	weight: 'float8',
+	confidence: 'float8',
+	revision: 'int4',
+	last_at: 'text',
+	done_at: 'text',
+	exported_at: 'text',
+	event_id: 'text',
+	occurred_at: 'text'
+};
+
+function upsert(table: string, keys: readonly string[], vals: readonly string[], set: string): Upsert {
+	const cols = [...keys, ...vals];
+	const head = `insert into "${table}" (${cols.map((c) => `"${c}"`).join(', ')})`;
+	const tail = `on conflict (${keys.map((c) => `"${c}"`).join(', ')}) do update set ${set}`;
+	const types = cols.map((c, i) => PG_TYPES[c] ?? (i < keys.length ? 'text' : 'int8'));
+	return {
+		sqlite: `${head} values (${cols.map(() => '?').join(', ')}) ${tail}`,
+		postgres: `${head} select * from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ${tail}`
+	};
+}
+
+const ADDITIVE_UPSERTS = Object.fromEntries(
+	Object.entries(ROLLUP_TABLES).map(([table, { keys, vals }]) => [
+		table,
+		upsert(table, keys, vals, vals.map((c) => `"${c}" = "${table}"."${c}" + excluded."${c}"`).join(', '))
+	])
+) as Record<Additive, Upsert>;
+
+const TRANSCRIPT_KEYS = ['installation_id', 'transcript_id', ...VK];
+const TRANSCRIPT_VALS = ['events', 'last_at', 'done_at', 'exported_at'];
+// Adding keeps the earliest transcription and export and the latest event (null never replaces a
+// time); removing forgets a time that was the removed event's (a transcript has one of each).
+const transcriptUpsert = (adding: boolean) => {
+	const c = (name: string) => `"rollup_transcripts"."${name}"`;
+	const x = (name: string) => `excluded."${name}"`;
+	const time = (n: string) =>
+		adding
+			? `case when ${x(n)} is not null and (${c(n)} is null or ${x(n)} < ${c(n)}) then ${x(n)} else ${c(n)} end`
+			: `case when ${c(n)} = ${x(n)} then null else ${c(n)} end`;
+	const last = adding
+		? `case when ${x('last_at')} > ${c('last_at')} then ${x('last_at')} else ${c('last_at')} end`
+		: c('last_at');
+	return upsert(
+		'rollup_transcripts',
+		TRANSCRIPT_KEYS,
+		TRANSCRIPT_VALS,
+		`"events" = ${c('events')} + excluded."events", "last_at" = ${last}, ` +
+			`"done_at" = ${time('done_at')}, "exported_at" = ${time('exported_at')}`
+	);
+};
+const TRANSCRIPT_UPSERTS = { adding: transcriptUpsert(true), removing: transcriptUpsert(false) };
+
+const LATEST_KEYS = ['transcript_id', 'segment_id', 'kind', 'installation_id'];
+const LATEST_UPSERT = upsert(
+	'rollup_latest',
+	LATEST_KEYS,
+	['event_id', 'revision', 'occurred_at'],
+	'"event_id" = excluded."event_id", "revision" = excluded."revision", "occurred_at" = excluded."occurred_at"'
+);
+
+const isSqlite = (db: Kysely<Database>) => db.getExecutor().adapter instanceof SqliteAdapter;
+
+/** Runs an upsert for rows of values in its column order. */
+async function runUpsert(db: Kysely<Database>, u: Upsert, rows: unknown[][]): Promise<void> {
+	if (rows.length === 0) return;
+	if (isSqlite(db)) {
+		for (const r of rows) await db.executeQuery(CompiledQuery.raw(u.sqlite, r));
+		return;
+	}
+	const columns = rows[0].map((_, i) => rows.map((r) => r[i]));
+	await db.executeQuery(CompiledQuery.raw(u.postgres, columns));
+}
 
 /** Writes a delta: every row's sums move by its increments (inserted when new). */
 export async function applyDelta(db: Kysely<Database>, d: RollupDelta): Promise<void> {
-	for (const [table, rows] of d.rows) {
-		const { keys, vals } = ROLLUP_TABLES[table];
-		const cols = sql.join([...keys, ...vals].map((c) => sql.ref(c)));
-		const set = sql.join(
-			vals.map((c) => sql`${sql.ref(c)} = ${sql.ref(`${table}.${c}`)} + excluded.${sql.ref(c)}`)
+	for (const [table, rows] of d.rows)
+		await runUpsert(
+			db,
+			ADDITIVE_UPSERTS[table],
+			[...rows.values()].map((r) => [...r.keys, ...r.vals])
 		);
-		const all = [...rows.values()];
-		for (let i = 0; i < all.length; i += ROWS_PER_STATEMENT) {
-			const values = all
-				.slice(i, i + ROWS_PER_STATEMENT)
-				.map((r) => sql`(${sql.join([...r.keys, ...r.vals])})`);
-			await sql`insert into ${sql.table(table)} (${cols}) values ${sql.join(values)}
-				on conflict (${sql.join(keys.map((c) => sql.ref(c)))}) do update set ${set}`.execute(db);
-		}
-	}
 	const ts = [...d.transcripts.values()];
-	for (let i = 0; i < ts.length; i += ROWS_PER_STATEMENT) {
-		const chunk = ts.slice(i, i + ROWS_PER_STATEMENT);
-		for (const adding of [true, false]) {
-			const part = chunk.filter((t) => t.events >= 0 === adding);
-			if (part.length === 0) continue;
-			const values = part.map((t) => sql`(${sql.join([...t.keys, t.events, t.last, t.done, t.exported])})`);
-			const c = (name: string) => sql.ref(`rollup_transcripts.${name}`);
-			const x = (name: string) => sql`excluded.${sql.ref(name)}`;
-			// Adding keeps the earliest transcription and export and the latest event (null never replaces
-			// a time); removing forgets a time that was the removed event's (a transcript has one of each).
-			const time = (name: string) =>
-				adding
-					? sql`case when ${x(name)} is not null and (${c(name)} is null or ${x(name)} < ${c(name)})
-						then ${x(name)} else ${c(name)} end`
-					: sql`case when ${c(name)} = ${x(name)} then null else ${c(name)} end`;
-			const last = adding
-				? sql`case when ${x('last_at')} > ${c('last_at')} then ${x('last_at')} else ${c('last_at')} end`
-				: c('last_at');
-			await sql`insert into rollup_transcripts (installation_id, transcript_id, model_id, model_version,
-					model_sha256, arm, events, last_at, done_at, exported_at) values ${sql.join(values)}
-				on conflict (installation_id, transcript_id, model_id, model_version, model_sha256, arm) do update set
-					events = ${c('events')} + excluded.events, last_at = ${last},
-					done_at = ${time('done_at')}, exported_at = ${time('exported_at')}`.execute(db);
-		}
-	}
+	for (const adding of [true, false])
+		await runUpsert(
+			db,
+			TRANSCRIPT_UPSERTS[adding ? 'adding' : 'removing'],
+			ts.filter((t) => t.events >= 0 === adding).map((t) => [...t.keys, t.events, t.last, t.done, t.exported])
+		);
 }
 
 const LATEST_TYPES = new Set(['correction', 'segment_reviewed', 'session_summary']);
@@ -302,10 +361,11 @@ interface LatestState {
 	item?: RollupItem;
 }
 // A segment's label is its latest correction or, below any correction, its segment_reviewed: one kind.
-const stateKey = (r: Row) =>
+const stateParts = (r: Row): string[] =>
 	r.type === 'correction' || r.type === 'segment_reviewed'
-		? JSON.stringify([r.transcript_id, r.segment_id, 'correction', r.installation_id])
-		: JSON.stringify([r.transcript_id, '', r.type, r.installation_id]);
+		? [r.transcript_id!, r.segment_id!, 'correction', r.installation_id]
+		: [r.transcript_id!, '', r.type, r.installation_id];
+const stateKey = (r: Row) => JSON.stringify(stateParts(r));
 // The order of the event queries: highest revision, then later occurredAt, then greater id.
 const newer = (r: Row, s: LatestState) =>
 	(r.revision ?? 0) !== s.revision
@@ -314,36 +374,60 @@ const newer = (r: Row, s: LatestState) =>
 			? r.occurred_at > s.occurred_at
 			: r.id > s.event_id;
 
+const LATEST_WHERE = LATEST_KEYS.map((c) => `"${c}" = ?`).join(' and ');
+const LATEST_SELECT = {
+	sqlite: `select "event_id", "revision", "occurred_at" from "rollup_latest" where ${LATEST_WHERE}`,
+	postgres:
+		`select ${LATEST_KEYS.map((c) => `"${c}"`).join(', ')}, "event_id", "revision", "occurred_at" ` +
+		`from "rollup_latest" where (${LATEST_KEYS.map((c) => `"${c}"`).join(', ')}) in ` +
+		`(select * from unnest($1::text[], $2::text[], $3::text[], $4::text[]))`
+};
+type StateRow = Pick<LatestState, 'event_id' | 'occurred_at'> & { revision: number | string };
+
+/** The stored latest-revision states of these rows' segments and transcripts, by stateKey. */
 async function loadStates(db: Kysely<Database>, rows: Row[]): Promise<Map<string, LatestState>> {
 	const out = new Map<string, LatestState>();
-	const transcripts = [...new Set(rows.map((r) => r.transcript_id!))];
-	for (let i = 0; i < transcripts.length; i += 500) {
-		const found = await db
-			.selectFrom('rollup_latest')
-			.selectAll()
-			.where('transcript_id', 'in', transcripts.slice(i, i + 500))
-			.execute();
-		for (const s of found)
-			out.set(JSON.stringify([s.transcript_id, s.segment_id, s.kind, s.installation_id]), {
-				event_id: s.event_id,
-				revision: Number(s.revision),
-				occurred_at: s.occurred_at
-			});
+	const wanted = new Map(rows.map((r) => [stateKey(r), stateParts(r)]));
+	const put = (k: string, s: StateRow) =>
+		out.set(k, { event_id: s.event_id, revision: Number(s.revision), occurred_at: s.occurred_at });
+	if (isSqlite(db)) {
+		// One primary-key lookup per state, through one prepared statement.
+		for (const [k, parts] of wanted) {
+			const r = await db.executeQuery<StateRow>(CompiledQuery.raw(LATEST_SELECT.sqlite, parts));
+			if (r.rows[0]) put(k, r.rows[0]);
+		}
+		return out;
 	}
+	const keys = [...wanted.values()];
+	const r = await db.executeQuery<StateRow & Record<(typeof LATEST_KEYS)[number], string>>(
+		CompiledQuery.raw(
+			LATEST_SELECT.postgres,
+			LATEST_KEYS.map((_, i) => keys.map((p) => p[i]))
+		)
+	);
+	for (const s of r.rows) put(JSON.stringify([s.transcript_id, s.segment_id, s.kind, s.installation_id]), s);
 	return out;
 }
 
 async function rowsById(db: Kysely<Database>, ids: string[]): Promise<RollupItem[]> {
-	const out: RollupItem[] = [];
-	for (let i = 0; i < ids.length; i += 500) {
-		const rows = await db
-			.selectFrom('events')
-			.selectAll()
-			.where('id', 'in', ids.slice(i, i + 500))
-			.execute();
-		for (const row of rows) out.push({ row, event: JSON.parse(row.payload) as TelemetryEvent });
-	}
-	return out;
+	if (ids.length === 0) return [];
+	const found: EventsTable[] = [];
+	if (isSqlite(db))
+		for (const id of ids)
+			found.push(
+				...(
+					await db.executeQuery<EventsTable>(CompiledQuery.raw('select * from "events" where "id" = ?', [id]))
+				).rows
+			);
+	else
+		found.push(
+			...(
+				await db.executeQuery<EventsTable>(
+					CompiledQuery.raw('select * from "events" where "id" = any($1::text[])', [ids])
+				)
+			).rows
+		);
+	return found.map((row) => ({ row, event: JSON.parse(row.payload) as TelemetryEvent }));
 }
 
 /**
@@ -378,31 +462,14 @@ export async function addToRollups(db: Kysely<Database>, items: readonly RollupI
 			changed.add(k);
 		}
 		for (const old of await rowsById(db, displaced)) latestContribution(old, -1, d);
-		const values = [...changed].map((k) => {
-			const [transcript_id, segment_id, kind, installation_id] = JSON.parse(k) as string[];
-			const s = states.get(k)!;
-			return {
-				transcript_id,
-				segment_id,
-				kind,
-				installation_id,
-				event_id: s.event_id,
-				revision: s.revision,
-				occurred_at: s.occurred_at
-			};
-		});
-		for (let i = 0; i < values.length; i += ROWS_PER_STATEMENT)
-			await db
-				.insertInto('rollup_latest')
-				.values(values.slice(i, i + ROWS_PER_STATEMENT))
-				.onConflict((oc) =>
-					oc.columns(['transcript_id', 'segment_id', 'kind', 'installation_id']).doUpdateSet((eb) => ({
-						event_id: eb.ref('excluded.event_id'),
-						revision: eb.ref('excluded.revision'),
-						occurred_at: eb.ref('excluded.occurred_at')
-					}))
-				)
-				.execute();
+		await runUpsert(
+			db,
+			LATEST_UPSERT,
+			[...changed].map((k) => {
+				const s = states.get(k)!;
+				return [...(JSON.parse(k) as string[]), s.event_id, s.revision, s.occurred_at];
+			})
+		);
 	}
 	await applyDelta(db, d);
 }
@@ -458,10 +525,11 @@ export async function backfillRollups(db: Kysely<Database>, pageSize = 2000): Pr
 			.limit(pageSize)
 			.execute();
 		if (rows.length === 0) return total;
-		await addToRollups(
-			db,
-			rows.map((row) => ({ row, event: JSON.parse(row.payload) as TelemetryEvent }))
-		);
+		const items = rows.map((row) => ({ row, event: JSON.parse(row.payload) as TelemetryEvent }));
+		// A page in one transaction (unless the caller's, as in the migration): on SQLite the rows are
+		// written by single-row statements, each its own commit outside one.
+		if (db.isTransaction) await addToRollups(db, items);
+		else await db.transaction().execute((tx) => addToRollups(tx, items));
 		total += rows.length;
 		after = rows[rows.length - 1].id;
 	}
