@@ -325,32 +325,47 @@ const LATEST_UPSERT = upsert(
 
 const isSqlite = (db: Kysely<Database>) => db.getExecutor().adapter instanceof SqliteAdapter;
 
-/** Runs an upsert for rows of values in its column order. */
-async function runUpsert(db: Kysely<Database>, u: Upsert, rows: unknown[][]): Promise<void> {
-	if (rows.length === 0) return;
+/** An upsert with the rows (values in its column order) to run it for. */
+type Write = [Upsert, unknown[][]];
+
+/**
+ * Runs upserts: on SQLite row by row; on PostgreSQL all of them in one statement (each a data-modifying
+ * WITH query, on its own table), so a request's rollups cost one round trip.
+ */
+async function runUpserts(db: Kysely<Database>, writes: Write[]): Promise<void> {
+	const todo = writes.filter(([, rows]) => rows.length > 0);
 	if (isSqlite(db)) {
-		for (const r of rows) await db.executeQuery(CompiledQuery.raw(u.sqlite, r));
+		for (const [u, rows] of todo) for (const r of rows) await db.executeQuery(CompiledQuery.raw(u.sqlite, r));
 		return;
 	}
-	const columns = rows[0].map((_, i) => rows.map((r) => r[i]));
-	await db.executeQuery(CompiledQuery.raw(u.postgres, columns));
+	if (todo.length === 0) return;
+	const params: unknown[] = [];
+	const parts = todo.map(([u, rows], i) => {
+		const offset = params.length;
+		for (let c = 0; c < rows[0].length; c++) params.push(rows.map((r) => r[c]));
+		return `w${i} as (${u.postgres.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+	});
+	await db.executeQuery(CompiledQuery.raw(`with ${parts.join(', ')} select 1`, params));
+}
+
+/** The writes of a delta: every row's sums move by its increments (inserted when new). */
+function deltaWrites(d: RollupDelta): Write[] {
+	const ts = [...d.transcripts.values()];
+	return [
+		...[...d.rows].map(([table, rows]): Write => [
+			ADDITIVE_UPSERTS[table],
+			[...rows.values()].map((r) => [...r.keys, ...r.vals])
+		]),
+		...[true, false].map((adding): Write => [
+			TRANSCRIPT_UPSERTS[adding ? 'adding' : 'removing'],
+			ts.filter((t) => t.events >= 0 === adding).map((t) => [...t.keys, t.events, t.last, t.done, t.exported])
+		])
+	];
 }
 
 /** Writes a delta: every row's sums move by its increments (inserted when new). */
 export async function applyDelta(db: Kysely<Database>, d: RollupDelta): Promise<void> {
-	for (const [table, rows] of d.rows)
-		await runUpsert(
-			db,
-			ADDITIVE_UPSERTS[table],
-			[...rows.values()].map((r) => [...r.keys, ...r.vals])
-		);
-	const ts = [...d.transcripts.values()];
-	for (const adding of [true, false])
-		await runUpsert(
-			db,
-			TRANSCRIPT_UPSERTS[adding ? 'adding' : 'removing'],
-			ts.filter((t) => t.events >= 0 === adding).map((t) => [...t.keys, t.events, t.last, t.done, t.exported])
-		);
+	await runUpserts(db, deltaWrites(d));
 }
 
 const LATEST_TYPES = new Set(['correction', 'segment_reviewed', 'session_summary']);
@@ -439,6 +454,7 @@ export async function addToRollups(db: Kysely<Database>, items: readonly RollupI
 	const d = new RollupDelta();
 	for (const it of items) plainContribution(it, 1, d);
 	const latest = items.filter((it) => LATEST_TYPES.has(it.row.type) && it.row.transcript_id !== null);
+	let latestRows: unknown[][] = [];
 	if (latest.length > 0) {
 		const states = await loadStates(
 			db,
@@ -462,16 +478,12 @@ export async function addToRollups(db: Kysely<Database>, items: readonly RollupI
 			changed.add(k);
 		}
 		for (const old of await rowsById(db, displaced)) latestContribution(old, -1, d);
-		await runUpsert(
-			db,
-			LATEST_UPSERT,
-			[...changed].map((k) => {
-				const s = states.get(k)!;
-				return [...(JSON.parse(k) as string[]), s.event_id, s.revision, s.occurred_at];
-			})
-		);
+		latestRows = [...changed].map((k) => {
+			const s = states.get(k)!;
+			return [...(JSON.parse(k) as string[]), s.event_id, s.revision, s.occurred_at];
+		});
 	}
-	await applyDelta(db, d);
+	await runUpserts(db, [[LATEST_UPSERT, latestRows], ...deltaWrites(d)]);
 }
 
 /**
