@@ -373,7 +373,10 @@ interface LatestState {
 	event_id: string;
 	revision: number;
 	occurred_at: string;
+	/** The event counted now, when this call made it the latest. */
 	item?: RollupItem;
+	/** The stored event counted now (loadStates), when it is still stored. */
+	row?: EventsTable;
 }
 // A segment's label is its latest correction or, below any correction, its segment_reviewed: one kind.
 const stateParts = (r: Row): string[] =>
@@ -389,22 +392,37 @@ const newer = (r: Row, s: LatestState) =>
 			? r.occurred_at > s.occurred_at
 			: r.id > s.event_id;
 
-const LATEST_WHERE = LATEST_KEYS.map((c) => `"${c}" = ?`).join(' and ');
+// A state with its event's row (left join: a state whose event is gone has none), so that displacing
+// it needs no second query for the event.
+const STATE_COLUMNS =
+	'l."event_id" as "state_event_id", l."revision" as "state_revision", ' +
+	'l."occurred_at" as "state_occurred_at", e.*';
+const STATE_FROM = 'from "rollup_latest" l left join "events" e on e."id" = l."event_id"';
 const LATEST_SELECT = {
-	sqlite: `select "event_id", "revision", "occurred_at" from "rollup_latest" where ${LATEST_WHERE}`,
+	sqlite: `select ${STATE_COLUMNS} ${STATE_FROM} where ${LATEST_KEYS.map((c) => `l."${c}" = ?`).join(' and ')}`,
 	postgres:
-		`select ${LATEST_KEYS.map((c) => `"${c}"`).join(', ')}, "event_id", "revision", "occurred_at" ` +
-		`from "rollup_latest" where (${LATEST_KEYS.map((c) => `"${c}"`).join(', ')}) in ` +
+		`select ${LATEST_KEYS.map((c) => `l."${c}" as "state_${c}"`).join(', ')}, ${STATE_COLUMNS} ${STATE_FROM} ` +
+		`where (${LATEST_KEYS.map((c) => `l."${c}"`).join(', ')}) in ` +
 		`(select * from unnest($1::text[], $2::text[], $3::text[], $4::text[]))`
 };
-type StateRow = Pick<LatestState, 'event_id' | 'occurred_at'> & { revision: number | string };
+type StateRow = Omit<EventsTable, 'id'> & {
+	id: string | null;
+	state_event_id: string;
+	state_revision: number | string;
+	state_occurred_at: string;
+} & Partial<Record<`state_${(typeof LATEST_KEYS)[number]}`, string>>;
 
-/** The stored latest-revision states of these rows' segments and transcripts, by stateKey. */
+/** The stored latest-revision states of these rows' segments and transcripts (with their events), by stateKey. */
 async function loadStates(db: Kysely<Database>, rows: Row[]): Promise<Map<string, LatestState>> {
 	const out = new Map<string, LatestState>();
 	const wanted = new Map(rows.map((r) => [stateKey(r), stateParts(r)]));
 	const put = (k: string, s: StateRow) =>
-		out.set(k, { event_id: s.event_id, revision: Number(s.revision), occurred_at: s.occurred_at });
+		out.set(k, {
+			event_id: s.state_event_id,
+			revision: Number(s.state_revision),
+			occurred_at: s.state_occurred_at,
+			row: s.id === null ? undefined : (s as EventsTable)
+		});
 	if (isSqlite(db)) {
 		// One primary-key lookup per state, through one prepared statement.
 		for (const [k, parts] of wanted) {
@@ -414,35 +432,18 @@ async function loadStates(db: Kysely<Database>, rows: Row[]): Promise<Map<string
 		return out;
 	}
 	const keys = [...wanted.values()];
-	const r = await db.executeQuery<StateRow & Record<(typeof LATEST_KEYS)[number], string>>(
+	const r = await db.executeQuery<StateRow>(
 		CompiledQuery.raw(
 			LATEST_SELECT.postgres,
 			LATEST_KEYS.map((_, i) => keys.map((p) => p[i]))
 		)
 	);
-	for (const s of r.rows) put(JSON.stringify([s.transcript_id, s.segment_id, s.kind, s.installation_id]), s);
-	return out;
-}
-
-async function rowsById(db: Kysely<Database>, ids: string[]): Promise<RollupItem[]> {
-	if (ids.length === 0) return [];
-	const found: EventsTable[] = [];
-	if (isSqlite(db))
-		for (const id of ids)
-			found.push(
-				...(
-					await db.executeQuery<EventsTable>(CompiledQuery.raw('select * from "events" where "id" = ?', [id]))
-				).rows
-			);
-	else
-		found.push(
-			...(
-				await db.executeQuery<EventsTable>(
-					CompiledQuery.raw('select * from "events" where "id" = any($1::text[])', [ids])
-				)
-			).rows
+	for (const s of r.rows)
+		put(
+			JSON.stringify([s.state_transcript_id, s.state_segment_id, s.state_kind, s.state_installation_id]),
+			s
 		);
-	return found.map((row) => ({ row, event: JSON.parse(row.payload) as TelemetryEvent }));
+	return out;
 }
 
 /**
@@ -460,14 +461,14 @@ export async function addToRollups(db: Kysely<Database>, items: readonly RollupI
 			db,
 			latest.map((it) => it.row)
 		);
-		const displaced: string[] = [];
 		const changed = new Set<string>();
 		for (const it of latest) {
 			const k = stateKey(it.row);
 			const cur = states.get(k);
 			if (cur && !newer(it.row, cur)) continue;
 			if (cur?.item) latestContribution(cur.item, -1, d);
-			else if (cur) displaced.push(cur.event_id);
+			else if (cur?.row)
+				latestContribution({ row: cur.row, event: JSON.parse(cur.row.payload) as TelemetryEvent }, -1, d);
 			latestContribution(it, 1, d);
 			states.set(k, {
 				event_id: it.row.id,
@@ -477,7 +478,6 @@ export async function addToRollups(db: Kysely<Database>, items: readonly RollupI
 			});
 			changed.add(k);
 		}
-		for (const old of await rowsById(db, displaced)) latestContribution(old, -1, d);
 		latestRows = [...changed].map((k) => {
 			const s = states.get(k)!;
 			return [...(JSON.parse(k) as string[]), s.event_id, s.revision, s.occurred_at];
