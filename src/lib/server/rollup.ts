@@ -392,19 +392,16 @@ const newer = (r: Row, s: LatestState) =>
 			? r.occurred_at > s.occurred_at
 			: r.id > s.event_id;
 
-// A state with its event's row (left join: a state whose event is gone has none), so that displacing
-// it needs no second query for the event.
+// On PostgreSQL a state comes with its event's row (left join: a state whose event is gone has none),
+// so that displacing it costs no second round trip.
 const STATE_COLUMNS =
 	'l."event_id" as "state_event_id", l."revision" as "state_revision", ' +
 	'l."occurred_at" as "state_occurred_at", e.*';
 const STATE_FROM = 'from "rollup_latest" l left join "events" e on e."id" = l."event_id"';
-const LATEST_SELECT = {
-	sqlite: `select ${STATE_COLUMNS} ${STATE_FROM} where ${LATEST_KEYS.map((c) => `l."${c}" = ?`).join(' and ')}`,
-	postgres:
-		`select ${LATEST_KEYS.map((c) => `l."${c}" as "state_${c}"`).join(', ')}, ${STATE_COLUMNS} ${STATE_FROM} ` +
-		`where (${LATEST_KEYS.map((c) => `l."${c}"`).join(', ')}) in ` +
-		`(select * from unnest($1::text[], $2::text[], $3::text[], $4::text[]))`
-};
+const LATEST_SELECT_PG =
+	`select ${LATEST_KEYS.map((c) => `l."${c}" as "state_${c}"`).join(', ')}, ${STATE_COLUMNS} ${STATE_FROM} ` +
+	`where (${LATEST_KEYS.map((c) => `l."${c}"`).join(', ')}) in ` +
+	`(select * from unnest($1::text[], $2::text[], $3::text[], $4::text[]))`;
 type StateRow = Omit<EventsTable, 'id'> & {
 	id: string | null;
 	state_event_id: string;
@@ -412,10 +409,9 @@ type StateRow = Omit<EventsTable, 'id'> & {
 	state_occurred_at: string;
 } & Partial<Record<`state_${(typeof LATEST_KEYS)[number]}`, string>>;
 
-/** The stored latest-revision states of these rows' segments and transcripts (with their events), by stateKey. */
+/** The stored latest-revision states of these rows’ segments and transcripts by stateKey (on PostgreSQL with their events). */
 async function loadStates(db: Kysely<Database>, rows: Row[]): Promise<Map<string, LatestState>> {
 	const out = new Map<string, LatestState>();
-	const wanted = new Map(rows.map((r) => [stateKey(r), stateParts(r)]));
 	const put = (k: string, s: StateRow) =>
 		out.set(k, {
 			event_id: s.state_event_id,
@@ -424,17 +420,27 @@ async function loadStates(db: Kysely<Database>, rows: Row[]): Promise<Map<string
 			row: s.id === null ? undefined : (s as EventsTable)
 		});
 	if (isSqlite(db)) {
-		// One primary-key lookup per state, through one prepared statement.
-		for (const [k, parts] of wanted) {
-			const r = await db.executeQuery<StateRow>(CompiledQuery.raw(LATEST_SELECT.sqlite, parts));
-			if (r.rows[0]) put(k, r.rows[0]);
-		}
+		// By transcript, in lists: measured on SQLite, one primary-key lookup per state costs about 11 µs
+		// (30 with its event’s row) against 4 per state for the list; the events of displaced states are
+		// read afterwards, in one list too (rowsById).
+		const transcripts = [...new Set(rows.map((r) => r.transcript_id!))];
+		for (let i = 0; i < transcripts.length; i += 500)
+			for (const s of await db
+				.selectFrom('rollup_latest')
+				.selectAll()
+				.where('transcript_id', 'in', transcripts.slice(i, i + 500))
+				.execute())
+				out.set(JSON.stringify([s.transcript_id, s.segment_id, s.kind, s.installation_id]), {
+					event_id: s.event_id,
+					revision: Number(s.revision),
+					occurred_at: s.occurred_at
+				});
 		return out;
 	}
-	const keys = [...wanted.values()];
+	const keys = [...new Map(rows.map((r) => [stateKey(r), stateParts(r)])).values()];
 	const r = await db.executeQuery<StateRow>(
 		CompiledQuery.raw(
-			LATEST_SELECT.postgres,
+			LATEST_SELECT_PG,
 			LATEST_KEYS.map((_, i) => keys.map((p) => p[i]))
 		)
 	);
@@ -443,6 +449,20 @@ async function loadStates(db: Kysely<Database>, rows: Row[]): Promise<Map<string
 			JSON.stringify([s.state_transcript_id, s.state_segment_id, s.state_kind, s.state_installation_id]),
 			s
 		);
+	return out;
+}
+
+/** Stored events by id (SQLite: the events of displaced states, which loadStates does not read there). */
+async function rowsById(db: Kysely<Database>, ids: string[]): Promise<RollupItem[]> {
+	const out: RollupItem[] = [];
+	for (let i = 0; i < ids.length; i += 500) {
+		const rows = await db
+			.selectFrom('events')
+			.selectAll()
+			.where('id', 'in', ids.slice(i, i + 500))
+			.execute();
+		for (const row of rows) out.push({ row, event: JSON.parse(row.payload) as TelemetryEvent });
+	}
 	return out;
 }
 
@@ -461,6 +481,7 @@ export async function addToRollups(db: Kysely<Database>, items: readonly RollupI
 			db,
 			latest.map((it) => it.row)
 		);
+		const displaced: string[] = [];
 		const changed = new Set<string>();
 		for (const it of latest) {
 			const k = stateKey(it.row);
@@ -469,6 +490,7 @@ export async function addToRollups(db: Kysely<Database>, items: readonly RollupI
 			if (cur?.item) latestContribution(cur.item, -1, d);
 			else if (cur?.row)
 				latestContribution({ row: cur.row, event: JSON.parse(cur.row.payload) as TelemetryEvent }, -1, d);
+			else if (cur) displaced.push(cur.event_id);
 			latestContribution(it, 1, d);
 			states.set(k, {
 				event_id: it.row.id,
@@ -478,6 +500,7 @@ export async function addToRollups(db: Kysely<Database>, items: readonly RollupI
 			});
 			changed.add(k);
 		}
+		for (const old of await rowsById(db, displaced)) latestContribution(old, -1, d);
 		latestRows = [...changed].map((k) => {
 			const s = states.get(k)!;
 			return [...(JSON.parse(k) as string[]), s.event_id, s.revision, s.occurred_at];
