@@ -21,7 +21,7 @@ import {
 } from '../telemetry/schema';
 import type { RejectedEventReport } from '../contracts/events';
 import type { Database, EventsTable } from './db/tables';
-import { addToRollups, removeFromRollups } from './rollup';
+import { addToRollups, removeFromRollups, type RollupItem } from './rollup';
 
 /** An event the server would not store, reported back to the client by its index in the batch. */
 export interface RejectedEvent extends RejectedEventReport {
@@ -388,14 +388,17 @@ export async function storeBatch(
 /**
  * Inserts one request's events and counts its rejections inside the caller's transaction, and adds the
  * stored events to the rollups (server/rollup.ts) in the same transaction. `receivedAtOf` overrides
- * the receipt time per event (only the dashboard bench, which back-dates generated history).
+ * the receipt time per event (only the dashboard bench, which back-dates generated history). With
+ * `deferRollups` the stored events are appended there instead, for the caller to add (addToRollups)
+ * before the transaction commits: a group commit adds all its requests' events in one go.
  */
 export async function insertBatch(
 	tx: Kysely<Database>,
 	events: TelemetryEvent[],
 	rejectionReasons: string[],
 	now: Date,
-	receivedAtOf?: (e: TelemetryEvent) => string
+	receivedAtOf?: (e: TelemetryEvent) => string,
+	deferRollups?: RollupItem[]
 ): Promise<StoreResult> {
 	const receivedAt = now.toISOString();
 	// Checked inside the transaction that inserts, so a deletion committed before it always wins.
@@ -418,10 +421,9 @@ export async function insertBatch(
 	}
 	const { inserted, storedBytes } = await insertEventRows(tx, rows);
 	const accepted = inserted.length;
-	await addToRollups(
-		tx,
-		inserted.map((row) => ({ row, event: byId.get(row.id)! }))
-	);
+	const items = inserted.map((row) => ({ row, event: byId.get(row.id)! }));
+	if (deferRollups) for (const it of items) deferRollups.push(it);
+	else await addToRollups(tx, items);
 	await countRejections(tx, reasons, now);
 	return { accepted, duplicates: stored - accepted, deletedInstallations: [...deleted], storedBytes };
 }
@@ -525,7 +527,12 @@ export function groupCommit(db: Kysely<Database>, policy: GroupPolicy = GROUP_PO
 		try {
 			const results = await db.transaction().execute(async (tx) => {
 				const out = [];
-				for (const p of group) out.push(await insertBatch(tx, p.events, p.reasons, p.now));
+				// The group's stored events go to the rollups together, in request order: addToRollups over
+				// their concatenation equals one call per request (it carries each segment's latest revision
+				// from one event to the next), with one set of statements for the whole group.
+				const items: RollupItem[] = [];
+				for (const p of group) out.push(await insertBatch(tx, p.events, p.reasons, p.now, undefined, items));
+				await addToRollups(tx, items);
 				return out;
 			});
 			group.forEach((p, i) => p.resolve(results[i]));

@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { openDatabase, type OpenDatabase } from '../../../src/lib/server/db/open';
-import { deleteInstallation, storeBatch } from '../../../src/lib/server/ingest';
+import { deleteInstallation, groupCommit, storeBatch } from '../../../src/lib/server/ingest';
 import { deleteExpired } from '../../../src/lib/server/retention';
-import { backfillRollups, pruneRollups } from '../../../src/lib/server/rollup';
+import { ROLLUP_TABLES, backfillRollups, pruneRollups } from '../../../src/lib/server/rollup';
 import { mulberry32, randomInt, type Random } from '../../../src/lib/shared/random';
 import { RATING_TAGS, type TelemetryEvent } from '../../../src/lib/telemetry/schema';
 import { labelFigures, labelPanels, wordsOfBuckets } from '../../../src/lib/server/dashboard/assemble';
@@ -327,6 +327,24 @@ describe.each(backends())('rollups equal the event queries on $name', (backend) 
 			.executeTakeFirst();
 		expect(Number(n!.n)).toBeGreaterThan(300);
 		await compareAll('as ingested');
+	});
+
+	it('a group commit adds its requests’ events together with the same result as one by one', async () => {
+		// Every batch is queued before the first group starts, so groups of up to 32 requests form.
+		const grouped = await openDatabase(await backend.newDatabase());
+		try {
+			const store = groupCommit(grouped.db);
+			await Promise.all(dataset(7).map((b) => store(b.events, [], new Date(b.at))));
+			for (const table of [...Object.keys(ROLLUP_TABLES), 'rollup_transcripts', 'rollup_latest']) {
+				const rows = async (db: OpenDatabase['db']) =>
+					rowsOf((await sql<object>`select * from ${sql.table(table)}`.execute(db)).rows);
+				const one = await rows(database.db);
+				expect(one.length, table).toBeGreaterThan(0);
+				close(await rows(grouped.db), one, table);
+			}
+		} finally {
+			await grouped.close();
+		}
 	});
 
 	it('a backfill from the events rebuilds the same rollups', async () => {
