@@ -97,7 +97,11 @@ export function rolloutFields(
 	};
 }
 
-function transcriptFields(ctx: EventContext, doc: TranscriptDoc, type: TranscriptEventType) {
+/**
+ * The fields every event about one transcript starts with; `type` picks whose sampling rate it carries
+ * (segment_reviewed samples under the correction's).
+ */
+export function transcriptFields(ctx: EventContext, doc: TranscriptDoc, type: TranscriptEventType) {
 	return {
 		id: ctx.newId(),
 		schemaVersion: SCHEMA_VERSION as typeof SCHEMA_VERSION,

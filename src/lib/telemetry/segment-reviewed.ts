@@ -4,8 +4,8 @@
  * summary, once per segment.
  */
 import type { DocSegment, TranscriptDoc } from '../transcript/document';
-import { decodeSettings, isModelOutput, rolloutFields, type EventContext } from './events-from-editor';
-import { EVENT_LIMITS, SCHEMA_VERSION, type CompactWord, type SegmentReviewedEvent } from './schema';
+import { isModelOutput, transcriptFields, type EventContext } from './events-from-editor';
+import { EVENT_LIMITS, type CompactWord, type SegmentReviewedEvent } from './schema';
 
 /**
  * A confidence floored to 0.001: `c < t` keeps its answer for every threshold t in thousandths (the
@@ -48,17 +48,8 @@ export function segmentReviewedEvent(
 ): SegmentReviewedEvent | null {
 	if (!isModelOutput(seg) || seg.original.words.length === 0) return null;
 	return {
-		id: ctx.newId(),
-		schemaVersion: SCHEMA_VERSION,
-		occurredAt: ctx.now(),
-		installationId: ctx.installationId,
-		appVersion: ctx.appVersion,
-		transcriptId: doc.id,
-		model: { id: doc.model.id, version: doc.model.version, sha256: doc.model.sha256 },
-		backend: doc.backend,
-		decodeSettings: decodeSettings(doc),
 		// The correction's rate: edited and unedited labels of a transcript are one sample.
-		...rolloutFields(doc, 'correction'),
+		...transcriptFields(ctx, doc, 'correction'),
 		type: 'segment_reviewed',
 		segmentId: seg.id,
 		how,

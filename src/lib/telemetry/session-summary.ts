@@ -18,8 +18,8 @@
 import { isReviewed, playedSeconds } from '../transcript/review';
 import type { TranscriptDoc } from '../transcript/document';
 import type { TranscriptEvents } from '../transcript/events';
-import { decodeSettings, rolloutFields, type EventContext } from './events-from-editor';
-import { EVENT_LIMITS, SCHEMA_VERSION, type SegmentReviewedEvent, type SessionSummaryEvent } from './schema';
+import { transcriptFields, type EventContext } from './events-from-editor';
+import { EVENT_LIMITS, type SegmentReviewedEvent, type SessionSummaryEvent } from './schema';
 import { segmentReviewedEvent } from './segment-reviewed';
 
 /** A stretch of audio time in seconds, [from, to). */
@@ -76,16 +76,7 @@ export function sessionSummaryEvent(
 	const duration = doc.durationSec;
 	const coverage = duration > 0 ? Math.min(1, playedSeconds(t.played, 0, duration) / duration) : 0;
 	return {
-		id: ctx.newId(),
-		schemaVersion: SCHEMA_VERSION,
-		occurredAt: ctx.now(),
-		installationId: ctx.installationId,
-		appVersion: ctx.appVersion,
-		transcriptId: doc.id,
-		model: { id: doc.model.id, version: doc.model.version, sha256: doc.model.sha256 },
-		backend: doc.backend,
-		decodeSettings: decodeSettings(doc),
-		...rolloutFields(doc, 'session_summary'),
+		...transcriptFields(ctx, doc, 'session_summary'),
 		type: 'session_summary',
 		revision,
 		reason,
