@@ -2,7 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createApi, type Api } from '../../../src/lib/server/api';
+import type { OpenDatabase } from '../../../src/lib/server/db/open';
+import { storeFor } from '../../../src/lib/server/ingest';
 import { startPostgres, type TestPostgres } from '../support/postgres';
+import { knownModels } from './events';
 
 /** Makes fresh, empty databases of one kind. */
 export interface Backend {
@@ -50,4 +54,16 @@ function postgres(): Backend {
 /** Both backends, fresh per test file. */
 export function backends(): Backend[] {
 	return [sqlite(), postgres()];
+}
+
+/** The API over one test database, accepting model(1) to model(3), unlimited, on the test's clock. */
+export function clockedApi(database: OpenDatabase, adminToken: string, now: () => Date): Api {
+	return createApi({
+		db: database.db,
+		adminToken,
+		limiter: null,
+		knownModels,
+		store: storeFor(database.db, database.kind),
+		now
+	});
 }

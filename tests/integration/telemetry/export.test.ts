@@ -7,13 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLineSchema, type ExportLine } from '../../../src/lib/contracts/export';
 import { qualityReportSchema } from '../../../src/lib/contracts/quality';
-import { createApi, type Api } from '../../../src/lib/server/api';
+import type { Api } from '../../../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../../../src/lib/server/db/open';
 import { exportLines, installationPseudonym } from '../../../src/lib/server/export';
-import { storeFor } from '../../../src/lib/server/ingest';
 import type { TelemetryEvent } from '../../../src/lib/telemetry/schema';
-import { backends } from './backends';
-import { correction, knownModels, model, rating, segmentReviewed, sessionSummary, v2 } from './events';
+import { backends, clockedApi } from './backends';
+import { correction, model, rating, segmentReviewed, sessionSummary, v2 } from './events';
 
 const ADMIN = 'test-admin-token-0123456789abcdef';
 const CLIENT = '127.0.0.1';
@@ -30,14 +29,7 @@ describe.each(backends())('labelled-data export on $name', (backend) => {
 	beforeAll(async () => {
 		await backend.start();
 		database = await openDatabase(await backend.newDatabase());
-		api = createApi({
-			db: database.db,
-			adminToken: ADMIN,
-			limiter: null,
-			knownModels,
-			store: storeFor(database.db, database.kind),
-			now: () => new Date(clock)
-		});
+		api = clockedApi(database, ADMIN, () => new Date(clock));
 		const post = async (at: string, events: TelemetryEvent[]) => {
 			clock = at;
 			const res = await api.postEvents(

@@ -7,12 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardHealthSchema } from '../../../src/lib/contracts/dashboard';
 import { healthReportSchema, type HealthReport } from '../../../src/lib/contracts/health';
-import { createApi, type Api } from '../../../src/lib/server/api';
+import type { Api } from '../../../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../../../src/lib/server/db/open';
-import { storeFor } from '../../../src/lib/server/ingest';
 import type { TelemetryEvent } from '../../../src/lib/telemetry/schema';
-import { backends } from './backends';
-import { correction, knownModels, rating, sessionSummary, transcription, v2 } from './events';
+import { backends, clockedApi } from './backends';
+import { correction, rating, sessionSummary, transcription, v2 } from './events';
 
 const ADMIN = 'test-admin-token-0123456789abcdef';
 const CLIENT = '127.0.0.1';
@@ -27,14 +26,7 @@ describe.each(backends())('telemetry health fire drill on $name', (backend) => {
 	beforeAll(async () => {
 		await backend.start();
 		database = await openDatabase(await backend.newDatabase());
-		api = createApi({
-			db: database.db,
-			adminToken: ADMIN,
-			limiter: null,
-			knownModels,
-			store: storeFor(database.db, database.kind),
-			now: () => new Date(clock)
-		});
+		api = clockedApi(database, ADMIN, () => new Date(clock));
 	});
 	afterAll(async () => {
 		await database?.close();
