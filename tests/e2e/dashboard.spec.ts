@@ -32,6 +32,9 @@ test('every panel renders, the regression and the outage are flagged, and two ve
 		'Regression'
 	);
 	await expect(page.getByTestId('version-row').first().getByTestId('regression-badge')).toHaveCount(0);
+	// The static evaluation (models/<id>/eval.json) sits beside the version it was made on, and only there.
+	await expect(page.getByTestId('version-row').nth(1)).toContainText('on eval.jsonl (11 files)');
+	await expect(page.getByTestId('version-row').first()).not.toContainText('eval.jsonl');
 	// The planted outage: corrections stopped while other events go on.
 	await expect(page.getByTestId('health-alert')).toContainText('correction');
 	for (const heading of [

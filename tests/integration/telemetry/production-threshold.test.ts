@@ -5,11 +5,12 @@
  * with its source and counts; the answer is cached and recomputed only after the refresh interval.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientConfigSchema, type ClientConfig } from '../../../src/lib/contracts/config';
+import { evalRecordSchema } from '../../../src/lib/quality/eval-record';
 import { createApi, type Api } from '../../../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../../../src/lib/server/db/open';
 import { storeFor } from '../../../src/lib/server/ingest';
@@ -26,12 +27,16 @@ const CLIENT = '127.0.0.1';
 const TINY = 'moonshine-tiny-en';
 const REFRESH_MS = 60_000;
 
-/** A models folder with tiny's manifest and its eval.json (threshold 0.45 for exactly this version). */
+/**
+ * A models folder with tiny's manifest, its eval.json (threshold 0.45 for exactly this version) and
+ * retired.json (older versions the server still reports).
+ */
 function modelsDir(): string {
 	const dir = mkdtempSync(join(tmpdir(), 'redline-models-'));
 	const root = join(import.meta.dirname, '../../../models');
 	mkdirSync(join(dir, TINY));
 	for (const f of ['manifest.json', 'eval.json']) copyFileSync(join(root, TINY, f), join(dir, TINY, f));
+	copyFileSync(join(root, 'retired.json'), join(dir, 'retired.json'));
 	return dir;
 }
 
@@ -89,6 +94,7 @@ describe.each(backends())('production highlight threshold on $name', (backend) =
 			limiter: null,
 			store: storeFor(database.db, database.kind),
 			knownModels: knownModelsFrom(dir),
+			modelsDir: dir,
 			dbKind: database.kind,
 			rollout: await Rollout.open(database.db, {}, catalog, undefined, thresholds)
 		});
@@ -153,6 +159,20 @@ describe.each(backends())('production highlight threshold on $name', (backend) =
 			installations: 25
 		});
 
+		// One correction for a retired version of the same model: eval.json is not about it.
+		const retired = (JSON.parse(readFileSync(join(dir, 'retired.json'), 'utf8')) as CatalogModel[]).find(
+			(r) => r.id === TINY && r.version !== tiny.version
+		)!;
+		await post([
+			v2(
+				correction([['substitution', 'a', 'b']], {
+					installationId: randomUUID(),
+					model: { id: TINY, version: retired.version, sha256: retired.sha256 }
+				}),
+				'default'
+			)
+		]);
+
 		// The dashboard's calibration panel says which threshold editors get and from where.
 		const res = await api.getDashboard(
 			new Request('http://localhost/api/v1/admin/dashboard/versions?days=7', {
@@ -162,10 +182,25 @@ describe.each(backends())('production highlight threshold on $name', (backend) =
 			'versions'
 		);
 		const body = await res.json();
-		const v = body.versions.find((x: { id: string }) => x.id === TINY);
+		const v = body.versions.find(
+			(x: { id: string; version: string }) => x.id === TINY && x.version === tiny.version
+		);
 		expect(v.calibration.threshold).toBe(0.26);
 		expect(v.calibration.served).toEqual({ source: 'production', words: 25 * 132, installations: 25 });
 		// Reviewed-only words are in the calibration sample beside the corrections' words.
 		expect(v.calibration.words).toBe(25 * 132);
+
+		// The static evaluation beside production is eval.json's, for exactly the version it records.
+		const record = evalRecordSchema.parse(JSON.parse(readFileSync(join(dir, TINY, 'eval.json'), 'utf8')));
+		expect(v.evaluation).toMatchObject({
+			wer: record.wer,
+			date: record.date,
+			evalSet: `${record.evaluationSet.name} (${record.evaluationSet.files} files)`
+		});
+		const old = body.versions.find(
+			(x: { id: string; version: string }) => x.id === TINY && x.version === retired.version
+		);
+		expect(old).toBeDefined();
+		expect(old.evaluation).toBeNull();
 	});
 });

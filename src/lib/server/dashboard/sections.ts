@@ -19,6 +19,7 @@ import {
 } from '../../contracts/dashboard';
 import { RATING_TAGS } from '../../telemetry/schema';
 import { FALLBACK_HIGHLIGHT_THRESHOLD } from '../../engine/manifest';
+import { readEvalRecord, recordsVersion } from '../rollout/catalog';
 import type { Database } from '../db/tables';
 import {
 	byVersion,
@@ -103,24 +104,13 @@ async function modelFiles(modelsDir: string | undefined, id: string) {
 	const manifest = (await readJson(join(modelsDir, id, 'manifest.json'))) as {
 		highlightThreshold?: unknown;
 	} | null;
-	const evaluation = (await readJson(join(modelsDir, id, 'eval.json'))) as Record<string, unknown> | null;
+	// An unreadable record shows as no evaluation here; the catalog refuses it at start-up with its path.
+	const evaluation = await readEvalRecord(join(modelsDir, id)).catch(() => null);
 	const threshold =
 		typeof manifest?.highlightThreshold === 'number'
 			? manifest.highlightThreshold
 			: FALLBACK_HIGHLIGHT_THRESHOLD;
-	const ok = evaluation && typeof evaluation.wer === 'number';
-	return {
-		threshold,
-		evaluation: ok
-			? {
-					wer: evaluation.wer as number,
-					rtf: typeof evaluation.rtf === 'number' ? evaluation.rtf : null,
-					date: String(evaluation.date ?? ''),
-					evalSet: String(evaluation.evalSet ?? ''),
-					version: typeof evaluation.version === 'string' ? evaluation.version : null
-				}
-			: null
-	};
+	return { threshold, evaluation };
 }
 
 async function versionsSection(
@@ -181,10 +171,18 @@ async function versionsSection(
 		const s = groups.summ.get(key) ?? [];
 		const wer = werPanel(c, s);
 		const f = files.get(k.model_id)!;
-		const ev =
-			f.evaluation && (f.evaluation.version === null || f.evaluation.version === k.model_version)
+		// A record of another version or other weights says nothing about this one.
+		const rec =
+			f.evaluation &&
+			recordsVersion(f.evaluation, { id: k.model_id, version: k.model_version, sha256: k.model_sha256 })
 				? f.evaluation
 				: null;
+		const ev = rec && {
+			wer: rec.wer,
+			rtf: rec.rtf,
+			date: rec.date,
+			evalSet: `${rec.evaluationSet.name} (${rec.evaluationSet.files} files)`
+		};
 		const prev = predecessor(k, [...keys.values()]);
 		let regression: VersionPanel['regression'] = null;
 		if (prev) {

@@ -7,25 +7,31 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FALLBACK_HIGHLIGHT_THRESHOLD, modelRef, parseManifest } from '../../engine/manifest';
-import { EVAL_RECORD_FILE, evalRecordSchema } from '../../quality/eval-record';
+import { EVAL_RECORD_FILE, evalRecordSchema, type EvalRecord } from '../../quality/eval-record';
+
+/** A model folder's eval.json, or null when it has none; an invalid record fails with its path. */
+export async function readEvalRecord(dir: string): Promise<EvalRecord | null> {
+	const path = join(dir, EVAL_RECORD_FILE);
+	const text = await readFile(path, 'utf8').catch(() => null);
+	if (text === null) return null;
+	try {
+		return evalRecordSchema.parse(JSON.parse(text));
+	} catch (e) {
+		throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
+	}
+}
+
+/** Whether an evaluation record is about exactly this model version and these weights. */
+export const recordsVersion = (record: EvalRecord, ref: { id: string; version: string; sha256: string }) =>
+	record.model.id === ref.id && record.model.version === ref.version && record.model.sha256 === ref.sha256;
 
 /** The threshold an eval.json records for exactly this model version; null without a usable one. */
 async function evaluatedThreshold(
 	dir: string,
 	ref: { id: string; version: string; sha256: string }
 ): Promise<number | null> {
-	const path = join(dir, EVAL_RECORD_FILE);
-	const text = await readFile(path, 'utf8').catch(() => null);
-	if (text === null) return null;
-	let record;
-	try {
-		record = evalRecordSchema.parse(JSON.parse(text));
-	} catch (e) {
-		throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
-	}
-	const same =
-		record.model.id === ref.id && record.model.version === ref.version && record.model.sha256 === ref.sha256;
-	return same ? record.highlightThreshold : null;
+	const record = await readEvalRecord(dir);
+	return record && recordsVersion(record, ref) ? record.highlightThreshold : null;
 }
 
 /** One selectable model version. */
