@@ -21,6 +21,8 @@ export const facetLayout = {
 	fy: { label: null }
 } as const;
 
+const DAY = 86_400_000;
+
 /** A day's estimate with its 95 % band, for one version. */
 export interface DailyBandRow {
 	day: Date;
@@ -40,8 +42,25 @@ export function dailyBandPlot<R extends DailyBandRow>(
 		nLabel: string;
 		versions: number;
 		yAxis: PlotModule.ScaleOptions;
+		/**
+		 * Start of the earliest open telemetry alert, if any. Days from then on are shaded and labelled in
+		 * every panel: a type of event that stopped arriving makes those days' figures look better or worse
+		 * than they are (no corrections: a WER near zero), and the chart must not let that pass as a trend.
+		 */
+		alertSince?: Date | null;
 	}
 ) {
+	const last = rows.reduce((t, r) => Math.max(t, r.day.getTime()), 0);
+	const alert =
+		o.alertSince && last
+			? [
+					{
+						// Whole days, centred on the dots (a day's dot sits at its midnight UTC).
+						x1: new Date(Math.floor(o.alertSince.getTime() / DAY) * DAY - DAY / 2),
+						x2: new Date(Math.max(last, o.alertSince.getTime()) + DAY / 2)
+					}
+				]
+			: [];
 	return Plot.plot({
 		...facetLayout,
 		height: facetHeight(o.versions),
@@ -49,6 +68,17 @@ export function dailyBandPlot<R extends DailyBandRow>(
 		y: { grid: true, ...o.yAxis },
 		r: { range: [1.5, 6] },
 		marks: [
+			// No fy: the shading repeats in every version's panel.
+			Plot.rectX(alert, { x1: 'x1', x2: 'x2', fill: '#c0392b', fillOpacity: 0.1 }),
+			Plot.text(alert, {
+				x: 'x1',
+				frameAnchor: 'top',
+				textAnchor: 'start',
+				dx: 3,
+				dy: 2,
+				text: () => 'telemetry alert',
+				fill: '#a02b1f'
+			}),
 			Plot.areaY(rows, { x: 'day', y1: 'low', y2: 'high', fy: 'version', fill: '#888', fillOpacity: 0.25 }),
 			Plot.lineY(rows, { x: 'day', y: o.y, fy: 'version' }),
 			Plot.dot(rows, {
