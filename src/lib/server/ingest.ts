@@ -263,8 +263,8 @@ export function errorCounts(e: Extract<TelemetryEvent, { type: 'correction' }>):
 
 /**
  * Roughly the bytes one events row takes in the database once written: its record (every column's
- * value, a byte of header each, the cell's own overhead), an entry in each of the four indexes (the
- * primary key, installation, received_at, type and occurred_at, each with the key and a row pointer),
+ * value, a byte of header each, the cell's own overhead), an entry in each of the three indexes (the
+ * primary key, installation and received_at, each with the key and a row pointer),
  * all over the share of a page B-tree pages are filled to. Calibrated against SQLite's dbstat on mixed
  * batches (tests/integration/telemetry/flood.test.ts checks it against a file's growth); it is about
  * twice the event's bytes in the request, which is why the byte budget counts this rather than those.
@@ -281,9 +281,7 @@ export function storedRowBytes(row: EventsTable): number {
 		row.id.length +
 		row.installation_id.length +
 		row.received_at.length +
-		row.type.length +
-		row.occurred_at.length +
-		4 * 14;
+		3 * 14;
 	return Math.round((record + indexes) / PAGE_FILL);
 }
 
