@@ -286,9 +286,9 @@ export function errorCounts(e: Extract<TelemetryEvent, { type: 'correction' }>):
  */
 export function storedRowBytes(row: EventsTable): number {
 	// String lengths, not UTF-8 byte counts: events are nearly all ASCII, and this runs for every row.
-	let record = 12;
-	for (const v of Object.values(row)) {
-		record += 1;
+	let record = 12 + EVENT_COLUMNS.length;
+	for (const c of EVENT_COLUMNS) {
+		const v = row[c];
 		if (typeof v === 'string') record += v.length;
 		else if (typeof v === 'number') record += 8;
 	}
@@ -397,11 +397,15 @@ export interface StoreResult {
 	storedBytes: number;
 }
 
-/** Stores one request's valid events and rejection reasons; resolves after the commit. */
+/**
+ * Stores one request's valid events and rejection reasons; resolves after the commit. `rows`, when the
+ * caller built them already (to reserve their bytes), are eventRow of each event received at `now`.
+ */
 export type StoreBatch = (
 	events: TelemetryEvent[],
 	rejectionReasons: string[],
-	now: Date
+	now: Date,
+	rows?: readonly EventsTable[]
 ) => Promise<StoreResult>;
 
 /** How long a deleted installation's events are refused. */
@@ -422,9 +426,12 @@ export async function storeBatch(
 	db: Kysely<Database>,
 	events: TelemetryEvent[],
 	rejectionReasons: string[],
-	now: Date
+	now: Date,
+	rows?: readonly EventsTable[]
 ): Promise<StoreResult> {
-	return db.transaction().execute((tx) => insertBatch(tx, events, rejectionReasons, now));
+	return db
+		.transaction()
+		.execute((tx) => insertBatch(tx, events, rejectionReasons, now, undefined, undefined, rows));
 }
 
 /**
@@ -432,7 +439,8 @@ export async function storeBatch(
  * stored events to the rollups (server/rollup.ts) in the same transaction. `receivedAtOf` overrides
  * the receipt time per event (only the dashboard bench, which back-dates generated history). With
  * `deferRollups` the stored events are appended there instead, for the caller to add (addToRollups)
- * before the transaction commits: a group commit adds all its requests' events in one go.
+ * before the transaction commits: a group commit adds all its requests' events in one go. `prebuilt`
+ * rows (eventRow of each event, in order) are used instead of building them again.
  */
 export async function insertBatch(
 	tx: Kysely<Database>,
@@ -440,7 +448,8 @@ export async function insertBatch(
 	rejectionReasons: string[],
 	now: Date,
 	receivedAtOf?: (e: TelemetryEvent) => string,
-	deferRollups?: RollupItem[]
+	deferRollups?: RollupItem[],
+	prebuilt?: readonly EventsTable[]
 ): Promise<StoreResult> {
 	const receivedAt = now.toISOString();
 	// Checked inside the transaction that inserts, so a deletion committed before it always wins.
@@ -450,7 +459,8 @@ export async function insertBatch(
 	const rows: EventsTable[] = [];
 	const byId = new Map<string, TelemetryEvent>();
 	let stored = 0;
-	for (const e of events) {
+	for (let i = 0; i < events.length; i++) {
+		const e = events[i];
 		if (deleted.has(e.installationId.toLowerCase())) {
 			reasons.push(DELETED_INSTALLATION_REASON);
 			continue;
@@ -459,7 +469,7 @@ export async function insertBatch(
 		if (seen.has(e.id)) continue;
 		seen.add(e.id);
 		byId.set(e.id, e);
-		rows.push(eventRow(e, receivedAtOf ? receivedAtOf(e) : receivedAt));
+		rows.push(prebuilt?.[i] ?? eventRow(e, receivedAtOf ? receivedAtOf(e) : receivedAt));
 	}
 	const { inserted, storedBytes } = await insertEventRows(tx, rows);
 	const accepted = inserted.length;
@@ -493,6 +503,7 @@ interface Pending {
 	events: TelemetryEvent[];
 	reasons: string[];
 	now: Date;
+	rows: readonly EventsTable[] | undefined;
 	/** How many groups of small batches went before this one while it was first in line. */
 	overtaken: number;
 	resolve: (r: StoreResult) => void;
@@ -573,14 +584,15 @@ export function groupCommit(db: Kysely<Database>, policy: GroupPolicy = GROUP_PO
 				// their concatenation equals one call per request (it carries each segment's latest revision
 				// from one event to the next), with one set of statements for the whole group.
 				const items: RollupItem[] = [];
-				for (const p of group) out.push(await insertBatch(tx, p.events, p.reasons, p.now, undefined, items));
+				for (const p of group)
+					out.push(await insertBatch(tx, p.events, p.reasons, p.now, undefined, items, p.rows));
 				await addToRollups(tx, items);
 				return out;
 			});
 			group.forEach((p, i) => p.resolve(results[i]));
 		} catch (e) {
 			if (group.length === 1) return group[0].reject(e);
-			for (const p of group) storeBatch(db, p.events, p.reasons, p.now).then(p.resolve, p.reject);
+			for (const p of group) storeBatch(db, p.events, p.reasons, p.now, p.rows).then(p.resolve, p.reject);
 		}
 	}
 
@@ -591,16 +603,18 @@ export function groupCommit(db: Kysely<Database>, policy: GroupPolicy = GROUP_PO
 		setImmediate(() => void flush());
 	}
 
-	return (events, reasons, now) =>
+	return (events, reasons, now, rows) =>
 		new Promise((resolve, reject) => {
-			queue.push({ events, reasons, now, overtaken: 0, resolve, reject });
+			queue.push({ events, reasons, now, rows, overtaken: 0, resolve, reject });
 			schedule();
 		});
 }
 
 /** The store to use for a database: group commit on SQLite (one writer), plain transactions on PostgreSQL. */
 export function storeFor(db: Kysely<Database>, kind: 'sqlite' | 'postgres'): StoreBatch {
-	return kind === 'sqlite' ? groupCommit(db) : (events, reasons, now) => storeBatch(db, events, reasons, now);
+	return kind === 'sqlite'
+		? groupCommit(db)
+		: (events, reasons, now, rows) => storeBatch(db, events, reasons, now, rows);
 }
 
 /** Adds rejections to the per-reason counters. */

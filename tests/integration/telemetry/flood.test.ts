@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type ApiDeps } from '../../../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../../../src/lib/server/db/open';
-import { eventRow, insertEventRows, storeBatch, storeFor } from '../../../src/lib/server/ingest';
+import {
+	eventRow,
+	insertEventRows,
+	storeBatch,
+	storeFor,
+	storedRowBytes
+} from '../../../src/lib/server/ingest';
 import { ClientQueue, TokenBucketLimiter } from '../../../src/lib/server/rate-limit';
 import { backends } from './backends';
 import { clientReport, knownModels, mixedBatch, sessionSummary, transcription, v2 } from './events';
@@ -189,6 +195,65 @@ describe('the byte budget counts stored bytes (SQLite)', () => {
 		// about twice the budget.
 		expect(accepted).toBeLessThanOrEqual(4);
 		expect(grew).toBeLessThan(budget + 2 * largest);
+	});
+
+	it('a flooding client never grows the database past its byte budget', async () => {
+		const path = join(dir, 'budget', 'redline.db');
+		const d = await openDatabase(`sqlite:${path}`, { backgroundCheckpoints: false });
+		const budget = 1024 * 1024;
+		const bytes = new TokenBucketLimiter({ ratePerSec: 1, burst: budget, now: () => 0 });
+		const a = createApi({
+			db: d.db,
+			adminToken: ADMIN,
+			limiter: null,
+			knownModels,
+			store: storeFor(d.db, d.kind),
+			limits: { bytes }
+		});
+		const before = fileBytes(path);
+		const statuses: number[] = [];
+		let stored = 0;
+		try {
+			for (let i = 0; i < 12; i++) {
+				const events = mixedBatch(200);
+				const res = await a.postEvents(post(events), '10.0.0.1');
+				statuses.push(res.status);
+				if (res.status === 202) {
+					const at = new Date().toISOString();
+					stored += events.reduce((s, e) => s + storedRowBytes(eventRow(e, at)), 0);
+				}
+			}
+		} finally {
+			await d.close();
+		}
+		// About 140 kB a request and 280 kB stored: three batches fit in 1 MiB and leave more than a request's
+		// bytes. Checked before the insert, the fourth is refused (429), not stored and charged as debt.
+		expect(statuses).toEqual([202, 202, 202, ...Array(9).fill(429)]);
+		expect(stored).toBeLessThanOrEqual(budget);
+		expect(fileBytes(path) - before).toBeLessThanOrEqual(budget);
+	});
+
+	it('gives back the reservation of events not stored: a replay costs its request bytes only', async () => {
+		const d = await openDatabase(`sqlite:${join(dir, 'replay', 'redline.db')}`);
+		const a = createApi({
+			db: d.db,
+			adminToken: ADMIN,
+			limiter: null,
+			knownModels,
+			store: storeFor(d.db, d.kind),
+			limits: { bytes: new TokenBucketLimiter({ ratePerSec: 1, burst: 1024 * 1024, now: () => 0 }) }
+		});
+		const events = mixedBatch(200);
+		const statuses: number[] = [];
+		try {
+			// 295 kB stored, then four replays of 146 kB each (every one reserving its 150 kB of rows first, so
+			// the last needs 295 kB left): 1,027 kB of 1,049. Had each replay kept its reservation, the third
+			// would have been refused.
+			for (let i = 0; i < 5; i++) statuses.push((await a.postEvents(post(events), '10.0.0.1')).status);
+		} finally {
+			await d.close();
+		}
+		expect(statuses).toEqual([202, 202, 202, 202, 202]);
 	});
 });
 
