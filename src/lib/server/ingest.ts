@@ -490,12 +490,20 @@ async function deletedInstallations(
 	);
 	if (byHash.size === 0) return new Set();
 	const since = new Date(now.getTime() - TOMBSTONE_DAYS * 24 * 3600 * 1000).toISOString();
-	const rows = await tx
-		.selectFrom('deleted_installations')
-		.select('installation_hash')
-		.where('installation_hash', 'in', [...byHash.keys()])
-		.where('deleted_at', '>=', since)
-		.execute();
+	// Fixed text rather than a kysely-built query: building and compiling that one cost about 100 µs of
+	// CPU a request (measured), more than running it. A list on SQLite, an array on PostgreSQL.
+	const hashes = [...byHash.keys()];
+	const query =
+		tx.getExecutor().adapter instanceof SqliteAdapter
+			? CompiledQuery.raw(
+					`select "installation_hash" from "deleted_installations" where "installation_hash" in (${hashes.map(() => '?').join(', ')}) and "deleted_at" >= ?`,
+					[...hashes, since]
+				)
+			: CompiledQuery.raw(
+					'select "installation_hash" from "deleted_installations" where "installation_hash" = any($1::text[]) and "deleted_at" >= $2',
+					[hashes, since]
+				);
+	const { rows } = await tx.executeQuery<{ installation_hash: string }>(query);
 	return new Set(rows.map((r) => byHash.get(r.installation_hash)!));
 }
 
