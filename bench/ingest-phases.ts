@@ -32,7 +32,16 @@ const BATCHES = Number(process.env.BENCH_BATCHES ?? 300);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
 const WARMUP = 30;
 
-const PHASES = ['parse', 'validate', 'tombstones', 'rows', 'insert', 'rollups', 'rejections', 'commit'] as const;
+const PHASES = [
+	'parse',
+	'validate',
+	'tombstones',
+	'rows',
+	'insert',
+	'rollups',
+	'rejections',
+	'commit'
+] as const;
 type Phase = (typeof PHASES)[number];
 
 const template = JSON.stringify({ events: mixedBatch(BATCH) });

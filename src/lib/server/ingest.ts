@@ -292,11 +292,7 @@ export function storedRowBytes(row: EventsTable): number {
 		if (typeof v === 'string') record += v.length;
 		else if (typeof v === 'number') record += 8;
 	}
-	const indexes =
-		row.id.length +
-		row.installation_id.length +
-		row.received_at.length +
-		3 * 14;
+	const indexes = row.id.length + row.installation_id.length + row.received_at.length + 3 * 14;
 	return Math.round((record + indexes) / PAGE_FILL);
 }
 
