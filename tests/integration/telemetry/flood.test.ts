@@ -298,4 +298,18 @@ describe.each(backends())('insertEventRows on $name', (backend) => {
 			await reference.close();
 		}
 	});
+
+	it('stores an event with a lone surrogate in its strings (JSON.parse lets one through)', async () => {
+		const d = await openDatabase(await backend.newDatabase());
+		try {
+			const [e] = JSON.parse(JSON.stringify(mixedBatch(1)).replace('"0.1.0"', '"0.1.0\\ud800"'));
+			expect(e.appVersion).toBe('0.1.0\ud800');
+			const rows = [eventRow(e, '2026-12-01T12:00:00.000Z'), ...mixedBatch(3).map((x) => eventRow(x, 'now'))];
+			const { inserted } = await d.db.transaction().execute((tx) => insertEventRows(tx, rows));
+			expect(inserted.length).toBe(4);
+			expect(await d.db.selectFrom('events').select('id').execute()).toHaveLength(4);
+		} finally {
+			await d.close();
+		}
+	});
 });
