@@ -154,6 +154,13 @@ const MAX_ROLLOUT_BODY = 16 * 1024;
 /** Who an admin change is attributed to in the audit log (the bearer token is the only admin login). */
 const ADMIN_ACTOR = 'admin-token';
 
+/** Bytes taken from one byte budget for a batch before its insert. */
+interface Reservation {
+	limiter: TokenBucketLimiter;
+	key: string;
+	taken: number;
+}
+
 /** Builds the handlers around one database. */
 export function createApi(deps: ApiDeps): Api {
 	const now = deps.now ?? (() => new Date());
@@ -282,20 +289,19 @@ export function createApi(deps: ApiDeps): Api {
 			const rows = valid.map((e) => eventRow(e, receivedIso));
 			let estimate = 0;
 			for (const row of rows) estimate += storedRowBytes(row);
-			const reserved = Math.max(0, estimate - requestBytes);
-			const overBudget = reserveBytes(client, reserved);
-			if (overBudget) {
+			const reservation = reserveBytes(client, Math.max(0, estimate - requestBytes), requestBytes);
+			if (reservation instanceof Response) {
 				await releaseAll(valid, receivedAt);
-				return overBudget;
+				return reservation;
 			}
 			let stored: StoreResult;
 			try {
 				stored = await store(valid, reasons, receivedAt, rows);
 			} catch (e) {
-				settleBytes(client, reserved, 0);
+				settleBytes(reservation, 0);
 				throw e;
 			}
-			settleBytes(client, reserved, Math.max(0, stored.storedBytes - requestBytes));
+			settleBytes(reservation, Math.max(0, stored.storedBytes - requestBytes));
 			const refused = new Set(stored.deletedInstallations);
 			for (const e of valid)
 				if (refused.has(e.installationId.toLowerCase()))
@@ -375,30 +381,36 @@ export function createApi(deps: ApiDeps): Api {
 	}
 
 	// Takes `bytes` from the client's and the server's byte budgets, or neither: a 429 when either is short.
-	function reserveBytes(client: string, bytes: number): Response | null {
-		if (bytes <= 0) return null;
-		const key = clientKey(client);
-		for (const [limiter, k] of [
-			[limits.bytes, key],
+	// Never more than a bucket can hold beside the request's bytes: with a burst configured below a large
+	// batch's stored size that batch passes once the bucket is full, its excess charged as debt after the
+	// commit (settleBytes), instead of being refused for ever.
+	function reserveBytes(client: string, bytes: number, requestBytes: number): Reservation[] | Response {
+		const taken: Reservation[] = [];
+		for (const [limiter, key] of [
+			[limits.bytes, clientKey(client)],
 			[limits.globalBytes, '*']
 		] as const) {
-			const d = limiter?.take(k, bytes);
-			if (d && !d.ok) {
-				if (limiter === limits.globalBytes) limits.bytes?.refund(key, bytes);
+			if (!limiter) continue;
+			const cost = Math.min(bytes, Math.max(0, limiter.burst - requestBytes));
+			const d = cost > 0 ? limiter.take(key, cost) : ({ ok: true } as const);
+			if (!d.ok) {
+				for (const t of taken) t.limiter.refund(t.key, t.taken);
 				return json({ error: 'rate limit exceeded' } satisfies ApiError, 429, {
 					'retry-after': String(d.retryAfterSec)
 				});
 			}
+			taken.push({ limiter, key, taken: cost });
 		}
-		return null;
+		return taken;
 	}
 
-	// Gives back the part of a reservation the commit did not use (duplicates, deleted installations).
-	function settleBytes(client: string, reserved: number, used: number) {
-		const unused = reserved - Math.min(reserved, used);
-		if (unused <= 0) return;
-		limits.bytes?.refund(clientKey(client), unused);
-		limits.globalBytes?.refund('*', unused);
+	// Settles reservations once the commit says how many bytes beyond the request's it stored: the unused
+	// part goes back (duplicates, deleted installations), what was stored beyond the reservation is debt.
+	function settleBytes(reservations: Reservation[], used: number) {
+		for (const r of reservations) {
+			if (used < r.taken) r.limiter.refund(r.key, r.taken - used);
+			else if (used > r.taken) r.limiter.charge(r.key, used - r.taken);
+		}
 	}
 
 	// A batch refused whole after the daily cap granted its events gives every grant back.

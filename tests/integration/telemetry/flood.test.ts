@@ -233,6 +233,28 @@ describe('the byte budget counts stored bytes (SQLite)', () => {
 		expect(fileBytes(path) - before).toBeLessThanOrEqual(budget);
 	});
 
+	it('lets a batch stored larger than a small burst pass once the bucket is full, the excess as debt', async () => {
+		const d = await openDatabase(`sqlite:${join(dir, 'small-burst', 'redline.db')}`);
+		const body = JSON.stringify({ events: mixedBatch(200) });
+		// The burst holds the body (as limitsFromEnv requires) but not the 295 kB its rows take.
+		const bytes = new TokenBucketLimiter({ ratePerSec: 1000, burst: body.length + 1000, now: () => 0 });
+		const a = createApi({
+			db: d.db,
+			adminToken: ADMIN,
+			limiter: null,
+			knownModels,
+			store: storeFor(d.db, d.kind),
+			limits: { bytes }
+		});
+		try {
+			expect((await a.postEvents(post(mixedBatch(200)), '10.0.0.1')).status).toBe(202);
+			// The debt: the body's bytes and the rows' beyond it, minus the 1000 the burst had to spare.
+			expect(bytes.check('10.0.0.1', 1).ok).toBe(false);
+		} finally {
+			await d.close();
+		}
+	});
+
 	it('gives back the reservation of events not stored: a replay costs its request bytes only', async () => {
 		const d = await openDatabase(`sqlite:${join(dir, 'replay', 'redline.db')}`);
 		const a = createApi({
