@@ -1,5 +1,5 @@
 // npm run bench -- [node] [browser] [long] [long60] [browser-long] [browser-peers] [models] [models-node]
-// [editor] [ingest] [timing] [dashboard] (default: node browser long). `browser-long` uploads 60- and 180-minute
+// [editor] [ingest] [ingest-phases] [timing] [dashboard] (default: node browser long). `browser-long` uploads 60- and 180-minute
 // recordings through the home page in Chromium (BENCH_LONG_MINUTES="60 120" for other lengths);
 // `browser-peers` prints the warm RTF of ours, plain onnxruntime-web and PocketSphinx on the 22 s clip.
 // `models` puts every speech model in models/ side by side (Node, and Chromium when a production build
@@ -81,6 +81,16 @@ if (wanted.has('ingest')) {
 	spawnSync(
 		process.execPath,
 		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'ingest.ts')],
+		{
+			stdio: 'inherit'
+		}
+	);
+}
+if (wanted.has('ingest-phases')) {
+	// Ingestion's CPU per event split by phase (parse, validate, insert, rollups, commit…), bench/ingest-phases.ts.
+	spawnSync(
+		process.execPath,
+		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'ingest-phases.ts')],
 		{
 			stdio: 'inherit'
 		}

@@ -10,7 +10,8 @@
  *   nothing stored.
  * - 413: body over 512 KiB or more than 500 events. 415: another content type.
  * - 429 with Retry-After (seconds): a rate limit, per client (requests; bytes, counted as what the
- *   events take once stored; too many batches waiting behind the one in progress; IPv6 clients by
+ *   events take once stored and reserved before they are written, so a batch that would pass the
+ *   budget is refused whole; too many batches waiting behind the one in progress; IPv6 clients by
  *   their /64) or for the whole server.
  * - 503 with Retry-After: the database failed, or free disk space is under the floor; retry later.
  * Per event, besides schema errors: `occurredAt` outside [received − 1 year, received + 1 day], a model
@@ -82,11 +83,14 @@ import {
 	DELETED_INSTALLATION_REASON,
 	countRejections,
 	deleteInstallation,
+	eventRow,
 	jsonMayContainNul,
 	storeBatch,
+	storedRowBytes,
 	validateEventsYielding,
 	type RejectedEvent,
-	type StoreBatch
+	type StoreBatch,
+	type StoreResult
 } from './ingest';
 import { DAILY_CAP_REASON, type DailyCap } from './quota';
 import { qualityReport } from './quality';
@@ -150,11 +154,19 @@ const MAX_ROLLOUT_BODY = 16 * 1024;
 /** Who an admin change is attributed to in the audit log (the bearer token is the only admin login). */
 const ADMIN_ACTOR = 'admin-token';
 
+/** Bytes taken from one byte budget for a batch before its insert. */
+interface Reservation {
+	limiter: TokenBucketLimiter;
+	key: string;
+	taken: number;
+}
+
 /** Builds the handlers around one database. */
 export function createApi(deps: ApiDeps): Api {
 	const now = deps.now ?? (() => new Date());
 	const logError = deps.logError ?? ((m, e) => console.error(m, e));
-	const store: StoreBatch = deps.store ?? ((events, reasons, at) => storeBatch(deps.db, events, reasons, at));
+	const store: StoreBatch =
+		deps.store ?? ((events, reasons, at, rows) => storeBatch(deps.db, events, reasons, at, rows));
 
 	const limits = deps.limits ?? {};
 
@@ -270,14 +282,26 @@ export function createApi(deps: ApiDeps): Api {
 			const { valid, rejected } = await applyDailyCap(checked.valid, checked.rejected, indexOf, receivedAt);
 			const reasons = rejected.map((r) => r.reason);
 			if (valid.length === 0) return await noneValid(rejected, reasons, receivedAt);
-			const stored = await store(valid, reasons, receivedAt);
-			// The byte budget is what the database grows by, about twice the request's bytes (storedRowBytes):
-			// the difference is charged now, as debt the client's next requests wait out.
-			const extra = stored.storedBytes - requestBytes;
-			if (extra > 0) {
-				limits.bytes?.charge(clientKey(client), extra);
-				limits.globalBytes?.charge('*', extra);
+			// The byte budget is what the database grows by, about twice the request's bytes (storedRowBytes).
+			// The rows' bytes beyond the request's, already taken, are reserved before anything is written, so
+			// a client's stored bytes never pass its budget; what the commit did not store is given back.
+			const receivedIso = receivedAt.toISOString();
+			const rows = valid.map((e) => eventRow(e, receivedIso));
+			let estimate = 0;
+			for (const row of rows) estimate += storedRowBytes(row);
+			const reservation = reserveBytes(client, Math.max(0, estimate - requestBytes), requestBytes);
+			if (reservation instanceof Response) {
+				await releaseAll(valid, receivedAt);
+				return reservation;
 			}
+			let stored: StoreResult;
+			try {
+				stored = await store(valid, reasons, receivedAt, rows);
+			} catch (e) {
+				settleBytes(reservation, 0);
+				throw e;
+			}
+			settleBytes(reservation, Math.max(0, stored.storedBytes - requestBytes));
 			const refused = new Set(stored.deletedInstallations);
 			for (const e of valid)
 				if (refused.has(e.installationId.toLowerCase()))
@@ -354,6 +378,51 @@ export function createApi(deps: ApiDeps): Api {
 			});
 		}
 		return { valid: kept, rejected: out };
+	}
+
+	// Takes `bytes` from the client's and the server's byte budgets, or neither: a 429 when either is short.
+	// Never more than a bucket can hold beside the request's bytes: with a burst configured below a large
+	// batch's stored size that batch passes once the bucket is full, its excess charged as debt after the
+	// commit (settleBytes), instead of being refused for ever.
+	function reserveBytes(client: string, bytes: number, requestBytes: number): Reservation[] | Response {
+		const taken: Reservation[] = [];
+		for (const [limiter, key] of [
+			[limits.bytes, clientKey(client)],
+			[limits.globalBytes, '*']
+		] as const) {
+			if (!limiter) continue;
+			const cost = Math.min(bytes, Math.max(0, limiter.burst - requestBytes));
+			const d = cost > 0 ? limiter.take(key, cost) : ({ ok: true } as const);
+			if (!d.ok) {
+				for (const t of taken) t.limiter.refund(t.key, t.taken);
+				return json({ error: 'rate limit exceeded' } satisfies ApiError, 429, {
+					'retry-after': String(d.retryAfterSec)
+				});
+			}
+			taken.push({ limiter, key, taken: cost });
+		}
+		return taken;
+	}
+
+	// Settles reservations once the commit says how many bytes beyond the request's it stored: the unused
+	// part goes back (duplicates, deleted installations), what was stored beyond the reservation is debt.
+	function settleBytes(reservations: Reservation[], used: number) {
+		for (const r of reservations) {
+			if (used < r.taken) r.limiter.refund(r.key, r.taken - used);
+			else if (used > r.taken) r.limiter.charge(r.key, used - r.taken);
+		}
+	}
+
+	// A batch refused whole after the daily cap granted its events gives every grant back.
+	async function releaseAll(valid: TelemetryEvent[], at: Date) {
+		const cap = deps.dailyCap;
+		if (!cap) return;
+		const counts = new Map<string, number>();
+		for (const e of valid) {
+			const id = e.installationId.toLowerCase();
+			counts.set(id, (counts.get(id) ?? 0) + 1);
+		}
+		for (const [id, n] of counts) await cap.release(id, n, at);
 	}
 
 	// Duplicates and refused events were not stored: they give their share of the cap back. Duplicates are

@@ -21,6 +21,7 @@ import {
 } from '../telemetry/schema';
 import type { RejectedEventReport } from '../contracts/events';
 import type { Database, EventsTable } from './db/tables';
+import { eachRowSql } from './db/node-sqlite';
 import { addToRollups, removeFromRollups, type RollupItem } from './rollup';
 
 /** An event the server would not store, reported back to the client by its index in the batch. */
@@ -81,42 +82,60 @@ export function validateEvents(
 	const indices: number[] = [];
 	const rejected: RejectedEvent[] = [];
 	const received = context.receivedAt.getTime();
-	raw.forEach((value, index) => {
+	// A plain loop with no closure per event: this runs for every event the server is sent.
+	for (let index = 0; index < raw.length; index++) {
+		const value = raw[index];
 		const r = telemetryEventSchema.safeParse(value);
-		const refuse = (path: string, message: string, reason: string) =>
-			rejected.push({ index, id: eventId(value), issues: [{ path, message }], reason });
 		if (!r.success) {
 			const issues = r.error.issues
 				.slice(0, MAX_ISSUES)
 				.map((i) => ({ path: i.path.join('.'), message: i.message }));
 			const firstPath = r.error.issues[0]?.path[0];
 			rejected.push({ index, id: eventId(value), issues, reason: rejectionReason(value, firstPath) });
-			return;
+			continue;
 		}
 		const e = r.data;
-		// PostgreSQL refuses NUL in text and JSON: such an event would fail its whole batch with 503
-		// (which clients retry for ever), so it is rejected here, alone, on every database. The parsed
-		// strings are searched, not the JSON text, where a comment reading `\u0000` is six harmless
-		// characters.
-		if (context.mayContainNul !== false && hasNul(e))
-			return refuse('', 'text must not contain NUL characters', 'event:nul-character');
-		const at = Date.parse(e.occurredAt);
-		if (at < received - MAX_EVENT_AGE_MS || at > received + MAX_EVENT_FUTURE_MS)
-			return refuse(
-				'occurredAt',
-				'occurredAt must lie between one year before and one day after the server’s clock',
-				`event:${e.type}:occurredAt`
-			);
-		if (e.type !== 'client_report' && !context.knownModels.has(modelRefKey(e.model)))
-			return refuse(
-				'model',
-				'this server does not know that model id, version and sha256',
-				'event:unknown-model'
-			);
+		const refusal = refusalOf(e, received, context);
+		if (refusal) {
+			rejected.push({ index, id: eventId(value), issues: [refusal.issue], reason: refusal.reason });
+			continue;
+		}
 		valid.push(e);
 		indices.push(index);
-	});
+	}
 	return { valid, indices, rejected };
+}
+
+/** Why a schema-valid event is refused anyway, or null when it is not. */
+function refusalOf(
+	e: TelemetryEvent,
+	received: number,
+	context: ValidationContext
+): { issue: { path: string; message: string }; reason: string } | null {
+	// PostgreSQL refuses NUL in text and JSON: such an event would fail its whole batch with 503
+	// (which clients retry for ever), so it is rejected here, alone, on every database. The parsed
+	// strings are searched, not the JSON text, where a comment reading `\u0000` is six harmless
+	// characters.
+	if (context.mayContainNul !== false && hasNul(e))
+		return {
+			issue: { path: '', message: 'text must not contain NUL characters' },
+			reason: 'event:nul-character'
+		};
+	const at = Date.parse(e.occurredAt);
+	if (at < received - MAX_EVENT_AGE_MS || at > received + MAX_EVENT_FUTURE_MS)
+		return {
+			issue: {
+				path: 'occurredAt',
+				message: 'occurredAt must lie between one year before and one day after the server’s clock'
+			},
+			reason: `event:${e.type}:occurredAt`
+		};
+	if (e.type !== 'client_report' && !context.knownModels.has(modelRefKey(e.model)))
+		return {
+			issue: { path: 'model', message: 'this server does not know that model id, version and sha256' },
+			reason: 'event:unknown-model'
+		};
+	return null;
 }
 
 /** Events validated between two turns of the event loop: about 2 ms of work on the reference machine. */
@@ -180,62 +199,59 @@ export const SEGMENT_REVIEWED_REVISION = -1;
 
 /** The row stored for an event: its indexed fields, derived counts and the whole event as JSON. */
 export function eventRow(e: TelemetryEvent, receivedAt: string): EventsTable {
-	const row: EventsTable = {
+	// One object literal with every column, in EVENT_COLUMN_TYPES order, for every type: the rows share
+	// one shape (V8 keeps them fast) and the insert binds them in this order.
+	const transcript = e.type === 'client_report' ? null : e;
+	// Version 1 events predate rollouts and sampling: their arm and rate stay null (unknown, weight 1).
+	const v2 = transcript !== null && transcript.schemaVersion !== 1 ? transcript : null;
+	const counts = e.type === 'correction' ? errorCounts(e) : null;
+	return {
 		id: e.id,
 		type: e.type,
 		schema_version: e.schemaVersion,
 		// Normalised to UTC so text order is time order.
-		occurred_at: new Date(e.occurredAt).toISOString(),
+		occurred_at: utcTime(e.occurredAt),
 		received_at: receivedAt,
 		// Lower case so a deletion request matches whatever case the client used.
 		installation_id: e.installationId.toLowerCase(),
 		app_version: e.appVersion,
-		transcript_id: null,
-		model_id: null,
-		model_version: null,
-		model_sha256: null,
-		backend: null,
-		arm: null,
-		sampling_rate: null,
-		segment_id: null,
-		revision: null,
-		substitutions: null,
-		insertions: null,
-		deletions: null,
-		reference_words: null,
-		confirmed_words: null,
-		stars: null,
-		reviewed_words: null,
+		transcript_id: transcript?.transcriptId ?? null,
+		model_id: transcript?.model.id ?? null,
+		model_version: transcript?.model.version ?? null,
+		model_sha256: transcript?.model.sha256 ?? null,
+		backend: transcript?.backend ?? null,
+		arm: v2?.arm ?? null,
+		sampling_rate: v2?.samplingRate ?? null,
+		segment_id:
+			e.type === 'correction' || e.type === 'review' || e.type === 'segment_reviewed' ? e.segmentId : null,
+		// Revision −1 for segment_reviewed: below every correction revision, so a correction of the segment
+		// always supersedes it.
+		revision:
+			e.type === 'correction' || e.type === 'session_summary'
+				? e.revision
+				: e.type === 'segment_reviewed'
+					? SEGMENT_REVIEWED_REVISION
+					: null,
+		substitutions: counts?.substitutions ?? null,
+		insertions: counts?.insertions ?? null,
+		deletions: counts?.deletions ?? null,
+		reference_words: counts?.reference_words ?? null,
+		confirmed_words: e.type === 'review' ? e.confirmedWords.length : null,
+		stars: e.type === 'rating' ? e.stars : null,
+		reviewed_words:
+			e.type === 'segment_reviewed'
+				? e.words.length
+				: e.type === 'session_summary'
+					? e.reviewedSegments.reduce((s, r) => s + (r.how === 'edited' ? 0 : r.words), 0)
+					: null,
 		payload: JSON.stringify(e)
 	};
-	if (e.type === 'client_report') return row;
-	Object.assign(row, {
-		transcript_id: e.transcriptId,
-		model_id: e.model.id,
-		model_version: e.model.version,
-		model_sha256: e.model.sha256,
-		backend: e.backend
-	});
-	// Version 1 events predate rollouts and sampling: their arm and rate stay null (unknown, weight 1).
-	if (e.schemaVersion !== 1) Object.assign(row, { arm: e.arm, sampling_rate: e.samplingRate });
-	if (e.type === 'correction')
-		Object.assign(row, { segment_id: e.segmentId, revision: e.revision }, errorCounts(e));
-	if (e.type === 'review')
-		Object.assign(row, { segment_id: e.segmentId, confirmed_words: e.confirmedWords.length });
-	if (e.type === 'rating') row.stars = e.stars;
-	// Revision −1: below every correction revision, so a correction of the segment always supersedes it.
-	if (e.type === 'segment_reviewed')
-		Object.assign(row, {
-			segment_id: e.segmentId,
-			revision: SEGMENT_REVIEWED_REVISION,
-			reviewed_words: e.words.length
-		});
-	if (e.type === 'session_summary')
-		Object.assign(row, {
-			revision: e.revision,
-			reviewed_words: e.reviewedSegments.reduce((s, r) => s + (r.how === 'edited' ? 0 : r.words), 0)
-		});
-	return row;
+}
+
+/** An ISO time in UTC with milliseconds (toISOString's form); a time already in that form is returned as is. */
+function utcTime(iso: string): string {
+	// 24 characters ending in Z is exactly YYYY-MM-DDTHH:MM:SS.sssZ once the schema checked the format.
+	return iso.length === 24 && iso.endsWith('Z') ? iso : new Date(iso).toISOString();
 }
 
 /**
@@ -262,83 +278,126 @@ export function errorCounts(e: Extract<TelemetryEvent, { type: 'correction' }>):
 
 /**
  * Roughly the bytes one events row takes in the database once written: its record (every column's
- * value, a byte of header each, the cell's own overhead), an entry in each of the four indexes (the
- * primary key, installation, received_at, type and occurred_at, each with the key and a row pointer),
+ * value, a byte of header each, the cell's own overhead), an entry in each of the three indexes (the
+ * primary key, installation and received_at, each with the key and a row pointer),
  * all over the share of a page B-tree pages are filled to. Calibrated against SQLite's dbstat on mixed
  * batches (tests/integration/telemetry/flood.test.ts checks it against a file's growth); it is about
  * twice the event's bytes in the request, which is why the byte budget counts this rather than those.
  */
 export function storedRowBytes(row: EventsTable): number {
 	// String lengths, not UTF-8 byte counts: events are nearly all ASCII, and this runs for every row.
-	let record = 12;
-	for (const v of Object.values(row)) {
-		record += 1;
+	let record = 12 + EVENT_COLUMNS.length;
+	for (const c of EVENT_COLUMNS) {
+		const v = row[c];
 		if (typeof v === 'string') record += v.length;
 		else if (typeof v === 'number') record += 8;
 	}
-	const indexes =
-		row.id.length +
-		row.installation_id.length +
-		row.received_at.length +
-		row.type.length +
-		row.occurred_at.length +
-		4 * 14;
+	const indexes = row.id.length + row.installation_id.length + row.received_at.length + 3 * 14;
 	return Math.round((record + indexes) / PAGE_FILL);
 }
 
 /** The share of a page that B-tree pages of the events table and its indexes hold (dbstat: 0.75–0.8). */
 const PAGE_FILL = 0.78;
 
-/** Rows per INSERT statement on PostgreSQL: well under its bound-parameter limit. */
+/**
+ * The events table's columns in the order eventRow builds them. A Record, so the compiler checks the
+ * list names every column.
+ */
+const EVENT_COLUMNS = Object.keys({
+	id: 1,
+	type: 1,
+	schema_version: 1,
+	occurred_at: 1,
+	received_at: 1,
+	installation_id: 1,
+	app_version: 1,
+	transcript_id: 1,
+	model_id: 1,
+	model_version: 1,
+	model_sha256: 1,
+	backend: 1,
+	arm: 1,
+	sampling_rate: 1,
+	segment_id: 1,
+	revision: 1,
+	substitutions: 1,
+	insertions: 1,
+	deletions: 1,
+	reference_words: 1,
+	confirmed_words: 1,
+	stars: 1,
+	reviewed_words: 1,
+	payload: 1
+} satisfies Record<keyof EventsTable, 1>) as (keyof EventsTable)[];
+const COLUMN_LIST = EVENT_COLUMNS.map((c) => `"${c}"`).join(', ');
+/** SQLite: the single-row INSERT, run once per row of one call (node-sqlite.ts eachRowSql). */
+const SQLITE_INSERT =
+	eachRowSql(EVENT_COLUMNS.length) +
+	`insert into "events" (${COLUMN_LIST}) values (${EVENT_COLUMNS.map(() => '?').join(', ')}) on conflict ("id") do nothing`;
+/**
+ * PostgreSQL: the whole batch as one JSON parameter, which the server splits into rows of the events
+ * table's type; RETURNING lists the rows stored. Measured against a kysely-built multi-row INSERT and
+ * against each column as an array (`unnest`): 19, 24 and 36 µs of Node CPU an event, as node-postgres
+ * escapes array elements in JavaScript where JSON.stringify is native.
+ */
+const PG_INSERT =
+	`insert into "events" (${COLUMN_LIST}) select ${COLUMN_LIST} ` +
+	`from json_populate_recordset(null::"events", $1::json) on conflict ("id") do nothing returning "id"`;
+/** Rows per kysely-built INSERT on PostgreSQL (the fallback below): well under its parameter limit. */
 const ROWS_PER_INSERT = 200;
+
 /** SQLite rows inserted between two turns of the event loop (a few milliseconds of work). */
 const ROWS_PER_TURN = 100;
 
 /**
  * Inserts event rows, skipping ids already stored; returns the rows inserted (what the rollups add).
  *
- * On SQLite one single-row INSERT is prepared once and run per row: measured on the reference machine,
- * 11 µs per row against 22–33 µs for 200-row INSERTs (SQLite's multi-row VALUES and binding 5,000
- * parameters at once cost more than the reused statement, and kysely compiles the big one each time).
+ * Both statements are fixed text, so nothing is compiled per batch (kysely building a 5,000-parameter
+ * INSERT cost more than running it). On SQLite one prepared single-row INSERT runs per row, all of a
+ * chunk in one call (eachRowSql): measured on the reference machine, 11 µs per row against 22–33 µs for
+ * 200-row INSERTs, and one call per chunk saves the ~10 µs a row of a trip through kysely's executor.
  * The event loop gets a turn every ROWS_PER_TURN rows, so a full batch does not hold the one Node thread
- * for its whole insert. On PostgreSQL, where each statement is a round trip, multi-row INSERTs stay.
+ * for its whole insert. On PostgreSQL, where each statement is a round trip, the batch is one statement
+ * (PG_INSERT).
  */
 export async function insertEventRows(
 	tx: Kysely<Database>,
 	rows: EventsTable[]
 ): Promise<{ inserted: EventsTable[]; storedBytes: number }> {
 	if (rows.length === 0) return { inserted: [], storedBytes: 0 };
-	const insert = (values: EventsTable[]) =>
-		tx
-			.insertInto('events')
-			.values(values)
-			.onConflict((oc) => oc.column('id').doNothing());
 	const inserted: EventsTable[] = [];
 	let storedBytes = 0;
 	if (!(tx.getExecutor().adapter instanceof SqliteAdapter)) {
 		const byId = new Map(rows.map((r) => [r.id, r]));
-		for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+		const json = JSON.stringify(rows);
+		// JSON.stringify writes a lone surrogate (which JSON.parse lets through from a `\ud800` escape) as
+		// that escape, and PostgreSQL refuses to turn one into text, which would fail the batch for good.
+		// Sent as text parameters instead, node-postgres encodes it as U+FFFD, as it always did.
+		if (!json.includes('\\ud')) {
+			const r = await tx.executeQuery<{ id: string }>(CompiledQuery.raw(PG_INSERT, [json]));
 			// RETURNING lists only the rows stored (not the duplicates): what the rollups and the budget count.
-			const r = await insert(rows.slice(i, i + ROWS_PER_INSERT))
-				.returning('id')
-				.execute();
-			for (const { id } of r) inserted.push(byId.get(id)!);
+			for (const { id } of r.rows) inserted.push(byId.get(id)!);
+		} else {
+			for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+				const r = await tx
+					.insertInto('events')
+					.values(rows.slice(i, i + ROWS_PER_INSERT))
+					.onConflict((oc) => oc.column('id').doNothing())
+					.returning('id')
+					.execute();
+				for (const { id } of r) inserted.push(byId.get(id)!);
+			}
 		}
 	} else {
-		// Compiled from the first row; every row has the same keys in the same order (eventRow builds them
-		// all), which is the order kysely binds them in.
-		const { sql } = insert([rows[0]]).compile();
-		const columns = Object.keys(rows[0]) as (keyof EventsTable)[];
-		for (let i = 0; i < rows.length; i++) {
-			if (i > 0 && i % ROWS_PER_TURN === 0) await new Promise<void>((ok) => setImmediate(ok));
-			const row = rows[i];
-			const r = await tx.executeQuery(
-				CompiledQuery.raw(
-					sql,
-					columns.map((c) => row[c])
-				)
-			);
-			if (Number(r.numAffectedRows ?? 0) > 0) inserted.push(row);
+		for (let start = 0; start < rows.length; start += ROWS_PER_TURN) {
+			if (start > 0) await new Promise<void>((ok) => setImmediate(ok));
+			const chunk = rows.slice(start, start + ROWS_PER_TURN);
+			const values: unknown[] = [];
+			for (const row of chunk) for (const c of EVENT_COLUMNS) values.push(row[c]);
+			const r = await tx.executeQuery<{ changes: number }>(CompiledQuery.raw(SQLITE_INSERT, values));
+			r.rows.forEach((run, i) => {
+				if (run.changes > 0) inserted.push(chunk[i]);
+			});
 		}
 	}
 	for (const row of inserted) storedBytes += storedRowBytes(row);
@@ -355,11 +414,15 @@ export interface StoreResult {
 	storedBytes: number;
 }
 
-/** Stores one request's valid events and rejection reasons; resolves after the commit. */
+/**
+ * Stores one request's valid events and rejection reasons; resolves after the commit. `rows`, when the
+ * caller built them already (to reserve their bytes), are eventRow of each event received at `now`.
+ */
 export type StoreBatch = (
 	events: TelemetryEvent[],
 	rejectionReasons: string[],
-	now: Date
+	now: Date,
+	rows?: readonly EventsTable[]
 ) => Promise<StoreResult>;
 
 /** How long a deleted installation's events are refused. */
@@ -380,9 +443,12 @@ export async function storeBatch(
 	db: Kysely<Database>,
 	events: TelemetryEvent[],
 	rejectionReasons: string[],
-	now: Date
+	now: Date,
+	rows?: readonly EventsTable[]
 ): Promise<StoreResult> {
-	return db.transaction().execute((tx) => insertBatch(tx, events, rejectionReasons, now));
+	return db
+		.transaction()
+		.execute((tx) => insertBatch(tx, events, rejectionReasons, now, undefined, undefined, rows));
 }
 
 /**
@@ -390,7 +456,8 @@ export async function storeBatch(
  * stored events to the rollups (server/rollup.ts) in the same transaction. `receivedAtOf` overrides
  * the receipt time per event (only the dashboard bench, which back-dates generated history). With
  * `deferRollups` the stored events are appended there instead, for the caller to add (addToRollups)
- * before the transaction commits: a group commit adds all its requests' events in one go.
+ * before the transaction commits: a group commit adds all its requests' events in one go. `prebuilt`
+ * rows (eventRow of each event, in order) are used instead of building them again.
  */
 export async function insertBatch(
 	tx: Kysely<Database>,
@@ -398,7 +465,8 @@ export async function insertBatch(
 	rejectionReasons: string[],
 	now: Date,
 	receivedAtOf?: (e: TelemetryEvent) => string,
-	deferRollups?: RollupItem[]
+	deferRollups?: RollupItem[],
+	prebuilt?: readonly EventsTable[]
 ): Promise<StoreResult> {
 	const receivedAt = now.toISOString();
 	// Checked inside the transaction that inserts, so a deletion committed before it always wins.
@@ -408,7 +476,8 @@ export async function insertBatch(
 	const rows: EventsTable[] = [];
 	const byId = new Map<string, TelemetryEvent>();
 	let stored = 0;
-	for (const e of events) {
+	for (let i = 0; i < events.length; i++) {
+		const e = events[i];
 		if (deleted.has(e.installationId.toLowerCase())) {
 			reasons.push(DELETED_INSTALLATION_REASON);
 			continue;
@@ -417,7 +486,7 @@ export async function insertBatch(
 		if (seen.has(e.id)) continue;
 		seen.add(e.id);
 		byId.set(e.id, e);
-		rows.push(eventRow(e, receivedAtOf ? receivedAtOf(e) : receivedAt));
+		rows.push(prebuilt?.[i] ?? eventRow(e, receivedAtOf ? receivedAtOf(e) : receivedAt));
 	}
 	const { inserted, storedBytes } = await insertEventRows(tx, rows);
 	const accepted = inserted.length;
@@ -438,12 +507,20 @@ async function deletedInstallations(
 	);
 	if (byHash.size === 0) return new Set();
 	const since = new Date(now.getTime() - TOMBSTONE_DAYS * 24 * 3600 * 1000).toISOString();
-	const rows = await tx
-		.selectFrom('deleted_installations')
-		.select('installation_hash')
-		.where('installation_hash', 'in', [...byHash.keys()])
-		.where('deleted_at', '>=', since)
-		.execute();
+	// Fixed text rather than a kysely-built query: building and compiling that one cost about 100 µs of
+	// CPU a request (measured), more than running it. A list on SQLite, an array on PostgreSQL.
+	const hashes = [...byHash.keys()];
+	const query =
+		tx.getExecutor().adapter instanceof SqliteAdapter
+			? CompiledQuery.raw(
+					`select "installation_hash" from "deleted_installations" where "installation_hash" in (${hashes.map(() => '?').join(', ')}) and "deleted_at" >= ?`,
+					[...hashes, since]
+				)
+			: CompiledQuery.raw(
+					'select "installation_hash" from "deleted_installations" where "installation_hash" = any($1::text[]) and "deleted_at" >= $2',
+					[hashes, since]
+				);
+	const { rows } = await tx.executeQuery<{ installation_hash: string }>(query);
 	return new Set(rows.map((r) => byHash.get(r.installation_hash)!));
 }
 
@@ -451,6 +528,7 @@ interface Pending {
 	events: TelemetryEvent[];
 	reasons: string[];
 	now: Date;
+	rows: readonly EventsTable[] | undefined;
 	/** How many groups of small batches went before this one while it was first in line. */
 	overtaken: number;
 	resolve: (r: StoreResult) => void;
@@ -531,14 +609,15 @@ export function groupCommit(db: Kysely<Database>, policy: GroupPolicy = GROUP_PO
 				// their concatenation equals one call per request (it carries each segment's latest revision
 				// from one event to the next), with one set of statements for the whole group.
 				const items: RollupItem[] = [];
-				for (const p of group) out.push(await insertBatch(tx, p.events, p.reasons, p.now, undefined, items));
+				for (const p of group)
+					out.push(await insertBatch(tx, p.events, p.reasons, p.now, undefined, items, p.rows));
 				await addToRollups(tx, items);
 				return out;
 			});
 			group.forEach((p, i) => p.resolve(results[i]));
 		} catch (e) {
 			if (group.length === 1) return group[0].reject(e);
-			for (const p of group) storeBatch(db, p.events, p.reasons, p.now).then(p.resolve, p.reject);
+			for (const p of group) storeBatch(db, p.events, p.reasons, p.now, p.rows).then(p.resolve, p.reject);
 		}
 	}
 
@@ -549,16 +628,18 @@ export function groupCommit(db: Kysely<Database>, policy: GroupPolicy = GROUP_PO
 		setImmediate(() => void flush());
 	}
 
-	return (events, reasons, now) =>
+	return (events, reasons, now, rows) =>
 		new Promise((resolve, reject) => {
-			queue.push({ events, reasons, now, overtaken: 0, resolve, reject });
+			queue.push({ events, reasons, now, rows, overtaken: 0, resolve, reject });
 			schedule();
 		});
 }
 
 /** The store to use for a database: group commit on SQLite (one writer), plain transactions on PostgreSQL. */
 export function storeFor(db: Kysely<Database>, kind: 'sqlite' | 'postgres'): StoreBatch {
-	return kind === 'sqlite' ? groupCommit(db) : (events, reasons, now) => storeBatch(db, events, reasons, now);
+	return kind === 'sqlite'
+		? groupCommit(db)
+		: (events, reasons, now, rows) => storeBatch(db, events, reasons, now, rows);
 }
 
 /** Adds rejections to the per-reason counters. */

@@ -76,6 +76,19 @@ describe('TokenBucketLimiter.charge', () => {
 	});
 });
 
+describe('TokenBucketLimiter.refund', () => {
+	it('gives tokens back, never beyond the burst', () => {
+		const { l } = limiter(10, 100);
+		expect(l.take('a', 80).ok).toBe(true);
+		l.refund('a', 50);
+		expect(l.take('a', 70).ok).toBe(true);
+		expect(l.take('a', 1).ok).toBe(false);
+		l.refund('a', 500);
+		expect(l.take('a', 100).ok).toBe(true);
+		expect(l.take('a', 1).ok).toBe(false);
+	});
+});
+
 describe('ClientQueue', () => {
 	it('runs one request per client at a time, in arrival order, and keeps clients apart', async () => {
 		const q = new ClientQueue({ perClient: 1, maxWaiting: 2 });

@@ -64,6 +64,12 @@ export class TokenBucketLimiter {
 		this.#refill(key).tokens -= cost;
 	}
 
+	/** Gives `cost` tokens back to `key` (a reservation that was not used), never beyond the burst. */
+	refund(key: string, cost: number): void {
+		const b = this.#refill(key);
+		b.tokens = Math.min(this.#burst, b.tokens + cost);
+	}
+
 	/** What take(key, cost) would answer, without taking anything. */
 	check(key: string, cost = 1): RateDecision {
 		const b = this.#refill(key);

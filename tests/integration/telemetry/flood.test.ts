@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type ApiDeps } from '../../../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../../../src/lib/server/db/open';
-import { eventRow, insertEventRows, storeBatch, storeFor } from '../../../src/lib/server/ingest';
+import {
+	eventRow,
+	insertEventRows,
+	storeBatch,
+	storeFor,
+	storedRowBytes
+} from '../../../src/lib/server/ingest';
 import { ClientQueue, TokenBucketLimiter } from '../../../src/lib/server/rate-limit';
 import { backends } from './backends';
 import { clientReport, knownModels, mixedBatch, sessionSummary, transcription, v2 } from './events';
@@ -190,6 +196,87 @@ describe('the byte budget counts stored bytes (SQLite)', () => {
 		expect(accepted).toBeLessThanOrEqual(4);
 		expect(grew).toBeLessThan(budget + 2 * largest);
 	});
+
+	it('a flooding client never grows the database past its byte budget', async () => {
+		const path = join(dir, 'budget', 'redline.db');
+		const d = await openDatabase(`sqlite:${path}`, { backgroundCheckpoints: false });
+		const budget = 1024 * 1024;
+		const bytes = new TokenBucketLimiter({ ratePerSec: 1, burst: budget, now: () => 0 });
+		const a = createApi({
+			db: d.db,
+			adminToken: ADMIN,
+			limiter: null,
+			knownModels,
+			store: storeFor(d.db, d.kind),
+			limits: { bytes }
+		});
+		const before = fileBytes(path);
+		const statuses: number[] = [];
+		let stored = 0;
+		try {
+			for (let i = 0; i < 12; i++) {
+				const events = mixedBatch(200);
+				const res = await a.postEvents(post(events), '10.0.0.1');
+				statuses.push(res.status);
+				if (res.status === 202) {
+					const at = new Date().toISOString();
+					stored += events.reduce((s, e) => s + storedRowBytes(eventRow(e, at)), 0);
+				}
+			}
+		} finally {
+			await d.close();
+		}
+		// About 140 kB a request and 280 kB stored: three batches fit in 1 MiB and leave more than a request's
+		// bytes. Checked before the insert, the fourth is refused (429), not stored and charged as debt.
+		expect(statuses).toEqual([202, 202, 202, ...Array(9).fill(429)]);
+		expect(stored).toBeLessThanOrEqual(budget);
+		expect(fileBytes(path) - before).toBeLessThanOrEqual(budget);
+	});
+
+	it('lets a batch stored larger than a small burst pass once the bucket is full, the excess as debt', async () => {
+		const d = await openDatabase(`sqlite:${join(dir, 'small-burst', 'redline.db')}`);
+		const body = JSON.stringify({ events: mixedBatch(200) });
+		// The burst holds the body (as limitsFromEnv requires) but not the 295 kB its rows take.
+		const bytes = new TokenBucketLimiter({ ratePerSec: 1000, burst: body.length + 1000, now: () => 0 });
+		const a = createApi({
+			db: d.db,
+			adminToken: ADMIN,
+			limiter: null,
+			knownModels,
+			store: storeFor(d.db, d.kind),
+			limits: { bytes }
+		});
+		try {
+			expect((await a.postEvents(post(mixedBatch(200)), '10.0.0.1')).status).toBe(202);
+			// The debt: the body's bytes and the rows' beyond it, minus the 1000 the burst had to spare.
+			expect(bytes.check('10.0.0.1', 1).ok).toBe(false);
+		} finally {
+			await d.close();
+		}
+	});
+
+	it('gives back the reservation of events not stored: a replay costs its request bytes only', async () => {
+		const d = await openDatabase(`sqlite:${join(dir, 'replay', 'redline.db')}`);
+		const a = createApi({
+			db: d.db,
+			adminToken: ADMIN,
+			limiter: null,
+			knownModels,
+			store: storeFor(d.db, d.kind),
+			limits: { bytes: new TokenBucketLimiter({ ratePerSec: 1, burst: 1024 * 1024, now: () => 0 }) }
+		});
+		const events = mixedBatch(200);
+		const statuses: number[] = [];
+		try {
+			// 295 kB stored, then four replays of 146 kB each (every one reserving its 150 kB of rows first, so
+			// the last needs 295 kB left): 1,027 kB of 1,049. Had each replay kept its reservation, the third
+			// would have been refused.
+			for (let i = 0; i < 5; i++) statuses.push((await a.postEvents(post(events), '10.0.0.1')).status);
+		} finally {
+			await d.close();
+		}
+		expect(statuses).toEqual([202, 202, 202, 202, 202]);
+	});
 });
 
 describe.each(backends())('insertEventRows on $name', (backend) => {
@@ -231,6 +318,20 @@ describe.each(backends())('insertEventRows on $name', (backend) => {
 		} finally {
 			await ours.close();
 			await reference.close();
+		}
+	});
+
+	it('stores an event with a lone surrogate in its strings (JSON.parse lets one through)', async () => {
+		const d = await openDatabase(await backend.newDatabase());
+		try {
+			const [e] = JSON.parse(JSON.stringify(mixedBatch(1)).replace('"0.1.0"', '"0.1.0\\ud800"'));
+			expect(e.appVersion).toBe('0.1.0\ud800');
+			const rows = [eventRow(e, '2026-12-01T12:00:00.000Z'), ...mixedBatch(3).map((x) => eventRow(x, 'now'))];
+			const { inserted } = await d.db.transaction().execute((tx) => insertEventRows(tx, rows));
+			expect(inserted.length).toBe(4);
+			expect(await d.db.selectFrom('events').select('id').execute()).toHaveLength(4);
+		} finally {
+			await d.close();
 		}
 	});
 });
