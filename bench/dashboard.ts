@@ -10,7 +10,8 @@
  * SQLite and on a throwaway PostgreSQL cluster, BENCH_DASH_REPEAT times each (p50 and max).
  * Goal: < 500 ms each. Prints generation time and database size.
  * BENCH_DASH_REUSE=<sqlite file> times the endpoints on a database an earlier run filled (no generation);
- * BENCH_DASH_KEEP=<sqlite file> fills that file and keeps it for such runs.
+ * BENCH_DASH_KEEP=<sqlite file> fills that file and keeps it for such runs. BENCH_DASH_SQLITE=0 skips
+ * SQLite (PostgreSQL only: a full-size run generates the data again, which takes about as long).
  * Prints figures; asserts nothing.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -137,7 +138,8 @@ if (reuse) {
 	process.exit(0);
 }
 const keep = process.env.BENCH_DASH_KEEP;
-if (keep) await run(`sqlite:${keep}`, 'SQLite', dirname(keep));
+if (process.env.BENCH_DASH_SQLITE === '0') console.log('  SQLite: skipped');
+else if (keep) await run(`sqlite:${keep}`, 'SQLite', dirname(keep));
 else {
 	const dir = mkdtempSync(join(tmpdir(), 'redline-dash-bench-'));
 	try {

@@ -339,6 +339,21 @@ const migrations: Record<string, Migration> = {
 				.addPrimaryKeyConstraint('rollup_outcomes_pk', ['day', ...VK, 'kind', 'minutes'] as never)
 				.$call(clustered)
 				.execute();
+			// SQLite groups a window's labels and confusions per version by sorting them; these covering
+			// indexes hold them in that order (measured on 17,000 label rows: 32 → 7 ms CPU). PostgreSQL
+			// hashes the groups and needs none.
+			if (sqlite) {
+				await db.schema
+					.createIndex('rollup_labels_by_version')
+					.on('rollup_labels')
+					.columns([...VK, 'bucket', 'day', 'words', 'weight', 'confidence'])
+					.execute();
+				await db.schema
+					.createIndex('rollup_confusions_by_version')
+					.on('rollup_confusions')
+					.columns([...VK, 'from_word', 'to_word', 'day', 'n', 'weight'])
+					.execute();
+			}
 			// Every stored event adds to rollup_hourly: none there means the events were never counted (a
 			// database from before 0006), and the backfill counts them through the ingestion code itself.
 			// Otherwise the rollups exist and the new tables are built from them.
