@@ -92,10 +92,11 @@ const SUMS = sql.raw(SUMMED.map((c) => `sum(${c}) as ${c}`).join(', '));
 
 /**
  * Per installation over the window: the WER sums of the latest corrections, the latest summaries'
- * words, and ratings per star. The window's whole blocks come from rollup_blocks (grouped in its key
- * order: version, installation, rate), the days before its first whole block from rollup_daily; the
- * two integer sums are added here. Rows come ordered by installation and rate, so each version's
- * clusters (and so its bootstrap draws) have one order on both databases.
+ * words, and ratings per star. Per version (those with a row in rollup_day_stats in the window, which
+ * every version with a counting rollup_daily row has): the window's whole blocks from rollup_blocks (a
+ * range of its key: version, installation, rate, block), the days before its first whole block from
+ * rollup_daily; the two integer sums are added here. Rows come ordered by installation and rate, so
+ * each version's clusters (and so its bootstrap draws) have one order on both databases.
  */
 export async function installationSums(
 	db: Kysely<Database>,
@@ -103,51 +104,58 @@ export async function installationSums(
 ): Promise<{ corrections: CorrectionSums[]; summaries: SummarySums[]; ratings: RatingSums[] }> {
 	const day = dayOf(from);
 	const block = firstBlockFrom(day);
-	type Row = Record<string, unknown> & KeyCols & { installation_id: string; rate: unknown };
-	const [blocks, days] = await Promise.all([
-		sql<Row>`
-			select ${KEY_GROUP}, installation_id, rate, ${SUMS} from rollup_blocks where block >= ${block}
-			group by ${KEY_GROUP}, installation_id, rate`.execute(db),
-		sql<Row>`
-			select ${KEY_GROUP}, installation_id, rate, ${SUMS} from rollup_daily
-			where day >= ${day} and day < ${block}
-			group by installation_id, rate, ${KEY_GROUP}`.execute(db)
-	]);
-	const totals = new Map<
-		string,
-		{ base: KeyCols & { installation_id: string; rate: number }; v: number[] }
-	>();
-	for (const x of [...blocks.rows, ...days.rows]) {
-		const base = { ...keyOf(x), installation_id: x.installation_id, rate: n(x.rate) };
-		const k = JSON.stringify(Object.values(base));
-		const t = totals.get(k);
-		const v = SUMMED.map((c) => n(x[c]));
-		if (t) t.v = t.v.map((s, i) => s + v[i]);
-		else totals.set(k, { base, v });
-	}
-	const ordered = [...totals.values()].sort((p, q) =>
-		p.base.installation_id < q.base.installation_id
-			? -1
-			: p.base.installation_id > q.base.installation_id
-				? 1
-				: p.base.rate - q.base.rate
+	const versions = await sql<KeyCols>`
+		select distinct ${KEY_GROUP} from rollup_day_stats
+		where day >= ${day} and (w_installations > 0 or r_installations > 0)`.execute(db);
+	type Row = Record<string, unknown> & { installation_id: string; rate: unknown };
+	const isVersion = (v: KeyCols) =>
+		sql`model_id = ${v.model_id} and model_version = ${v.model_version} and model_sha256 = ${v.model_sha256} and arm = ${v.arm}`;
+	const perVersion = await Promise.all(
+		versions.rows.map(async (v) => {
+			const [blocks, days] = await Promise.all([
+				sql<Row>`
+					select installation_id, rate, ${SUMS} from rollup_blocks
+					where ${isVersion(v)} and block >= ${block} group by installation_id, rate`.execute(db),
+				sql<Row>`
+					select installation_id, rate, ${SUMS} from rollup_daily
+					where day >= ${day} and day < ${block} and ${isVersion(v)} group by installation_id, rate`.execute(db)
+			]);
+			const totals = new Map<string, { installation_id: string; rate: number; v: number[] }>();
+			for (const x of [...blocks.rows, ...days.rows]) {
+				const rate = n(x.rate);
+				const k = `${x.installation_id}\u0001${rate}`;
+				const t = totals.get(k);
+				if (t) for (let i = 0; i < SUMMED.length; i++) t.v[i] += n(x[SUMMED[i]]);
+				else totals.set(k, { installation_id: x.installation_id, rate, v: SUMMED.map((c) => n(x[c])) });
+			}
+			const ordered = [...totals.values()].sort((p, q) =>
+				p.installation_id < q.installation_id
+					? -1
+					: p.installation_id > q.installation_id
+						? 1
+						: p.rate - q.rate
+			);
+			return { key: keyOf(v), ordered };
+		})
 	);
 	const corrections: CorrectionSums[] = [];
 	const summaries: SummarySums[] = [];
 	const ratings: RatingSums[] = [];
-	for (const { base, v } of ordered) {
-		const [corr, errors, ref, hyp, summ, reviewed, transcribed, ...stars] = v;
-		if (corr > 0)
-			corrections.push({
-				...base,
-				errors,
-				reference_words: ref,
-				hypothesis_words: hyp,
-				corrections: corr
-			});
-		if (summ > 0) summaries.push({ ...base, reviewed_words: reviewed, transcribed_words: transcribed });
-		for (const s of STARS) if (stars[s - 1] > 0) ratings.push({ ...base, stars: s, ratings: stars[s - 1] });
-	}
+	for (const { key, ordered } of perVersion)
+		for (const { installation_id, rate, v } of ordered) {
+			const [corr, errors, ref, hyp, summ, reviewed, transcribed, ...stars] = v;
+			const base = { ...key, installation_id, rate };
+			if (corr > 0)
+				corrections.push({
+					...base,
+					errors,
+					reference_words: ref,
+					hypothesis_words: hyp,
+					corrections: corr
+				});
+			if (summ > 0) summaries.push({ ...base, reviewed_words: reviewed, transcribed_words: transcribed });
+			for (const s of STARS) if (stars[s - 1] > 0) ratings.push({ ...base, stars: s, ratings: stars[s - 1] });
+		}
 	return { corrections, summaries, ratings };
 }
 
