@@ -90,6 +90,16 @@ function clustersOf(seed: number, k: number): Cluster[] {
 		return { installationId: `i${i}`, numerator: Math.floor(d * r() * 0.3), denominator: d };
 	});
 }
+// Sizes within a factor of 3 (the dashboard's usual case): with hundreds of clusters no resample needs the cap.
+function flatClustersOf(seed: number, k: number): Cluster[] {
+	const r = mulberry32(seed);
+	return Array.from({ length: k }, (_, i) => {
+		const d = 100 + Math.floor(200 * r());
+		return { installationId: `i${i}`, numerator: Math.floor(d * r() * 0.3) + r(), denominator: d + r() / 3 };
+	});
+}
+
+const WER_LIKE: CapOptions = { maxShare: 0.05, minCap: 200 };
 
 describe('cappedRatioBootstrap', () => {
 	it.each([
@@ -108,6 +118,25 @@ describe('cappedRatioBootstrap', () => {
 			const other = clustersOf(seed + 100, k + 7);
 			expect(cappedRatioBootstrapDifference(clusters, other, cap, options)).toEqual(
 				clusterBootstrapDifference(clusters, other, (s) => cappedRatio(s, cap).estimate, options)
+			);
+		}
+	);
+
+	it.each([
+		[6, 400],
+		[7, 25]
+	])(
+		'seed %s, %s clusters of similar sizes: exactly the generic bootstrap (the uncapped shortcut)',
+		(seed, k) => {
+			const clusters = flatClustersOf(seed, k);
+			const options = { seed: 78, resamples: 300 };
+			const statistic = (s: readonly Cluster[]) => cappedRatio(s, WER_LIKE).estimate;
+			expect(cappedRatioBootstrap(clusters, WER_LIKE, options)).toEqual(
+				clusterBootstrap(clusters, statistic, options)
+			);
+			const other = flatClustersOf(seed + 100, k + 3);
+			expect(cappedRatioBootstrapDifference(clusters, other, WER_LIKE, options)).toEqual(
+				clusterBootstrapDifference(clusters, other, statistic, options)
 			);
 		}
 	);

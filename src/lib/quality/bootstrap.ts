@@ -155,34 +155,43 @@ class RatioResampler {
 	}
 
 	/**
-	 * cappedRatio(resampleClusters(clusters, random), cap).estimate, drawing the same indices in the same
-	 * order and adding in the same order, so the value is bit for bit the same.
+	 * cappedRatio(resampleClusters(clusters, mulberry32 stream), cap).estimate, drawing the same indices in
+	 * the same order and adding in the same order, so the value is bit for bit the same.
 	 */
-	next(random: Random): number | null {
+	next(stream: Stream): number | null {
 		const { num, den, idx, sizes } = this;
 		const k = idx.length;
+		let a = stream.state;
 		let total = 0;
 		let largest = 0;
+		let n = 0;
 		for (let i = 0; i < k; i++) {
-			const j = Math.floor(random() * k);
+			// One mulberry32 step (shared/random.ts), inlined: a call per draw was most of the loop's time.
+			a = (a + 0x6d2b79f5) >>> 0;
+			let t = a;
+			t = Math.imul(t ^ (t >>> 15), t | 1);
+			t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+			const j = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * k);
 			idx[i] = j;
 			const d = den[j];
 			total += d;
+			n += num[j];
 			if (d > largest) largest = d;
 		}
-		let cap = Infinity;
-		if (!(largest <= this.maxShare * total)) {
-			const { rank, ranked, counts } = this;
-			counts.fill(0);
-			for (let i = 0; i < k; i++) counts[rank[idx[i]]]++;
-			let m = 0;
-			for (let r = 0; r < k; r++) {
-				const d = ranked[r];
-				if (d > 0) for (let c = counts[r]; c > 0; c--) sizes[m++] = d;
-			}
-			cap = capOfSorted(sizes.subarray(0, m), this.maxShare, this.minCap);
+		stream.state = a;
+		// No installation above its share (the usual case with thousands): nothing is scaled, and n and
+		// total are the sums the capped pass below would add (f = 1, same terms in the same order).
+		if (largest <= this.maxShare * total) return total > 0 ? n / total : null;
+		const { rank, ranked, counts } = this;
+		counts.fill(0);
+		for (let i = 0; i < k; i++) counts[rank[idx[i]]]++;
+		let m = 0;
+		for (let r = 0; r < k; r++) {
+			const d = ranked[r];
+			if (d > 0) for (let c = counts[r]; c > 0; c--) sizes[m++] = d;
 		}
-		let n = 0;
+		const cap = capOfSorted(sizes.subarray(0, m), this.maxShare, this.minCap);
+		n = 0;
 		let w = 0;
 		for (let i = 0; i < k; i++) {
 			const j = idx[i];
@@ -194,6 +203,15 @@ class RatioResampler {
 		return w > 0 ? n / w : null;
 	}
 }
+
+/** The state of a mulberry32 stream (shared/random.ts), stepped inline by RatioResampler. */
+interface Stream {
+	state: number;
+}
+const streamOf = (seed: number): Stream => {
+	if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+	return { state: seed >>> 0 };
+};
 
 function capSettings(cap: CapOptions): { maxShare: number; minCap: number } {
 	// weightCap (run on the full data first) validates them.
@@ -214,10 +232,10 @@ export function cappedRatioBootstrap(
 	if (estimate === null) return null;
 	const { maxShare, minCap } = capSettings(cap);
 	const resampler = new RatioResampler(clusters, maxShare, minCap);
-	const random = mulberry32(options.seed);
+	const stream = streamOf(options.seed);
 	const values: number[] = [];
 	for (let b = 0; b < resamples; b++) {
-		const v = resampler.next(random);
+		const v = resampler.next(stream);
 		if (v !== null) values.push(v);
 	}
 	return { estimate, ...percentiles(values, level) };
@@ -240,11 +258,11 @@ export function cappedRatioBootstrapDifference(
 	const { maxShare, minCap } = capSettings(cap);
 	const ra = new RatioResampler(a, maxShare, minCap);
 	const rb = new RatioResampler(b, maxShare, minCap);
-	const random = mulberry32(options.seed);
+	const stream = streamOf(options.seed);
 	const values: number[] = [];
 	for (let i = 0; i < resamples; i++) {
-		const va = ra.next(random);
-		const vb = rb.next(random);
+		const va = ra.next(stream);
+		const vb = rb.next(stream);
 		if (va !== null && vb !== null) values.push(vb - va);
 	}
 	return { estimate: sb - sa, ...percentiles(values, level) };

@@ -104,6 +104,18 @@ export function werSummary(
 	input: { reviewed: readonly WerRow[]; edited: readonly WerRow[]; transcribed: readonly TranscribedRow[] },
 	cap: CapOptions = WER_CAP
 ): WerSummary {
+	return {
+		reviewed: pooledWer(input.reviewed, cap),
+		editedOnly: pooledWer(input.edited, cap),
+		coverage: werCoverage(input)
+	};
+}
+
+/** Reviewed model words / transcribed model words (weighted, at most 1); null when nothing was transcribed. */
+export function werCoverage(input: {
+	reviewed: readonly WerRow[];
+	transcribed: readonly TranscribedRow[];
+}): number | null {
 	const weighted = (words: number, rate = 1) => {
 		if (!(rate > 0 && rate <= 1)) throw new RangeError(`samplingRate must be in (0, 1], got ${rate}`);
 		if (!Number.isFinite(words) || words < 0) throw new RangeError(`words must be ≥ 0, got ${words}`);
@@ -111,11 +123,7 @@ export function werSummary(
 	};
 	const reviewedWords = input.reviewed.reduce((s, r) => s + weighted(r.hypothesisWords, r.samplingRate), 0);
 	const transcribed = input.transcribed.reduce((s, r) => s + weighted(r.words, r.samplingRate), 0);
-	return {
-		reviewed: pooledWer(input.reviewed, cap),
-		editedOnly: pooledWer(input.edited, cap),
-		coverage: transcribed > 0 ? Math.min(1, reviewedWords / transcribed) : null
-	};
+	return transcribed > 0 ? Math.min(1, reviewedWords / transcribed) : null;
 }
 
 /** A WER with its installation-clustered bootstrap interval. */

@@ -698,6 +698,7 @@ export async function deleteInstallation(
 				.where('installation_id', '=', id)
 				.where('day', 'in', days.slice(i, i + 500))
 				.execute();
+		await tx.deleteFrom('rollup_blocks').where('installation_id', '=', id).execute();
 		await tx.deleteFrom('rollup_transcripts').where('installation_id', '=', id).execute();
 		const r = await tx.deleteFrom('events').where('installation_id', '=', id).executeTakeFirst();
 		return Number(r.numDeletedRows);

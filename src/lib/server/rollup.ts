@@ -10,6 +10,14 @@
  *   reference_words, hypothesis_words), the latest session summaries' (summaries, reviewed_words,
  *   transcribed_words) and ratings per star (stars_1 … stars_5). Per installation, because the clustered
  *   bootstrap and the daily clustered variance resample installations.
+ * - rollup_blocks (VK, installation_id, rate, block) (migration 0007): rollup_daily summed per block of
+ *   BLOCK_DAYS days, so the installation sums of a window read one row per installation and block.
+ * - rollup_day_stats (day, VK) (0007): per day, the installations in the daily WER and rating series and
+ *   Σ of their day's e, w, e², w², e·w (see `installationDay`), so the daily bands read one row per day.
+ * - rollup_outcomes (day, VK, kind, minutes) (0007): rollup_transcripts counted per day: seen (last
+ *   event), exported (first export), timed (transcription day, minutes to export).
+ *   These three derive from rollup_daily and rollup_transcripts: `deriveRollups` adds to a delta what
+ *   it changes in them, from the stored rows before it (one read per installation-day and transcript).
  * - rollup_tags (day, VK, tag): ratings carrying a tag, n and Σ 1/rate.
  * - rollup_labels (day, VK, bucket): labelled words of each segment's latest label (correction or segment_reviewed) per hundredth of confidence
  *   and changed flag (bucket = hundredth · 2 + changed, exactly what assemble.ts compressLabels keeps):
@@ -55,6 +63,41 @@ export const ROLLUP_TABLES = {
 			'stars_5'
 		]
 	},
+	rollup_blocks: {
+		keys: [...VK, 'installation_id', 'rate', 'block'],
+		vals: [
+			'corrections',
+			'errors',
+			'reference_words',
+			'hypothesis_words',
+			'summaries',
+			'reviewed_words',
+			'transcribed_words',
+			'stars_1',
+			'stars_2',
+			'stars_3',
+			'stars_4',
+			'stars_5'
+		]
+	},
+	rollup_day_stats: {
+		keys: ['day', ...VK],
+		vals: [
+			'w_installations',
+			'w_e',
+			'w_w',
+			'w_ee',
+			'w_ww',
+			'w_ew',
+			'r_installations',
+			'r_e',
+			'r_w',
+			'r_ee',
+			'r_ww',
+			'r_ew'
+		]
+	},
+	rollup_outcomes: { keys: ['day', ...VK, 'kind', 'minutes'], vals: ['transcripts'] },
 	rollup_tags: { keys: ['day', ...VK, 'tag'], vals: ['n', 'weight'] },
 	rollup_labels: { keys: ['day', ...VK, 'bucket'], vals: ['words', 'weight', 'confidence'] },
 	rollup_confusions: { keys: ['day', ...VK, 'from_word', 'to_word'], vals: ['n', 'weight'] },
@@ -67,6 +110,9 @@ type Additive = keyof typeof ROLLUP_TABLES;
 /** Columns of rows whose only real content is a count: a row at 0 there holds nothing. */
 export const ROLLUP_COUNT_COLUMNS: Record<Additive, string> = {
 	rollup_daily: 'corrections + summaries + stars_1 + stars_2 + stars_3 + stars_4 + stars_5',
+	rollup_blocks: 'corrections + summaries + stars_1 + stars_2 + stars_3 + stars_4 + stars_5',
+	rollup_day_stats: 'w_installations + r_installations',
+	rollup_outcomes: 'transcripts',
 	rollup_tags: 'n',
 	rollup_labels: 'words',
 	rollup_confusions: 'n',
@@ -111,6 +157,16 @@ export class RollupDelta {
 		let r = t.get(k);
 		if (!r) t.set(k, (r = { keys, vals: new Array<number>(cols.length).fill(0) }));
 		for (let i = 0; i < cols.length; i++) r.vals[i] += vals[cols[i]] ?? 0;
+	}
+
+	/** Adds `vals` in the table's column order to the row of `table` with these key values. */
+	addVals(table: Additive, keys: unknown[], vals: readonly number[]): void {
+		let t = this.rows.get(table);
+		if (!t) this.rows.set(table, (t = new Map()));
+		const k = keys.join('\u0001');
+		let r = t.get(k);
+		if (!r) t.set(k, (r = { keys, vals: new Array<number>(vals.length).fill(0) }));
+		for (let i = 0; i < vals.length; i++) r.vals[i] += vals[i];
 	}
 }
 
@@ -265,6 +321,17 @@ const PG_TYPES: Record<string, string> = {
 	bucket: 'int4',
 	weight: 'float8',
 	confidence: 'float8',
+	minutes: 'int4',
+	w_e: 'float8',
+	w_w: 'float8',
+	w_ee: 'float8',
+	w_ww: 'float8',
+	w_ew: 'float8',
+	r_e: 'float8',
+	r_w: 'float8',
+	r_ee: 'float8',
+	r_ww: 'float8',
+	r_ew: 'float8',
 	revision: 'int4',
 	last_at: 'text',
 	done_at: 'text',
@@ -363,8 +430,273 @@ function deltaWrites(d: RollupDelta): Write[] {
 	];
 }
 
-/** Writes a delta: every row's sums move by its increments (inserted when new). */
+/** Writes a delta, with what it changes in the derived tables (deriveRollups): every row's sums move by its increments (inserted when new). */
 export async function applyDelta(db: Kysely<Database>, d: RollupDelta): Promise<void> {
+	await deriveRollups(db, d);
+	await runUpserts(db, deltaWrites(d));
+}
+
+const DAY_MS = 86_400_000;
+/**
+ * Days per block of rollup_blocks. A window of d days reads its whole blocks there (one row per
+ * installation and block) and only its first, partial block's days from rollup_daily: about
+ * 5000 · (90/8 + 3.5/2) rows for 90 days at 5,000 installations instead of 5000 · 45, for one more
+ * upsert per rollup_daily row at ingestion.
+ */
+export const BLOCK_DAYS = 8;
+const epochDay = (day: string) => Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
+const dayText = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
+const blockOffset = (d: number) => ((d % BLOCK_DAYS) + BLOCK_DAYS) % BLOCK_DAYS;
+
+/** The block holding `day` ('YYYY-MM-DD'): its first day, blocks of BLOCK_DAYS days counted from 1970-01-01. */
+export function blockOf(day: string): string {
+	const d = epochDay(day);
+	return dayText(d - blockOffset(d));
+}
+
+/** The first block starting on or after `day`: a window from `day` holds it and every later block whole. */
+export function firstBlockFrom(day: string): string {
+	const d = epochDay(day);
+	const r = blockOffset(d);
+	return dayText(r === 0 ? d : d + BLOCK_DAYS - r);
+}
+
+/** One rollup_daily row's values in column order (ROLLUP_TABLES.rollup_daily.vals) with its rate. */
+export interface DailyValues {
+	rate: number;
+	vals: readonly number[];
+}
+
+/**
+ * One installation's day in the daily series, from its rollup_daily rows (one per rate): in the WER
+ * series (1/0), its weighted errors e and words w (corrections and un-edited reviewed words), e², w²,
+ * e·w; then the same for ratings (e = Σ stars/rate, w = Σ 1/rate). rollup_day_stats sums these over the
+ * installations of a day, which is what the daily clustered variance needs.
+ */
+export function installationDay(rows: readonly DailyValues[]): number[] {
+	let wIn = 0;
+	let we = 0;
+	let ww = 0;
+	let rIn = 0;
+	let re = 0;
+	let rw = 0;
+	for (const { rate, vals: v } of rows) {
+		if (v[0] + v[4] > 0) {
+			wIn = 1;
+			we += v[1] / rate;
+			ww += (v[2] + v[5]) / rate;
+		}
+		const ratings = v[7] + v[8] + v[9] + v[10] + v[11];
+		if (ratings > 0) {
+			rIn = 1;
+			re += (v[7] + 2 * v[8] + 3 * v[9] + 4 * v[10] + 5 * v[11]) / rate;
+			rw += ratings / rate;
+		}
+	}
+	return [wIn, we, ww, we * we, ww * ww, we * ww, rIn, re, rw, re * re, rw * rw, re * rw];
+}
+
+/** A rollup_transcripts row's state: events, last event's time, first transcription's and export's. */
+export interface TranscriptState {
+	events: number;
+	last: string;
+	done: string | null;
+	exported: string | null;
+}
+
+/** A transcript's row after an upsert of `t` onto `before` (the same rules as its SQL, see transcriptUpsert). */
+export function transcriptAfter(before: TranscriptState | undefined, t: TranscriptState): TranscriptState {
+	if (!before) return { ...t };
+	if (t.events >= 0)
+		return {
+			events: before.events + t.events,
+			last: t.last > before.last ? t.last : before.last,
+			done: t.done !== null && (before.done === null || t.done < before.done) ? t.done : before.done,
+			exported:
+				t.exported !== null && (before.exported === null || t.exported < before.exported)
+					? t.exported
+					: before.exported
+		};
+	return {
+		events: before.events + t.events,
+		last: before.last,
+		done: before.done === t.done ? null : before.done,
+		exported: before.exported === t.exported ? null : before.exported
+	};
+}
+
+/** Whole minutes from a transcript's transcription to its export (rounded to the nearest). */
+export const minutesToExport = (done: string, exported: string) =>
+	Math.round((Date.parse(exported) - Date.parse(done)) / 60_000);
+
+/**
+ * A transcript's rows in rollup_outcomes: seen on its last event's day, exported on its first export's
+ * day, timed on its transcription's day with the minutes to export (when exported after it). A window
+ * from a midnight counts a transcript seen when its last event is in it (as the event queries did), and
+ * its export, which is never after its last event, likewise.
+ */
+function outcomeContribution(r: TranscriptState | undefined, vkey: unknown[], sign: number, d: RollupDelta) {
+	if (!r || r.events <= 0) return;
+	d.add('rollup_outcomes', [r.last.slice(0, 10), ...vkey, 'seen', -1], { transcripts: sign });
+	if (r.exported === null) return;
+	d.add('rollup_outcomes', [r.exported.slice(0, 10), ...vkey, 'exported', -1], { transcripts: sign });
+	if (r.done !== null && r.exported >= r.done)
+		d.add('rollup_outcomes', [r.done.slice(0, 10), ...vkey, 'timed', minutesToExport(r.done, r.exported)], {
+			transcripts: sign
+		});
+}
+
+/**
+ * Stored rows of `table` whose `keyCols` equal one of `keys`, by those values joined with \u0001: on
+ * SQLite one fixed statement per key (an index range each), on PostgreSQL one unnest query.
+ */
+async function rowsByKeys(
+	db: Kysely<Database>,
+	table: string,
+	keyCols: readonly string[],
+	cols: readonly string[],
+	keys: unknown[][]
+): Promise<Map<string, Record<string, unknown>[]>> {
+	const out = new Map<string, Record<string, unknown>[]>();
+	if (keys.length === 0) return out;
+	const put = (row: Record<string, unknown>) => {
+		const k = keyCols.map((c) => row[c]).join('\u0001');
+		const list = out.get(k);
+		if (list) list.push(row);
+		else out.set(k, [row]);
+	};
+	const select = `select ${[...keyCols, ...cols].map((c) => `"${c}"`).join(', ')} from "${table}"`;
+	if (isSqlite(db)) {
+		const text = `${select} where ${keyCols.map((c) => `"${c}" = ?`).join(' and ')}`;
+		for (const k of keys)
+			for (const row of (await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, k))).rows)
+				put(row);
+		return out;
+	}
+	const text =
+		`${select} where (${keyCols.map((c) => `"${c}"`).join(', ')}) in ` +
+		`(select * from unnest(${keyCols.map((_, i) => `$${i + 1}::text[]`).join(', ')}))`;
+	const r = await db.executeQuery<Record<string, unknown>>(
+		CompiledQuery.raw(
+			text,
+			keyCols.map((_, i) => keys.map((k) => k[i]))
+		)
+	);
+	for (const row of r.rows) put(row);
+	return out;
+}
+
+const DAILY_VALS = ROLLUP_TABLES.rollup_daily.vals;
+const DAY_GROUP = ['day', ...VK, 'installation_id'];
+const dailyValues = (row: Record<string, unknown>): DailyValues => ({
+	rate: Number(row.rate),
+	vals: DAILY_VALS.map((c) => Number(row[c]))
+});
+
+/**
+ * Adds to a delta what it changes in the tables derived from rollup_daily and rollup_transcripts:
+ * rollup_blocks (the daily rows summed per block), rollup_day_stats (an installation-day's statistics
+ * before and after, from the stored rows plus the delta) and rollup_outcomes (a transcript's rows
+ * before and after). Reads the stored rows, so call it before the delta is written, in its transaction
+ * (like the latest-revision states, it relies on one writer at a time per installation).
+ */
+export async function deriveRollups(db: Kysely<Database>, d: RollupDelta): Promise<void> {
+	const daily = d.rows.get('rollup_daily');
+	if (daily) {
+		const groups = new Map<string, { keys: unknown[]; rows: DailyValues[] }>();
+		for (const r of daily.values()) {
+			const [day, ...rest] = r.keys;
+			const rate = rest[5] as number;
+			d.addVals('rollup_blocks', [...rest, blockOf(day as string)], r.vals);
+			const keys = [day, ...rest.slice(0, 5)];
+			const k = keys.join('\u0001');
+			const g = groups.get(k);
+			if (g) g.rows.push({ rate, vals: r.vals });
+			else groups.set(k, { keys, rows: [{ rate, vals: r.vals }] });
+		}
+		const stored = await rowsByKeys(
+			db,
+			'rollup_daily',
+			DAY_GROUP,
+			['rate', ...DAILY_VALS],
+			[...groups.values()].map((g) => g.keys)
+		);
+		for (const [k, g] of groups) {
+			const before = (stored.get(k) ?? []).map(dailyValues);
+			const after = before.map((b) => ({ rate: b.rate, vals: [...b.vals] }));
+			for (const x of g.rows) {
+				const same = after.find((a) => a.rate === x.rate);
+				if (same) same.vals = same.vals.map((v, i) => v + x.vals[i]);
+				else after.push({ rate: x.rate, vals: [...x.vals] });
+			}
+			const b = installationDay(before);
+			d.addVals(
+				'rollup_day_stats',
+				g.keys.slice(0, 5),
+				installationDay(after).map((x, i) => x - b[i])
+			);
+		}
+	}
+	if (d.transcripts.size > 0) {
+		const ts = [...d.transcripts.values()];
+		const stored = await rowsByKeys(
+			db,
+			'rollup_transcripts',
+			TRANSCRIPT_KEYS,
+			TRANSCRIPT_VALS,
+			ts.map((t) => t.keys)
+		);
+		for (const t of ts) {
+			const row = stored.get(t.keys.join('\u0001'))?.[0];
+			const before = row && transcriptState(row);
+			const vkey = t.keys.slice(2);
+			outcomeContribution(before, vkey, -1, d);
+			outcomeContribution(transcriptAfter(before, t), vkey, 1, d);
+		}
+	}
+}
+
+const transcriptState = (row: Record<string, unknown>): TranscriptState => ({
+	events: Number(row.events),
+	last: row.last_at as string,
+	done: (row.done_at as string | null) ?? null,
+	exported: (row.exported_at as string | null) ?? null
+});
+
+const DERIVED = ['rollup_blocks', 'rollup_day_stats', 'rollup_outcomes'] as const;
+
+/**
+ * Rebuilds the derived tables (rollup_blocks, rollup_day_stats, rollup_outcomes) from rollup_daily and
+ * rollup_transcripts, day by day (migration 0007 on a database whose rollups already exist).
+ */
+export async function rebuildDerivedRollups(db: Kysely<Database>): Promise<void> {
+	for (const t of DERIVED) await sql`delete from ${sql.table(t)}`.execute(db);
+	const days = await db.selectFrom('rollup_daily').select('day').distinct().orderBy('day').execute();
+	for (const { day } of days) {
+		const d = new RollupDelta();
+		const rows = await db.selectFrom('rollup_daily').selectAll().where('day', '=', day).execute();
+		const groups = new Map<string, { keys: unknown[]; rows: DailyValues[] }>();
+		for (const row of rows) {
+			const v = dailyValues(row as unknown as Record<string, unknown>);
+			const keys = [row.day, ...VK.map((c) => row[c]), row.installation_id];
+			d.addVals('rollup_blocks', [...keys.slice(1), v.rate, blockOf(day)], v.vals);
+			const k = keys.join('\u0001');
+			const g = groups.get(k);
+			if (g) g.rows.push(v);
+			else groups.set(k, { keys, rows: [v] });
+		}
+		for (const g of groups.values())
+			d.addVals('rollup_day_stats', g.keys.slice(0, 5), installationDay(g.rows));
+		await runUpserts(db, deltaWrites(d));
+	}
+	const d = new RollupDelta();
+	for (const row of await db.selectFrom('rollup_transcripts').selectAll().execute())
+		outcomeContribution(
+			transcriptState(row as unknown as Record<string, unknown>),
+			VK.map((c) => row[c]),
+			1,
+			d
+		);
 	await runUpserts(db, deltaWrites(d));
 }
 
@@ -506,6 +838,7 @@ export async function addToRollups(db: Kysely<Database>, items: readonly RollupI
 			return [...(JSON.parse(k) as string[]), s.event_id, s.revision, s.occurred_at];
 		});
 	}
+	await deriveRollups(db, d);
 	await runUpserts(db, [[LATEST_UPSERT, latestRows], ...deltaWrites(d)]);
 }
 

@@ -14,7 +14,7 @@ import {
 	recommendThreshold,
 	reliabilityBins,
 	toClusters,
-	werSummary,
+	werCoverage,
 	werClusters,
 	type Cluster,
 	type LabelledWord,
@@ -93,11 +93,11 @@ export function werPanel(
 	summaries: readonly SummarySums[]
 ): VersionPanel['wer'] {
 	const rows = werRows(corrections, summaries);
-	const summary = werSummary(rows);
+	// Only the coverage of werSummary: its two pooled figures are the bootstrap's estimates below.
 	return {
 		reviewed: werFigure(rows.reviewed),
 		editedOnly: werFigure(rows.edited),
-		coverage: summaries.length > 0 ? summary.coverage : null
+		coverage: summaries.length > 0 ? werCoverage(rows) : null
 	};
 }
 

@@ -12,6 +12,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/tables';
+import { firstBlockFrom } from '../rollup';
 
 /** Which SQL dialect the database speaks. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -73,86 +74,104 @@ export type DailyRatingSums = DailySums;
 
 const STARS = [1, 2, 3, 4, 5] as const;
 
+const SUMMED = [
+	'corrections',
+	'errors',
+	'reference_words',
+	'hypothesis_words',
+	'summaries',
+	'reviewed_words',
+	'transcribed_words',
+	'stars_1',
+	'stars_2',
+	'stars_3',
+	'stars_4',
+	'stars_5'
+] as const;
+const SUMS = sql.raw(SUMMED.map((c) => `sum(${c}) as ${c}`).join(', '));
+
 /**
- * Per installation over the window, in one pass over rollup_daily: the WER sums of the latest
- * corrections, the latest summaries' words, and ratings per star. Grouped installation first: SQLite
- * sorts the rows to group them, and comparing keys that differ in their first column (rather than after
- * a 64-character sha256 shared by every row of a version) is what that sort costs. Rows come ordered by
- * installation and rate, so each version's clusters (and so its bootstrap draws) have one order on both
- * databases.
+ * Per installation over the window: the WER sums of the latest corrections, the latest summaries'
+ * words, and ratings per star. Per version (those with a row in rollup_day_stats in the window, which
+ * every version with a counting rollup_daily row has): the window's whole blocks from rollup_blocks (a
+ * range of its key: version, installation, rate, block), the days before its first whole block from
+ * rollup_daily; the two integer sums are added here. Rows come ordered by installation and rate, so
+ * each version's clusters (and so its bootstrap draws) have one order on both databases.
  */
 export async function installationSums(
 	db: Kysely<Database>,
 	from: string
 ): Promise<{ corrections: CorrectionSums[]; summaries: SummarySums[]; ratings: RatingSums[] }> {
-	const r = await sql<Record<string, unknown> & KeyCols & { installation_id: string }>`
-		select ${KEY_GROUP}, installation_id, rate, sum(corrections) as corrections, sum(errors) as errors,
-			sum(reference_words) as reference_words, sum(hypothesis_words) as hypothesis_words,
-			sum(summaries) as summaries, sum(reviewed_words) as reviewed_words,
-			sum(transcribed_words) as transcribed_words,
-			sum(stars_1) as s1, sum(stars_2) as s2, sum(stars_3) as s3, sum(stars_4) as s4, sum(stars_5) as s5
-		from rollup_daily where day >= ${dayOf(from)}
-		group by installation_id, rate, ${KEY_GROUP} order by installation_id, rate`.execute(db);
+	const day = dayOf(from);
+	const block = firstBlockFrom(day);
+	const versions = await sql<KeyCols>`
+		select distinct ${KEY_GROUP} from rollup_day_stats
+		where day >= ${day} and (w_installations > 0 or r_installations > 0)`.execute(db);
+	type Row = Record<string, unknown> & { installation_id: string; rate: unknown };
+	const isVersion = (v: KeyCols) =>
+		sql`model_id = ${v.model_id} and model_version = ${v.model_version} and model_sha256 = ${v.model_sha256} and arm = ${v.arm}`;
+	const perVersion = await Promise.all(
+		versions.rows.map(async (v) => {
+			const [blocks, days] = await Promise.all([
+				sql<Row>`
+					select installation_id, rate, ${SUMS} from rollup_blocks
+					where ${isVersion(v)} and block >= ${block} group by installation_id, rate`.execute(db),
+				sql<Row>`
+					select installation_id, rate, ${SUMS} from rollup_daily
+					where day >= ${day} and day < ${block} and ${isVersion(v)} group by installation_id, rate`.execute(db)
+			]);
+			const totals = new Map<string, { installation_id: string; rate: number; v: number[] }>();
+			for (const x of [...blocks.rows, ...days.rows]) {
+				const rate = n(x.rate);
+				const k = `${x.installation_id}\u0001${rate}`;
+				const t = totals.get(k);
+				if (t) for (let i = 0; i < SUMMED.length; i++) t.v[i] += n(x[SUMMED[i]]);
+				else totals.set(k, { installation_id: x.installation_id, rate, v: SUMMED.map((c) => n(x[c])) });
+			}
+			const ordered = [...totals.values()].sort((p, q) =>
+				p.installation_id < q.installation_id
+					? -1
+					: p.installation_id > q.installation_id
+						? 1
+						: p.rate - q.rate
+			);
+			return { key: keyOf(v), ordered };
+		})
+	);
 	const corrections: CorrectionSums[] = [];
 	const summaries: SummarySums[] = [];
 	const ratings: RatingSums[] = [];
-	for (const x of r.rows) {
-		const base = { ...keyOf(x), installation_id: x.installation_id, rate: n(x.rate) };
-		if (n(x.corrections) > 0)
-			corrections.push({
-				...base,
-				errors: n(x.errors),
-				reference_words: n(x.reference_words),
-				hypothesis_words: n(x.hypothesis_words),
-				corrections: n(x.corrections)
-			});
-		if (n(x.summaries) > 0)
-			summaries.push({
-				...base,
-				reviewed_words: n(x.reviewed_words),
-				transcribed_words: n(x.transcribed_words)
-			});
-		for (const stars of STARS) {
-			const ratingsN = n(x[`s${stars}`]);
-			if (ratingsN > 0) ratings.push({ ...base, stars, ratings: ratingsN });
+	for (const { key, ordered } of perVersion)
+		for (const { installation_id, rate, v } of ordered) {
+			const [corr, errors, ref, hyp, summ, reviewed, transcribed, ...stars] = v;
+			const base = { ...key, installation_id, rate };
+			if (corr > 0)
+				corrections.push({
+					...base,
+					errors,
+					reference_words: ref,
+					hypothesis_words: hyp,
+					corrections: corr
+				});
+			if (summ > 0) summaries.push({ ...base, reviewed_words: reviewed, transcribed_words: transcribed });
+			for (const s of STARS) if (stars[s - 1] > 0) ratings.push({ ...base, stars: s, ratings: stars[s - 1] });
 		}
-	}
 	return { corrections, summaries, ratings };
 }
 
 /**
- * Daily sums, in one pass over rollup_daily for both series: reviewed WER (per installation and day its
- * weighted errors e and reference words w — corrections, plus summaries' un-edited reviewed words with
- * no error) and mean rating (e = Σ stars/rate, w = Σ 1/rate), then per day the sums the clustered
- * variance needs. Grouped in the primary key's order (day first), so SQLite streams the inner group
- * instead of sorting the window's rows. Uncapped: a daily cap would need every installation's total first.
+ * Daily sums from rollup_day_stats (kept per day and version at ingestion, see server/rollup.ts
+ * installationDay): reviewed WER (per installation and day its weighted errors e and reference words w —
+ * corrections, plus summaries' un-edited reviewed words with no error) and mean rating (e = Σ stars/rate,
+ * w = Σ 1/rate), and per day the sums the clustered variance needs. Uncapped: a daily cap would need
+ * every installation's total first.
  */
 export async function dailySums(
 	db: Kysely<Database>,
 	from: string
 ): Promise<{ wer: DailySums[]; ratings: DailyRatingSums[] }> {
-	const starsN = sql.raw('stars_1 + stars_2 + stars_3 + stars_4 + stars_5');
-	// Rows that count for a series: an installation is in a day's series when one of its rows is.
-	const werRow = sql.raw('corrections + summaries > 0');
 	const r = await sql<Record<string, unknown> & KeyCols & { day: string }>`
-		with per_installation as (
-			select day, ${KEY_GROUP}, installation_id,
-				max(case when ${werRow} then 1 else 0 end) as wer_in,
-				sum(case when ${werRow} then errors / rate else 0 end) as we,
-				sum(case when ${werRow} then (reference_words + reviewed_words) / rate else 0 end) as ww,
-				max(case when ${starsN} > 0 then 1 else 0 end) as rating_in,
-				sum(case when ${starsN} > 0
-					then (stars_1 + 2 * stars_2 + 3 * stars_3 + 4 * stars_4 + 5 * stars_5) / rate else 0 end) as re,
-				sum(case when ${starsN} > 0 then (${starsN}) / rate else 0 end) as rw
-			from rollup_daily where day >= ${dayOf(from)}
-			group by day, ${KEY_GROUP}, installation_id
-		)
-		select day, ${KEY_GROUP},
-			sum(wer_in) as w_installations, sum(we) as w_e, sum(ww) as w_w, sum(we * we) as w_ee,
-			sum(ww * ww) as w_ww, sum(we * ww) as w_ew,
-			sum(rating_in) as r_installations, sum(re) as r_e, sum(rw) as r_w, sum(re * re) as r_ee,
-			sum(rw * rw) as r_ww, sum(re * rw) as r_ew
-		from per_installation group by day, ${KEY_GROUP} order by day`.execute(db);
+		select * from rollup_day_stats where day >= ${dayOf(from)} order by day`.execute(db);
 	const series = (p: 'w' | 'r'): DailySums[] =>
 		r.rows
 			.filter((x) => n(x[`${p}_installations`]) > 0)
@@ -246,42 +265,32 @@ export async function confusionSums(
 
 /**
  * Per version: transcripts seen, exported, and a histogram of whole minutes from transcription to
- * export, in one pass over rollup_transcripts: grouped by version and minutes (null for a transcript not
- * exported in the window), with the totals summed over the groups.
+ * export, from rollup_outcomes (rollup_transcripts counted per day at ingestion: a window from a
+ * midnight holds a transcript when its last event, export or transcription is on one of its days).
  */
 export async function outcomeSums(
 	db: Kysely<Database>,
-	d: Dialect,
 	from: string
 ): Promise<{
 	totals: (KeyCols & { transcripts: number; exported: number })[];
 	minutes: (KeyCols & { minutes: number; transcripts: number })[];
 }> {
-	const minutes =
-		d === 'sqlite'
-			? sql`cast(round((julianday(exported_at) - julianday(done_at)) * 1440) as integer)`
-			: sql`round(extract(epoch from (exported_at::timestamptz - done_at::timestamptz)) / 60)`;
-	const seen = sql`last_at >= ${from}`;
-	const timed = sql`exported_at >= ${from} and done_at >= ${from} and exported_at >= done_at`;
-	// Grouped by the 5th column, minutes: PostgreSQL would not match the expression with other placeholders.
-	const r = await sql<Record<string, unknown> & KeyCols>`
-		select ${KEY_GROUP}, case when ${timed} then ${minutes} end as minutes,
-			sum(case when ${seen} then 1 else 0 end) as transcripts,
-			sum(case when ${seen} and exported_at >= ${from} then 1 else 0 end) as exported,
-			sum(case when ${timed} then 1 else 0 end) as timed
-		from rollup_transcripts where events > 0 and (${seen} or (${timed}))
-		group by ${KEY_GROUP}, 5`.execute(db);
+	const r = await sql<Record<string, unknown> & KeyCols & { kind: string }>`
+		select ${KEY_GROUP}, kind, minutes, sum(transcripts) as transcripts from rollup_outcomes
+		where day >= ${dayOf(from)} group by ${KEY_GROUP}, kind, minutes having sum(transcripts) > 0`.execute(db);
 	const totals = new Map<string, KeyCols & { transcripts: number; exported: number }>();
 	const hist: (KeyCols & { minutes: number; transcripts: number })[] = [];
 	for (const x of r.rows) {
 		const key = keyOf(x);
+		if (x.kind === 'timed') {
+			hist.push({ ...key, minutes: n(x.minutes), transcripts: n(x.transcripts) });
+			continue;
+		}
 		const id = JSON.stringify(Object.values(key));
 		const t = totals.get(id) ?? { ...key, transcripts: 0, exported: 0 };
-		t.transcripts += n(x.transcripts);
-		t.exported += n(x.exported);
+		if (x.kind === 'seen') t.transcripts += n(x.transcripts);
+		else t.exported += n(x.transcripts);
 		totals.set(id, t);
-		if (x.minutes !== null && n(x.timed) > 0)
-			hist.push({ ...key, minutes: n(x.minutes), transcripts: n(x.timed) });
 	}
 	return { totals: [...totals.values()].filter((t) => t.transcripts > 0), minutes: hist };
 }

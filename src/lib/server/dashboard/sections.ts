@@ -125,7 +125,7 @@ async function versionsSection(
 		dailySums(db, from),
 		labelSums(db, from),
 		confusionSums(db, from),
-		outcomeSums(db, dialect, from)
+		outcomeSums(db, from)
 	]);
 	const { corrections: corr, summaries: summ, ratings } = sums;
 	const ratedVersions = [...byVersion(ratings).values()].map((rs) => rs[0]);

@@ -120,6 +120,40 @@ export interface RollupDailyTable extends VersionKeyColumns {
 	stars_4: Generated<number>;
 	stars_5: Generated<number>;
 }
+/** rollup_daily summed per block of days (server/rollup.ts BLOCK_DAYS; `block` is its first day). */
+export interface RollupBlocksTable extends Omit<RollupDailyTable, 'day'> {
+	block: string;
+}
+/**
+ * Per day and version, over the installations of the day: how many count for reviewed WER (w_) and for
+ * ratings (r_), and Σ of their day's weighted e, w, e², w², e·w (the daily clustered variance's sums).
+ */
+export interface RollupDayStatsTable extends VersionKeyColumns {
+	day: string;
+	w_installations: Generated<number>;
+	w_e: Generated<number>;
+	w_w: Generated<number>;
+	w_ee: Generated<number>;
+	w_ww: Generated<number>;
+	w_ew: Generated<number>;
+	r_installations: Generated<number>;
+	r_e: Generated<number>;
+	r_w: Generated<number>;
+	r_ee: Generated<number>;
+	r_ww: Generated<number>;
+	r_ew: Generated<number>;
+}
+/**
+ * Transcripts per day and version by kind: 'seen' on the day of their last event, 'exported' on the
+ * day of their first export, 'timed' (exported after transcription) on the transcription's day with
+ * the whole minutes between them (minutes −1 for the other kinds).
+ */
+export interface RollupOutcomesTable extends VersionKeyColumns {
+	day: string;
+	kind: string;
+	minutes: number;
+	transcripts: Generated<number>;
+}
 /** Ratings per day, version and tag: how many, and Σ 1/rate. */
 export interface RollupTagsTable extends VersionKeyColumns {
 	day: string;
@@ -196,6 +230,9 @@ export interface Database {
 	deleted_installations: DeletedInstallationsTable;
 	admin_sessions: AdminSessionsTable;
 	rollup_daily: RollupDailyTable;
+	rollup_blocks: RollupBlocksTable;
+	rollup_day_stats: RollupDayStatsTable;
+	rollup_outcomes: RollupOutcomesTable;
 	rollup_tags: RollupTagsTable;
 	rollup_labels: RollupLabelsTable;
 	rollup_confusions: RollupConfusionsTable;
