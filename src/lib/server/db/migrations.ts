@@ -362,7 +362,6 @@ const migrations: Record<string, Migration> = {
 			else await rebuildDerivedRollups(db as Kysely<Database>);
 		}
 	},
-	// Numbered after 0007, which is left to another branch, so both merge without renumbering.
 	'0008_events_without_type_index': {
 		async up(db: Kysely<unknown>) {
 			// 0005 indexed events by (type, occurred_at) for the dashboard, which reads the rollups since
