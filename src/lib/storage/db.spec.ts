@@ -225,7 +225,7 @@ describe('growing transcripts', () => {
 		]);
 	});
 
-	it('edits saved mid-run survive later growth and the completion, which folds the rows into the document', async () => {
+	it('edits saved mid-run survive later growth and the completion; the next complete save folds the rows in', async () => {
 		const name = freshName();
 		const db = make(name);
 		await db.addTranscript(partialRecord(), new Blob(['a']));
@@ -245,15 +245,18 @@ describe('growing transcripts', () => {
 		expect([item.status, item.partial?.decodedUntilSec]).toEqual(['edited', 6]);
 
 		await db.growTranscript('p', more.slice(1), { fraction: 1, complete: true, durationSec: 11 });
+		const finished = (await db.getTranscript('p'))!;
+		expect(docText(finished.doc)).toBe('uno two\nthree\nfour five\nsix\nseven eight');
+		expect(finished.doc.partial).toBeUndefined();
+		expect(finished.doc.durationSec).toBe(11);
 		await db.close();
-		const stored = await raw(name);
-		expect(stored.rows).toEqual([]);
-		expect(docText(stored.record!.doc)).toBe('uno two\nthree\nfour five\nsix\nseven eight');
-		expect(stored.record!.doc.partial).toBeUndefined();
-		expect(stored.record!.doc.durationSec).toBe(11);
-		expect(stored.summary).toEqual(summarize(stored.record!));
+		// Completing wrote a row, not the document (no whole-document task at the end of a run).
+		let stored = await raw(name);
+		expect(stored.rows).toHaveLength(3);
+		expect(stored.record!.doc.partial).toBeDefined();
+		expect(stored.summary).toEqual(summarize(finished));
 
-		// An editor that missed the end saves its partial copy: the finished growth is kept.
+		// An editor that missed the end saves its partial copy: the finished growth is kept, folded in.
 		await db.putTranscript({
 			...opened,
 			doc: { ...edited, title: 'late' },
@@ -264,6 +267,27 @@ describe('growing transcripts', () => {
 		expect(docText(after)).toBe('uno two\nthree\nfour five\nsix\nseven eight');
 		expect(after.partial).toBeUndefined();
 		expect((await db.listTranscripts())[0].partial).toBeUndefined();
+		await db.close();
+		stored = await raw(name);
+		expect(stored.rows).toEqual([]);
+		expect(stored.record!.doc).toEqual(after);
+	});
+
+	it('a save of the complete document drops the rows it supersedes', async () => {
+		const name = freshName();
+		const db = make(name);
+		await db.addTranscript(partialRecord(), new Blob(['a']));
+		await db.growTranscript('p', segs, running(0.3));
+		await db.growTranscript('p', more, { fraction: 1, complete: true, durationSec: 11 });
+		const done = (await db.getTranscript('p'))!;
+		const renamed = { ...done.doc, title: 'renamed', updatedAt: '2026-01-01T00:05:00Z' };
+		await db.putTranscript({ ...done, doc: renamed, updatedAt: renamed.updatedAt });
+		await db.close();
+		const stored = await raw(name);
+		expect(stored.rows).toEqual([]);
+		expect(stored.record!.doc).toEqual(renamed);
+		expect(stored.summary?.title).toBe('renamed');
+		expect(docText((await db.getTranscript('p'))!.doc)).toBe(docText(done.doc));
 	});
 
 	it('a cancelled run keeps its rows; Resume reads where it stopped, and its growth continues the sequence', async () => {

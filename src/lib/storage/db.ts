@@ -1,7 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { IdbConnection } from './idb-connection';
 import {
-	appendSegments,
 	growthStep,
 	mergeGrowth,
 	type DocProgress,
@@ -48,9 +47,9 @@ export interface TranscriptRecord {
 /**
  * One batch of segments a growing transcript's run appended, keyed by transcript id and sequence
  * number: written without reading the document, so a growth step costs the same at minute 1 and at
- * hour 3. Reading a transcript applies the rows in order with `appendSegments` (which skips what the
+ * hour 3. Reading a transcript applies the rows in order as `appendSegments` does (skipping what the
  * document has already), so an editor save written meanwhile keeps its edits and loses no segment.
- * When the run completes, the rows are folded into the document and deleted (see `growTranscript`).
+ * The rows are folded into the document by the next write of it complete (see `putTranscript`).
  */
 export interface SegmentRow {
 	transcriptId: string;
@@ -128,11 +127,34 @@ export function summarize(record: TranscriptRecord): TranscriptSummary {
 	return summary;
 }
 
-/** Applies a transcript's segment rows (in sequence order) to its stored document. */
+/**
+ * Applies a transcript's segment rows (in sequence order) to its stored document: the same result as
+ * `appendSegments` row by row, in one pass (the segment list is built once, not once per row).
+ */
 export function joinRows(record: TranscriptRecord, rows: readonly SegmentRow[]): TranscriptRecord {
-	let doc = record.doc;
-	for (const row of rows) doc = appendSegments(doc, row.segments, row.state);
-	return doc === record.doc ? record : { ...record, doc };
+	const { doc } = record;
+	let partial = doc.partial;
+	let durationSec = doc.durationSec;
+	let wordTiming = doc.wordTiming;
+	const added: DocSegment[] = [];
+	for (const row of rows) {
+		const step = growthStep(partial, durationSec, row.segments, row.state);
+		if (!step) continue;
+		for (const seg of step.fresh) added.push(seg);
+		partial = step.partial;
+		durationSec = step.durationSec;
+		if (row.state.wordTiming) wordTiming = row.state.wordTiming;
+	}
+	if (partial === doc.partial) return record;
+	const joined: TranscriptDoc = {
+		...doc,
+		segments: added.length > 0 ? [...doc.segments, ...added] : doc.segments,
+		durationSec
+	};
+	if (wordTiming) joined.wordTiming = wordTiming;
+	if (partial) joined.partial = partial;
+	else delete joined.partial;
+	return { ...record, doc: joined };
 }
 
 /** The key range of one transcript's segment rows. */
@@ -272,27 +294,25 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 	 * Writes a transcript row (insert or replace) and its summary. A growing transcript's segment rows
 	 * stay: those its document lacks (appended by the transcription since the writer read it) are
 	 * joined in on the next read, so a save from the editor never drops what the engine delivered
-	 * meanwhile, without reading the stored document. Only when the run has completed since (its rows
-	 * folded into the stored document) is that document read and its growth merged in.
+	 * meanwhile, without reading the stored document. A complete document supersedes the rows (it was
+	 * made from a read that joined them all), so they are dropped: that is where rows are folded.
+	 * Only a partial document written after the run completed needs the stored one read, to merge the
+	 * rest of the run in (mergeGrowth).
 	 */
 	putTranscript(record: TranscriptRecord): Promise<void> {
 		return this.tx([Stores.transcripts, Stores.summaries, Stores.segments], 'readwrite', async (tx) => {
+			if (!record.doc.partial) return writeTranscript(tx, record);
 			const summaries = tx.objectStore(Stores.summaries);
-			const stored = record.doc.partial ? await summaries.get(record.id) : undefined;
+			const stored = await summaries.get(record.id);
 			if (stored && !stored.partial) {
 				const full = await readTranscript(tx, record.id);
 				const doc = full ? mergeGrowth(record.doc, full.doc) : record.doc;
-				await writeTranscript(tx, doc === record.doc ? record : { ...record, doc });
-				return;
+				return writeTranscript(tx, doc === record.doc ? record : { ...record, doc });
 			}
 			await tx.objectStore(Stores.transcripts).put(record);
 			const summary = summarize(record);
 			// The rows may be ahead of the document written: the list keeps the furthest progress.
-			if (
-				stored?.partial &&
-				summary.partial &&
-				stored.partial.decodedUntilSec > summary.partial.decodedUntilSec
-			) {
+			if (stored?.partial && stored.partial.decodedUntilSec > record.doc.partial.decodedUntilSec) {
 				summary.partial = stored.partial;
 				summary.durationSec = Math.max(summary.durationSec, stored.durationSec);
 			}
@@ -303,13 +323,14 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 	/**
 	 * Appends freshly decoded segments to a growing transcript as one segment row (the segments it
 	 * already has are skipped, as appendSegments does; edited segments stay as the editor saved them)
-	 * and moves its summary on, without reading the document. The batch that completes the run folds
-	 * the rows into the document once, so opening or saving a finished transcript never joins rows and
-	 * its segments are not stored twice. Returns false when the transcript is gone (deleted while it
-	 * was being transcribed).
+	 * and moves its summary on, without reading the document, also for the batch that completes the
+	 * run: folding the rows in there would be one read and write of the whole document, the one task
+	 * that grows with the recording. The next write of the complete document (an editor save, a
+	 * rename) folds them. Returns false when the transcript is gone (deleted while it was being
+	 * transcribed).
 	 */
 	growTranscript(id: string, segments: readonly DocSegment[], state: GrowthState): Promise<boolean> {
-		return this.tx([Stores.transcripts, Stores.summaries, Stores.segments], 'readwrite', async (tx) => {
+		return this.tx([Stores.summaries, Stores.segments], 'readwrite', async (tx) => {
 			const summaries = tx.objectStore(Stores.summaries);
 			const summary = await summaries.get(id);
 			if (!summary) return false;
@@ -319,13 +340,12 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 			const last = await rows.openKeyCursor(rowsOf(id), 'prev');
 			const seq = last ? last.key[1] + 1 : 0;
 			await rows.put({ transcriptId: id, seq, segments: step.fresh, state: { ...state } });
-			if (step.partial) {
-				await summaries.put({ ...summary, partial: step.partial, durationSec: step.durationSec });
-				return true;
-			}
-			// The run is complete: fold the rows into the document (the one time it is read and written).
-			const full = await readTranscript(tx, id);
-			if (full) await writeTranscript(tx, full);
+			const { partial: _before, ...rest } = summary;
+			await summaries.put(
+				step.partial
+					? { ...rest, partial: step.partial, durationSec: step.durationSec }
+					: { ...rest, durationSec: step.durationSec }
+			);
 			return true;
 		});
 	}
