@@ -291,6 +291,14 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 	}
 
 	/**
+	 * The stored transcript row without its segment rows: its metadata (model, arm, sampling) for a
+	 * caller that needs no segments, without reading every segment of a long growing transcript.
+	 */
+	getTranscriptHead(id: string): Promise<TranscriptRecord | undefined> {
+		return this.tx([Stores.transcripts], 'readonly', (tx) => tx.objectStore(Stores.transcripts).get(id));
+	}
+
+	/**
 	 * Writes a transcript row (insert or replace) and its summary. A growing transcript's segment rows
 	 * stay: those its document lacks (appended by the transcription since the writer read it) are
 	 * joined in on the next read, so a save from the editor never drops what the engine delivered
