@@ -40,10 +40,15 @@ const mb = (x: number) => `${fmt(x / 1e6, 0)} MB`;
 /** What the page recorded about one upload (see the init script in measureLong). */
 interface PageLog {
 	changeAt: number;
+	/** When the worker's first answer to the upload arrived on the page, and its first segment. */
+	firstMessageAt: number;
+	firstSegmentAt: number;
 	firstWordsAt: number;
 	doneAt: number;
 	text: string;
 	longTasks: number[];
+	/** When each long task started (same order as `longTasks`). */
+	longTaskStarts: number[];
 }
 
 /** Long recordings of `minutes` each (built by scripts/make-long-audio.sh when missing). */
@@ -76,6 +81,11 @@ export async function benchBrowserLong(minutes: number[]) {
 				`${m} min: upload to first words on screen`,
 				`${fmt((f.log.firstWordsAt - f.log.changeAt) / 1000, 2)} s`
 			);
+			const since = (t: number) => `${fmt((t - f.log.changeAt) / 1000, 2)} s`;
+			row(
+				`${m} min: upload to the worker's first message / first segment on the page`,
+				`${since(f.log.firstMessageAt)} / ${since(f.log.firstSegmentAt)}`
+			);
 			row(`${m} min: RTF (upload to Done)`, `${fmt(seconds / audioSec)} (${fmt(seconds, 0)} s)`);
 			row(`${m} min: WER`, `${fmt(wer(reference, f.log.text).wer * 100, 1)}%`);
 			row(
@@ -85,6 +95,16 @@ export async function benchBrowserLong(minutes: number[]) {
 						f.log.longTasks.reduce((a, b) => a + b, 0),
 						0
 					)} ms`
+			);
+			// Where in the run the worst ones fell (seconds after the upload), to tell a growing cost
+			// (late in the run) from a fixed one (the start, the end).
+			const worst = f.log.longTasks
+				.map((d, i) => ({ d, at: (f.log.longTaskStarts[i] - f.log.changeAt) / 1000 }))
+				.sort((a, b) => b.d - a.d)
+				.slice(0, 8);
+			row(
+				`${m} min: longest tasks (ms at s after upload)`,
+				worst.map((t) => `${fmt(t.d, 0)}@${fmt(t.at, 0)}`).join(' ') || 'none'
 			);
 		}
 	});
@@ -106,11 +126,35 @@ async function measureLong(base: string, file: string) {
 		// tsx (esbuild, keepNames) wraps named functions in __name(), which the page lacks.
 		await context.addInitScript('globalThis.__name = (f) => f');
 		await context.addInitScript(() => {
-			const log = { changeAt: 0, firstWordsAt: 0, doneAt: 0, text: '', longTasks: [] as number[] };
+			const log = {
+				changeAt: 0,
+				firstMessageAt: 0,
+				firstSegmentAt: 0,
+				firstWordsAt: 0,
+				doneAt: 0,
+				text: '',
+				longTasks: [] as number[],
+				longTaskStarts: [] as number[]
+			};
 			(globalThis as unknown as { __bench: typeof log }).__bench = log;
 			new PerformanceObserver((list) => {
-				for (const e of list.getEntries()) log.longTasks.push(e.duration);
+				for (const e of list.getEntries()) {
+					log.longTasks.push(e.duration);
+					log.longTaskStarts.push(e.startTime);
+				}
 			}).observe({ type: 'longtask', buffered: true });
+			// The engine's side of the first words: when its first messages reach the page.
+			const PageWorker = Worker;
+			globalThis.Worker = class extends PageWorker {
+				constructor(url: string | URL, options?: WorkerOptions) {
+					super(url, options);
+					this.addEventListener('message', (e: MessageEvent<{ type?: string }>) => {
+						if (!log.changeAt) return;
+						log.firstMessageAt ||= performance.now();
+						if (e.data?.type === 'progress') log.firstSegmentAt ||= performance.now();
+					});
+				}
+			};
 			addEventListener('change', () => (log.changeAt = performance.now()), { capture: true });
 			const watch = () => {
 				if (!log.changeAt || log.doneAt) return;
@@ -140,7 +184,11 @@ async function measureLong(base: string, file: string) {
 		await page.reload();
 		await input.waitFor();
 		await page.waitForTimeout(1000);
-		await page.evaluate(() => ((globalThis as unknown as { __bench: PageLog }).__bench.longTasks.length = 0));
+		await page.evaluate(() => {
+			const log = (globalThis as unknown as { __bench: PageLog }).__bench;
+			log.longTasks.length = 0;
+			log.longTaskStarts.length = 0;
+		});
 
 		let maxSampled = 0;
 		timer = setInterval(() => {

@@ -60,22 +60,39 @@ interface StoredSegment {
 	words: { text: string }[];
 }
 
-/** The stored transcript rows, read straight from IndexedDB. */
+type StoredDoc = { segments: StoredSegment[]; partial?: { decodedUntilSec: number; fraction: number } };
+
+/**
+ * The stored transcripts, read straight from IndexedDB: each document with the segment rows a growing
+ * run appended since it was written joined in, as RedlineDb.getTranscript does (appendSegments).
+ */
 function storedDocs(page: Page) {
 	return page.evaluate(
 		() =>
-			new Promise<
-				{ id: string; doc: { segments: StoredSegment[]; partial?: { decodedUntilSec: number } } }[]
-			>((resolve, reject) => {
+			new Promise<{ id: string; doc: StoredDoc }[]>((resolve, reject) => {
+				type Row = { transcriptId: string; segments: StoredSegment[]; state: { complete: boolean } };
 				const open = indexedDB.open('redline');
 				open.onerror = () => reject(open.error);
 				open.onsuccess = () => {
-					const get = open.result.transaction('transcripts').objectStore('transcripts').getAll();
-					get.onsuccess = () => {
+					const tx = open.result.transaction(['transcripts', 'segments']);
+					const docs = tx.objectStore('transcripts').getAll();
+					const rows = tx.objectStore('segments').getAll();
+					tx.oncomplete = () => {
 						open.result.close();
-						resolve(get.result);
+						const records = docs.result as { id: string; doc: StoredDoc }[];
+						for (const row of rows.result as Row[]) {
+							const doc = records.find((r) => r.id === row.transcriptId)?.doc;
+							if (!doc?.partial) continue;
+							for (const seg of row.segments) {
+								if (seg.original.start < doc.partial.decodedUntilSec - 1e-6) continue;
+								doc.segments.push(seg);
+								doc.partial.decodedUntilSec = Math.max(doc.partial.decodedUntilSec, seg.original.end);
+							}
+							if (row.state.complete) delete doc.partial;
+						}
+						resolve(records);
 					};
-					get.onerror = () => reject(get.error);
+					tx.onerror = () => reject(tx.error);
 				};
 			})
 	);

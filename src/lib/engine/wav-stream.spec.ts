@@ -5,7 +5,7 @@ import { memorySource, skipStream, sourceStream, type AudioStream } from './audi
 import { resample, StreamResampler } from './resample';
 import { wavToMono16k } from './wav';
 import { wav } from './wav.fixture';
-import { openWavBlob } from './wav-stream';
+import { openWavBlob, WAV_FIRST_SLICE_BYTES } from './wav-stream';
 
 const fixtures = join(import.meta.dirname, '../../../tests/fixtures/audio');
 
@@ -92,6 +92,30 @@ describe('openWavBlob', () => {
 		await expect(
 			openWavBlob(new Blob([new TextEncoder().encode('hello, not audio at all')]))
 		).rejects.toThrow(/not a WAV file/);
+	});
+});
+
+describe('slice sizes', () => {
+	it('starts with a small slice and doubles up to the full one, reading every byte once', async () => {
+		const file = wav(1, 1, 16000, 16, pcm16(16000 * 80, 1));
+		const blob = new Blob([file]);
+		const reads: number[] = [];
+		const spy = new Proxy(blob, {
+			get(target, key) {
+				if (key === 'slice')
+					return (a: number, b: number) => {
+						reads.push(Math.min(b, target.size) - a);
+						return target.slice(a, b);
+					};
+				const v = Reflect.get(target, key);
+				return typeof v === 'function' ? v.bind(target) : v;
+			}
+		});
+		const full = 8 * WAV_FIRST_SLICE_BYTES;
+		expect(await drain(await openWavBlob(spy, full))).toEqual(wavToMono16k(file).audio);
+		const data = reads.slice(1); // after the header
+		expect(data.slice(0, 5)).toEqual([1, 2, 4, 8, 8].map((k) => k * WAV_FIRST_SLICE_BYTES));
+		expect(data.reduce((a, b) => a + b, 0)).toBe(16000 * 80 * 2);
 	});
 });
 

@@ -9,6 +9,12 @@ import { decodeFrames, frameBytes, readWavLayout, WavError, type WavLayout } fro
 const HEAD_BYTES = 1 << 20;
 /** Bytes read per slice: 4 MB, about two minutes of 16 kHz 16-bit mono. */
 export const WAV_SLICE_BYTES = 4 << 20;
+/**
+ * The first slice: 64 kB, two seconds of 16 kHz 16-bit mono. Each slice after doubles up to the full
+ * size: the engine runs the VAD over a whole slice before it decodes a word, so a first slice of two
+ * minutes kept the first words waiting for two minutes of VAD.
+ */
+export const WAV_FIRST_SLICE_BYTES = 64 << 10;
 
 /** A WAV stream and what its header says. */
 export interface WavStream extends AudioStream {
@@ -29,7 +35,7 @@ export async function openWavBlob(
 	const layout = readWavLayout(head, blob.size);
 	if (!layout) throw new WavError('WAV header is too long (no audio data in the first megabyte)');
 	const size = frameBytes(layout);
-	const framesPerSlice = Math.max(1, Math.floor(sliceBytes / size));
+	let slice = Math.min(sliceBytes, WAV_FIRST_SLICE_BYTES);
 	const resampler = new StreamResampler(layout.sampleRate, ENGINE_SAMPLE_RATE);
 	let frame = Math.min(layout.frames, Math.max(0, Math.floor(startSec * layout.sampleRate)));
 	let done = false;
@@ -45,7 +51,8 @@ export async function openWavBlob(
 				const rest = resampler.finish();
 				return rest.length > 0 ? rest : null;
 			}
-			const n = Math.min(framesPerSlice, layout.frames - frame);
+			const n = Math.min(Math.max(1, Math.floor(slice / size)), layout.frames - frame);
+			slice = Math.min(sliceBytes, slice * 2);
 			const at = layout.dataOffset + frame * size;
 			const bytes = new Uint8Array(await blob.slice(at, at + n * size).arrayBuffer());
 			if (bytes.length !== n * size) throw new WavError('the file changed while it was being read');

@@ -96,6 +96,27 @@ describe('backup round trip', () => {
 		expect([...new Uint8Array(await (audio as Blob).arrayBuffer())]).toEqual([1, 2, 3, 255]);
 	});
 
+	it('carries a growing transcript out whole (its segment rows joined in) and back as one document', async () => {
+		const src = make();
+		const base = record('g', T0);
+		const [first, ...rest] = base.doc.segments;
+		const growing = {
+			...base,
+			doc: { ...base.doc, segments: [], partial: { decodedUntilSec: 0, fraction: 0 } }
+		};
+		await src.addTranscript(growing, new Blob(['g']));
+		await src.growTranscript('g', [first, ...rest], { fraction: 0.5, complete: false });
+		const out = await exportBackup(src, { includeAudio: false, now: T2 });
+		const [exported] = parseArchive(new Uint8Array(await out.blob.arrayBuffer())).manifest.transcripts;
+		expect(exported.doc.segments.map((s) => s.id)).toEqual([first.id]);
+		expect(exported.doc.partial).toEqual({ decodedUntilSec: 1, fraction: 0.5 });
+
+		const dst = make();
+		await importBackup(dst, out.blob);
+		expect(await dst.getTranscript('g')).toEqual(await src.getTranscript('g'));
+		expect(await dst.listTranscripts()).toEqual(await src.listTranscripts());
+	});
+
 	it('leaves the recordings out unless asked, and then keeps the local ones', async () => {
 		const src = make();
 		await src.addTranscript(record('a', T1), new Blob(['new audio']));

@@ -19,7 +19,14 @@ import { strFromU8, strToU8, unzipSync, zipSync, type Unzipped } from 'fflate';
 import { z } from 'zod';
 import { ISSUE_TAGS } from '../transcript/rating';
 import { WORD_TIMINGS } from '../transcript/types';
-import { Stores, type RedlineDb, type SettingRecord, type TranscriptRecord } from './db';
+import {
+	readAllTranscripts,
+	Stores,
+	writeTranscript,
+	type RedlineDb,
+	type SettingRecord,
+	type TranscriptRecord
+} from './db';
 
 /** The `format` field of a backup manifest. */
 export const BACKUP_FORMAT = 'redline-backup';
@@ -195,10 +202,11 @@ export async function exportBackup(
 	opts: { includeAudio: boolean; now: string }
 ): Promise<ExportedBackup> {
 	const { transcripts, settings, blobs } = await db.tx(
-		[Stores.transcripts, Stores.settings, Stores.audio],
+		[Stores.transcripts, Stores.segments, Stores.settings, Stores.audio],
 		'readonly',
 		async (tx) => ({
-			transcripts: await tx.objectStore(Stores.transcripts).getAll(),
+			// A growing or incomplete transcript goes out whole: its segment rows joined in.
+			transcripts: await readAllTranscripts(tx),
 			settings: await tx.objectStore(Stores.settings).getAll(),
 			blobs: opts.includeAudio ? await tx.objectStore(Stores.audio).getAll() : []
 		})
@@ -237,7 +245,14 @@ export async function importBackup(db: RedlineDb, file: Blob): Promise<ImportSum
 		const bytes = audio.get(r.id);
 		if (bytes) blobs.set(r.id, new Blob([bytes as Uint8Array<ArrayBuffer>], { type: r.audioType }));
 	}
-	return db.tx([Stores.transcripts, Stores.audio, Stores.settings], 'readwrite', async (tx) => {
+	const stores = [
+		Stores.transcripts,
+		Stores.summaries,
+		Stores.segments,
+		Stores.audio,
+		Stores.settings
+	] as const;
+	return db.tx([...stores], 'readwrite', async (tx) => {
 		const summary: ImportSummary = { added: 0, replaced: 0, kept: 0, audio: 0, settings: 0 };
 		const transcripts = tx.objectStore(Stores.transcripts);
 		const audioStore = tx.objectStore(Stores.audio);
@@ -247,7 +262,8 @@ export async function importBackup(db: RedlineDb, file: Blob): Promise<ImportSum
 				summary.kept++;
 				continue;
 			}
-			await transcripts.put(record);
+			// With its summary, and without the local copy's segment rows (the file's document is whole).
+			await writeTranscript(tx, record);
 			if (local) summary.replaced++;
 			else summary.added++;
 			const blob = blobs.get(record.id);

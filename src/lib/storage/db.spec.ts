@@ -5,12 +5,20 @@ import {
 	DB_VERSION,
 	RedlineDb,
 	Stores,
+	joinRows,
+	summarize,
 	upgradeSchema,
 	type AnyTx,
 	type RedlineSchema,
 	type TranscriptRecord
 } from './db';
-import { createPartialDoc, toDocSegments, type TranscriptDoc } from '../transcript/document';
+import {
+	applyEdit,
+	createPartialDoc,
+	docText,
+	toDocSegments,
+	type TranscriptDoc
+} from '../transcript/document';
 import { counterIds, makeSegment } from '../transcript/golden/sample';
 
 let counter = 0;
@@ -169,5 +177,219 @@ describe('growing transcripts', () => {
 	it('growTranscript says false for a deleted transcript', async () => {
 		const db = make();
 		expect(await db.growTranscript('gone', segs, { fraction: 1, complete: true })).toBe(false);
+	});
+
+	const more = toDocSegments(
+		[makeSegment(5, 6, 'four five'), makeSegment(7, 8, 'six'), makeSegment(9, 10, 'seven eight')],
+		counterIds('h')
+	);
+	const running = (fraction: number) => ({ fraction, complete: false });
+
+	/** The raw stores, as a later version of the app would find them. */
+	async function raw(name: string) {
+		const conn = await openDB<RedlineSchema>(name, DB_VERSION);
+		const tx = conn.transaction([Stores.transcripts, Stores.segments, Stores.summaries]);
+		const out = {
+			record: await tx.objectStore(Stores.transcripts).get('p'),
+			rows: await tx.objectStore(Stores.segments).getAll(),
+			summary: await tx.objectStore(Stores.summaries).get('p')
+		};
+		conn.close();
+		return out;
+	}
+
+	it('growth lands as segment rows beside the untouched document; reads join them, the list shows progress', async () => {
+		const name = freshName();
+		const db = make(name);
+		await db.addTranscript(partialRecord(), new Blob(['a']));
+		await db.growTranscript('p', segs, running(0.3));
+		await db.growTranscript('p', more.slice(0, 1), running(0.5));
+		// A batch the transcript has already (a retried write) adds nothing.
+		await db.growTranscript('p', more.slice(0, 1), running(0.5));
+		await db.close();
+		const stored = await raw(name);
+		expect(stored.record?.doc.segments).toEqual([]);
+		expect(stored.rows.map((r) => [r.seq, r.segments.length])).toEqual([
+			[0, 2],
+			[1, 1]
+		]);
+		const doc = (await db.getTranscript('p'))!.doc;
+		expect(docText(doc)).toBe('one two\nthree\nfour five');
+		expect(doc.partial).toEqual({ decodedUntilSec: 6, fraction: 0.5 });
+		const [item] = await db.listTranscripts();
+		expect(item).not.toHaveProperty('doc');
+		expect([item.title, item.partial, item.durationSec]).toEqual([
+			't',
+			{ decodedUntilSec: 6, fraction: 0.5 },
+			6
+		]);
+	});
+
+	it('edits saved mid-run survive later growth and the completion; the next complete save folds the rows in', async () => {
+		const name = freshName();
+		const db = make(name);
+		await db.addTranscript(partialRecord(), new Blob(['a']));
+		await db.growTranscript('p', segs, running(0.3));
+		// The editor opens it, corrects a finished segment and saves, while more arrives.
+		const opened = (await db.getTranscript('p'))!;
+		await db.growTranscript('p', more.slice(0, 1), running(0.5));
+		const edited = applyEdit(
+			opened.doc,
+			{ type: 'replaceWords', segmentId: segs[0].id, from: 0, to: 1, text: 'uno' },
+			{ now: '2026-01-01T00:02:00Z', newId: counterIds('e') }
+		);
+		await db.putTranscript({ ...opened, doc: edited, status: 'edited', updatedAt: edited.updatedAt });
+		expect(docText((await db.getTranscript('p'))!.doc)).toBe('uno two\nthree\nfour five');
+		const [item] = await db.listTranscripts();
+		// The save carried less progress than the rows: the list keeps the furthest.
+		expect([item.status, item.partial?.decodedUntilSec]).toEqual(['edited', 6]);
+
+		await db.growTranscript('p', more.slice(1), { fraction: 1, complete: true, durationSec: 11 });
+		const finished = (await db.getTranscript('p'))!;
+		expect(docText(finished.doc)).toBe('uno two\nthree\nfour five\nsix\nseven eight');
+		expect(finished.doc.partial).toBeUndefined();
+		expect(finished.doc.durationSec).toBe(11);
+		await db.close();
+		// Completing wrote a row, not the document (no whole-document task at the end of a run).
+		let stored = await raw(name);
+		expect(stored.rows).toHaveLength(3);
+		expect(stored.record!.doc.partial).toBeDefined();
+		expect(stored.summary).toEqual(summarize(finished));
+
+		// An editor that missed the end saves its partial copy: the finished growth is kept, folded in.
+		await db.putTranscript({
+			...opened,
+			doc: { ...edited, title: 'late' },
+			updatedAt: '2026-01-01T00:03:00Z'
+		});
+		const after = (await db.getTranscript('p'))!.doc;
+		expect(after.title).toBe('late');
+		expect(docText(after)).toBe('uno two\nthree\nfour five\nsix\nseven eight');
+		expect(after.partial).toBeUndefined();
+		expect((await db.listTranscripts())[0].partial).toBeUndefined();
+		await db.close();
+		stored = await raw(name);
+		expect(stored.rows).toEqual([]);
+		expect(stored.record!.doc).toEqual(after);
+	});
+
+	it('a save of the complete document drops the rows it supersedes', async () => {
+		const name = freshName();
+		const db = make(name);
+		await db.addTranscript(partialRecord(), new Blob(['a']));
+		await db.growTranscript('p', segs, running(0.3));
+		await db.growTranscript('p', more, { fraction: 1, complete: true, durationSec: 11 });
+		const done = (await db.getTranscript('p'))!;
+		const renamed = { ...done.doc, title: 'renamed', updatedAt: '2026-01-01T00:05:00Z' };
+		await db.putTranscript({ ...done, doc: renamed, updatedAt: renamed.updatedAt });
+		await db.close();
+		const stored = await raw(name);
+		expect(stored.rows).toEqual([]);
+		expect(stored.record!.doc).toEqual(renamed);
+		expect(stored.summary?.title).toBe('renamed');
+		expect(docText((await db.getTranscript('p'))!.doc)).toBe(docText(done.doc));
+	});
+
+	it('a cancelled run keeps its rows; Resume reads where it stopped, and its growth continues the sequence', async () => {
+		const name = freshName();
+		const db = make(name);
+		await db.addTranscript(partialRecord(), new Blob(['a']));
+		await db.growTranscript('p', segs, running(0.3));
+		await db.close();
+		// The tab closed: the next one reads the joined transcript and resumes from its end.
+		const next = make(name);
+		expect((await next.getTranscript('p'))!.doc.partial?.decodedUntilSec).toBe(4);
+		await next.growTranscript('p', more.slice(0, 2), running(0.8));
+		await next.close();
+		expect((await raw(name)).rows.map((r) => r.seq)).toEqual([0, 1]);
+		expect(docText((await next.getTranscript('p'))!.doc)).toBe('one two\nthree\nfour five\nsix');
+	});
+
+	it('delete removes the rows and summary with the transcript; Undo puts back every segment', async () => {
+		const name = freshName();
+		const db = make(name);
+		await db.addTranscript(partialRecord(), new Blob(['a']));
+		await db.growTranscript('p', segs, running(0.3));
+		const removed = (await db.deleteTranscript('p'))!;
+		expect(docText(removed.record.doc)).toBe('one two\nthree');
+		expect(await db.listTranscripts()).toEqual([]);
+		expect(await db.growTranscript('p', more, running(0.9))).toBe(false);
+		await db.close();
+		expect(await raw(name)).toEqual({ record: undefined, rows: [], summary: undefined });
+		await db.addTranscript(removed.record, removed.audio!);
+		expect(docText((await db.getTranscript('p'))!.doc)).toBe('one two\nthree');
+		expect((await db.listTranscripts()).map((r) => r.partial)).toEqual([
+			{ decodedUntilSec: 4, fraction: 0.3 }
+		]);
+	});
+});
+
+describe('the v2 to v3 migration', () => {
+	/** A database in the v2 layout: transcripts (with the updatedAt index), audio and settings. */
+	async function seedV2(name: string, rows: TranscriptRecord[]) {
+		const v2 = await openDB(name, 2, {
+			upgrade(db) {
+				db.createObjectStore('transcripts', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
+				db.createObjectStore('audio', { keyPath: 'id' });
+				db.createObjectStore('settings', { keyPath: 'key' });
+			}
+		});
+		for (const r of rows) await v2.put('transcripts', r);
+		await v2.put('audio', { id: rows[0].id, blob: new Blob(['123']) });
+		v2.close();
+	}
+	const grown = (): TranscriptRecord => {
+		const segments = toDocSegments([makeSegment(0, 2, 'one two')], counterIds('m'));
+		const base = record('g', '2026-03-01T00:00:00Z');
+		return { ...base, doc: { ...base.doc, segments, partial: { decodedUntilSec: 2, fraction: 0.4 } } };
+	};
+
+	it('gives every v2 transcript its summary, keeps the documents as they were', async () => {
+		const name = freshName();
+		const rows = [record('a', '2026-01-01T00:00:00Z'), grown()];
+		await seedV2(name, rows);
+		const db = make(name);
+		const list = await db.listTranscripts();
+		expect(list).toEqual([summarize(rows[1]), summarize(rows[0])]);
+		expect(list[0].partial).toEqual({ decodedUntilSec: 2, fraction: 0.4 });
+		expect(await db.getTranscript('g')).toEqual(rows[1]);
+		expect((await db.getAudio('a'))?.size).toBe(3);
+		// A migrated growing transcript grows on as rows.
+		const later = toDocSegments([makeSegment(3, 4, 'three')], counterIds('n'));
+		await db.growTranscript('g', later, { fraction: 0.6, complete: false });
+		expect(docText((await db.getTranscript('g'))!.doc)).toBe('one two\nthree');
+		await db.close();
+
+		const conn = await openDB(name, DB_VERSION);
+		expect([...conn.objectStoreNames].sort()).toEqual(Object.values(Stores).sort());
+		expect([...conn.transaction('summaries').store.indexNames]).toEqual(['updatedAt']);
+		conn.close();
+	});
+
+	it('running the v3 step again over migrated data changes nothing', async () => {
+		const name = freshName();
+		await seedV2(name, [record('a', '2026-01-01T00:00:00Z'), grown()]);
+		const db = make(name);
+		await db.growTranscript('g', toDocSegments([makeSegment(3, 4, 'three')], counterIds('n')), {
+			fraction: 0.6,
+			complete: false
+		});
+		const before = { list: await db.listTranscripts(), doc: await db.getTranscript('g') };
+		await db.close();
+		const again = await openDB<RedlineSchema>(name, DB_VERSION + 1, {
+			upgrade(conn, _old, _new, tx) {
+				void upgradeSchema(conn, 2, tx as unknown as AnyTx);
+			}
+		});
+		const summaries = await again.getAllFromIndex('summaries', 'updatedAt');
+		const rows = await again.getAll('segments');
+		const stored = await again.get('transcripts', 'g');
+		again.close();
+		// The summaries come out as they were (the growing one's progress is its row's, not its
+		// document's), and the row is kept.
+		expect(summaries.reverse()).toEqual(before.list);
+		expect(before.list[0].partial).toEqual({ decodedUntilSec: 4, fraction: 0.6 });
+		expect(rows).toHaveLength(1);
+		expect(joinRows(stored!, rows)).toEqual(before.doc);
 	});
 });

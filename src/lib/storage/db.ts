@@ -1,8 +1,9 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { IdbConnection } from './idb-connection';
 import {
-	appendSegments,
+	growthStep,
 	mergeGrowth,
+	type DocProgress,
 	type DocSegment,
 	type GrowthState,
 	type TranscriptDoc
@@ -12,19 +13,25 @@ import type { Rating } from '../transcript/rating';
 /** IndexedDB database name. Changing this wipes user data without a migration. */
 export const DB_NAME = 'redline';
 /** Current schema version. Bump it only together with a new step in `upgrade` below. */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** Object store names, in one table so a typo is a type error. */
 export const Stores = {
 	transcripts: 'transcripts',
 	audio: 'audio',
-	settings: 'settings'
+	settings: 'settings',
+	segments: 'segments',
+	summaries: 'summaries'
 } as const;
 
 /** Where a stored transcript is in its life: fresh from the model, touched by the user, or rated. */
 export type TranscriptStatus = 'transcribed' | 'edited' | 'rated';
 
-/** One row of the transcripts store: the editable document plus library metadata. */
+/**
+ * One row of the transcripts store: the editable document plus library metadata. While a transcript
+ * grows, the segments decoded since its document was last written are in the segments store (see
+ * SegmentRow); every read through RedlineDb joins them in.
+ */
 export interface TranscriptRecord {
 	id: string;
 	doc: TranscriptDoc;
@@ -33,6 +40,38 @@ export interface TranscriptRecord {
 	/** Mirrors doc.updatedAt so the library can sort through an index without loading docs. */
 	updatedAt: string;
 	/** MIME type and original file name of the recording, for the player and exports. */
+	audioType: string;
+	fileName: string;
+}
+
+/**
+ * One batch of segments a growing transcript's run appended, keyed by transcript id and sequence
+ * number: written without reading the document, so a growth step costs the same at minute 1 and at
+ * hour 3. Reading a transcript applies the rows in order as `appendSegments` does (skipping what the
+ * document has already), so an editor save written meanwhile keeps its edits and loses no segment.
+ * The rows are folded into the document by the next write of it complete (see `putTranscript`).
+ */
+export interface SegmentRow {
+	transcriptId: string;
+	seq: number;
+	segments: DocSegment[];
+	state: GrowthState;
+}
+
+/**
+ * What the library list shows of a transcript, kept beside it in every write so the list (refreshed
+ * every few seconds while a transcript grows) never loads a document.
+ */
+export interface TranscriptSummary {
+	id: string;
+	title: string;
+	createdAt: string;
+	updatedAt: string;
+	durationSec: number;
+	status: TranscriptStatus;
+	rating: Rating | null;
+	/** The run's progress while the transcript is incomplete (doc.partial). */
+	partial?: DocProgress;
 	audioType: string;
 	fileName: string;
 }
@@ -54,6 +93,8 @@ export interface RedlineSchema extends DBSchema {
 	transcripts: { key: string; value: TranscriptRecord; indexes: { updatedAt: string } };
 	audio: { key: string; value: AudioRecord };
 	settings: { key: string; value: SettingRecord };
+	segments: { key: [string, number]; value: SegmentRow };
+	summaries: { key: string; value: TranscriptSummary; indexes: { updatedAt: string } };
 }
 
 /**
@@ -67,6 +108,57 @@ export interface V1TranscriptRow extends Omit<TranscriptRecord, 'audioType' | 'f
 
 /** The upgrade transaction type `upgradeSchema` works in. */
 export type AnyTx = IDBPTransaction<RedlineSchema, StoreNames<RedlineSchema>[], 'versionchange'>;
+
+/** The library's summary of a stored transcript (a pure function of the row). */
+export function summarize(record: TranscriptRecord): TranscriptSummary {
+	const { doc } = record;
+	const summary: TranscriptSummary = {
+		id: record.id,
+		title: doc.title,
+		createdAt: doc.createdAt,
+		updatedAt: record.updatedAt,
+		durationSec: doc.durationSec,
+		status: record.status,
+		rating: record.rating,
+		audioType: record.audioType,
+		fileName: record.fileName
+	};
+	if (doc.partial) summary.partial = { ...doc.partial };
+	return summary;
+}
+
+/**
+ * Applies a transcript's segment rows (in sequence order) to its stored document: the same result as
+ * `appendSegments` row by row, in one pass (the segment list is built once, not once per row).
+ */
+export function joinRows(record: TranscriptRecord, rows: readonly SegmentRow[]): TranscriptRecord {
+	const { doc } = record;
+	let partial = doc.partial;
+	let durationSec = doc.durationSec;
+	let wordTiming = doc.wordTiming;
+	const added: DocSegment[] = [];
+	for (const row of rows) {
+		const step = growthStep(partial, durationSec, row.segments, row.state);
+		if (!step) continue;
+		for (const seg of step.fresh) added.push(seg);
+		partial = step.partial;
+		durationSec = step.durationSec;
+		if (row.state.wordTiming) wordTiming = row.state.wordTiming;
+	}
+	if (partial === doc.partial) return record;
+	const joined: TranscriptDoc = {
+		...doc,
+		segments: added.length > 0 ? [...doc.segments, ...added] : doc.segments,
+		durationSec
+	};
+	if (wordTiming) joined.wordTiming = wordTiming;
+	if (partial) joined.partial = partial;
+	else delete joined.partial;
+	return { ...record, doc: joined };
+}
+
+/** The key range of one transcript's segment rows. */
+const rowsOf = (id: string) => IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
 
 /**
  * Brings any older layout to the current one. Each step checks what exists before creating it, so
@@ -86,9 +178,19 @@ export async function upgradeSchema(
 	if (!db.objectStoreNames.contains(Stores.settings)) {
 		db.createObjectStore(Stores.settings, { keyPath: 'key' });
 	}
+	if (!db.objectStoreNames.contains(Stores.segments)) {
+		db.createObjectStore(Stores.segments, { keyPath: ['transcriptId', 'seq'] });
+	}
+	if (!db.objectStoreNames.contains(Stores.summaries)) {
+		db.createObjectStore(Stores.summaries, { keyPath: 'id' });
+	}
 	const transcripts = tx.objectStore(Stores.transcripts);
 	if (!transcripts.indexNames.contains('updatedAt')) {
 		transcripts.createIndex('updatedAt', 'updatedAt');
+	}
+	const summaries = tx.objectStore(Stores.summaries);
+	if (!summaries.indexNames.contains('updatedAt')) {
+		summaries.createIndex('updatedAt', 'updatedAt');
 	}
 	if (oldVersion >= 1 && oldVersion < 2) {
 		// v1 kept the audio inline; v2 moves it to its own store so listing transcripts stays cheap.
@@ -109,6 +211,53 @@ export async function upgradeSchema(
 			cursor = await cursor.continue();
 		}
 	}
+	if (oldVersion >= 1 && oldVersion < 3) {
+		// v3 lists the library from summaries. A v2 document holds all its segments; rows are joined in
+		// anyway, so running the step again over v3 data rewrites every summary as it was.
+		const rows = tx.objectStore(Stores.segments);
+		let cursor = await transcripts.openCursor();
+		while (cursor) {
+			const record = cursor.value;
+			await summaries.put(summarize(joinRows(record, await rows.getAll(rowsOf(record.id)))));
+			cursor = await cursor.continue();
+		}
+	}
+}
+
+/** The transaction type of the helpers below: any transaction over these stores that can write. */
+type WriteTx = IDBPTransaction<RedlineSchema, StoreNames<RedlineSchema>[], 'readwrite' | 'versionchange'>;
+/** Any transaction that can read the transcripts and their segment rows. */
+type ReadTx = IDBPTransaction<RedlineSchema, StoreNames<RedlineSchema>[], IDBTransactionMode>;
+
+/** One transcript with its segment rows joined in, inside a transaction over transcripts and segments. */
+export async function readTranscript(tx: ReadTx, id: string): Promise<TranscriptRecord | undefined> {
+	const record = await tx.objectStore(Stores.transcripts).get(id);
+	if (!record) return undefined;
+	return joinRows(record, await tx.objectStore(Stores.segments).getAll(rowsOf(id)));
+}
+
+/** Every transcript with its segment rows joined in (backup export), in one transaction. */
+export async function readAllTranscripts(tx: ReadTx): Promise<TranscriptRecord[]> {
+	const records = await tx.objectStore(Stores.transcripts).getAll();
+	const rows = await tx.objectStore(Stores.segments).getAll();
+	const byId = new Map<string, SegmentRow[]>();
+	for (const row of rows) {
+		const list = byId.get(row.transcriptId);
+		if (list) list.push(row);
+		else byId.set(row.transcriptId, [row]);
+	}
+	// getAll returns the rows in key order, so each transcript's rows are in sequence order.
+	return records.map((r) => joinRows(r, byId.get(r.id) ?? []));
+}
+
+/**
+ * Writes a whole transcript row (a joined one: import, undo of a delete, compaction) with its summary,
+ * and drops its segment rows, which the written document supersedes.
+ */
+export async function writeTranscript(tx: WriteTx, record: TranscriptRecord): Promise<void> {
+	await tx.objectStore(Stores.transcripts).put(record);
+	await tx.objectStore(Stores.summaries).put(summarize(record));
+	await tx.objectStore(Stores.segments).delete(rowsOf(record.id));
 }
 
 /** Library-level data access: every read and write goes through `tx()`. */
@@ -128,55 +277,97 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 		});
 	}
 
-	/** Library rows, newest first. */
-	listTranscripts(): Promise<TranscriptRecord[]> {
-		return this.tx([Stores.transcripts], 'readonly', async (tx) => {
-			const rows = await tx.objectStore(Stores.transcripts).index('updatedAt').getAll();
+	/** Library rows, newest first: summaries only, so listing costs the same however long they are. */
+	listTranscripts(): Promise<TranscriptSummary[]> {
+		return this.tx([Stores.summaries], 'readonly', async (tx) => {
+			const rows = await tx.objectStore(Stores.summaries).index('updatedAt').getAll();
 			return rows.reverse();
 		});
 	}
 
-	/** One transcript row, or undefined when it does not exist (deleted, wrong link). */
+	/** One transcript (segment rows joined in), or undefined when it does not exist (deleted, wrong link). */
 	getTranscript(id: string): Promise<TranscriptRecord | undefined> {
+		return this.tx([Stores.transcripts, Stores.segments], 'readonly', (tx) => readTranscript(tx, id));
+	}
+
+	/**
+	 * The stored transcript row without its segment rows: its metadata (model, arm, sampling) for a
+	 * caller that needs no segments, without reading every segment of a long growing transcript.
+	 */
+	getTranscriptHead(id: string): Promise<TranscriptRecord | undefined> {
 		return this.tx([Stores.transcripts], 'readonly', (tx) => tx.objectStore(Stores.transcripts).get(id));
 	}
 
 	/**
-	 * Writes a transcript row (insert or replace). When the stored row of a growing transcript has
-	 * segments the written one lacks (appended by the transcription since the writer read it), they
-	 * are kept: a save from the editor never drops what the engine delivered meanwhile.
+	 * Writes a transcript row (insert or replace) and its summary. A growing transcript's segment rows
+	 * stay: those its document lacks (appended by the transcription since the writer read it) are
+	 * joined in on the next read, so a save from the editor never drops what the engine delivered
+	 * meanwhile, without reading the stored document. A complete document supersedes the rows (it was
+	 * made from a read that joined them all), so they are dropped: that is where rows are folded.
+	 * Only a partial document written after the run completed needs the stored one read, to merge the
+	 * rest of the run in (mergeGrowth).
 	 */
 	putTranscript(record: TranscriptRecord): Promise<void> {
-		return this.tx([Stores.transcripts], 'readwrite', async (tx) => {
-			const store = tx.objectStore(Stores.transcripts);
-			const stored = record.doc.partial ? await store.get(record.id) : undefined;
-			const doc = stored ? mergeGrowth(record.doc, stored.doc) : record.doc;
-			await store.put(doc === record.doc ? record : { ...record, doc });
+		return this.tx([Stores.transcripts, Stores.summaries, Stores.segments], 'readwrite', async (tx) => {
+			if (!record.doc.partial) return writeTranscript(tx, record);
+			const summaries = tx.objectStore(Stores.summaries);
+			const stored = await summaries.get(record.id);
+			if (stored && !stored.partial) {
+				const full = await readTranscript(tx, record.id);
+				const doc = full ? mergeGrowth(record.doc, full.doc) : record.doc;
+				return writeTranscript(tx, doc === record.doc ? record : { ...record, doc });
+			}
+			await tx.objectStore(Stores.transcripts).put(record);
+			const summary = summarize(record);
+			// The rows may be ahead of the document written: the list keeps the furthest progress.
+			if (stored?.partial && stored.partial.decodedUntilSec > record.doc.partial.decodedUntilSec) {
+				summary.partial = stored.partial;
+				summary.durationSec = Math.max(summary.durationSec, stored.durationSec);
+			}
+			await summaries.put(summary);
 		});
 	}
 
 	/**
-	 * Appends freshly decoded segments to a growing transcript in one transaction (appendSegments:
-	 * edited segments stay as the editor saved them). Returns false when the transcript is gone
-	 * (deleted while it was being transcribed).
+	 * Appends freshly decoded segments to a growing transcript as one segment row (the segments it
+	 * already has are skipped, as appendSegments does; edited segments stay as the editor saved them)
+	 * and moves its summary on, without reading the document, also for the batch that completes the
+	 * run: folding the rows in there would be one read and write of the whole document, the one task
+	 * that grows with the recording. The next write of the complete document (an editor save, a
+	 * rename) folds them. Returns false when the transcript is gone (deleted while it was being
+	 * transcribed).
 	 */
 	growTranscript(id: string, segments: readonly DocSegment[], state: GrowthState): Promise<boolean> {
-		return this.tx([Stores.transcripts], 'readwrite', async (tx) => {
-			const store = tx.objectStore(Stores.transcripts);
-			const record = await store.get(id);
-			if (!record) return false;
-			const doc = appendSegments(record.doc, segments, state);
-			if (doc !== record.doc) await store.put({ ...record, doc });
+		return this.tx([Stores.summaries, Stores.segments], 'readwrite', async (tx) => {
+			const summaries = tx.objectStore(Stores.summaries);
+			const summary = await summaries.get(id);
+			if (!summary) return false;
+			const step = growthStep(summary.partial, summary.durationSec, segments, state);
+			if (!step) return true;
+			const rows = tx.objectStore(Stores.segments);
+			const last = await rows.openKeyCursor(rowsOf(id), 'prev');
+			const seq = last ? last.key[1] + 1 : 0;
+			await rows.put({ transcriptId: id, seq, segments: step.fresh, state: { ...state } });
+			const { partial: _before, ...rest } = summary;
+			await summaries.put(
+				step.partial
+					? { ...rest, partial: step.partial, durationSec: step.durationSec }
+					: { ...rest, durationSec: step.durationSec }
+			);
 			return true;
 		});
 	}
 
 	/** Stores a new transcript and its recording atomically: either both land or neither. */
 	addTranscript(record: TranscriptRecord, audio: Blob): Promise<void> {
-		return this.tx([Stores.transcripts, Stores.audio], 'readwrite', async (tx) => {
-			await tx.objectStore(Stores.transcripts).put(record);
-			await tx.objectStore(Stores.audio).put({ id: record.id, blob: audio });
-		});
+		return this.tx(
+			[Stores.transcripts, Stores.audio, Stores.summaries, Stores.segments],
+			'readwrite',
+			async (tx) => {
+				await writeTranscript(tx, record);
+				await tx.objectStore(Stores.audio).put({ id: record.id, blob: audio });
+			}
+		);
 	}
 
 	/** The recording of a transcript, or undefined. */
@@ -185,16 +376,25 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 		return row?.blob;
 	}
 
-	/** Removes a transcript and its recording; returns what was removed so the caller can undo. */
+	/**
+	 * Removes a transcript, its segment rows, summary and recording; returns what was removed (segments
+	 * joined in) so the caller can undo.
+	 */
 	deleteTranscript(id: string): Promise<{ record: TranscriptRecord; audio: Blob | undefined } | undefined> {
-		return this.tx([Stores.transcripts, Stores.audio], 'readwrite', async (tx) => {
-			const record = await tx.objectStore(Stores.transcripts).get(id);
-			if (!record) return undefined;
-			const audio = await tx.objectStore(Stores.audio).get(id);
-			await tx.objectStore(Stores.transcripts).delete(id);
-			await tx.objectStore(Stores.audio).delete(id);
-			return { record, audio: audio?.blob };
-		});
+		return this.tx(
+			[Stores.transcripts, Stores.audio, Stores.summaries, Stores.segments],
+			'readwrite',
+			async (tx) => {
+				const record = await readTranscript(tx, id);
+				if (!record) return undefined;
+				const audio = await tx.objectStore(Stores.audio).get(id);
+				await tx.objectStore(Stores.transcripts).delete(id);
+				await tx.objectStore(Stores.summaries).delete(id);
+				await tx.objectStore(Stores.segments).delete(rowsOf(id));
+				await tx.objectStore(Stores.audio).delete(id);
+				return { record, audio: audio?.blob };
+			}
+		);
 	}
 
 	/** A setting, or `fallback` when unset. */

@@ -223,6 +223,45 @@ export interface GrowthState {
 /** Tolerance for comparing segment times that went through JSON and the worker (seconds). */
 const TIME_EPSILON = 1e-6;
 
+/** What one batch of segments does to a growing transcript's progress (see `growthStep`). */
+export interface GrowthStep {
+	/** The segments of the batch that are new: those starting at or after `decodedUntilSec`. */
+	fresh: DocSegment[];
+	/** The progress after the batch; undefined when the batch completes the run. */
+	partial: DocProgress | undefined;
+	/** The recording's length as known after the batch. */
+	durationSec: number;
+}
+
+/**
+ * The step `appendSegments` takes, on the progress alone (no document): which segments of the batch
+ * are new, and where the run stands after it. Null when the batch changes nothing, or when the
+ * transcript is complete already (`partial` undefined). Storage uses it to grow a transcript's
+ * summary without reading its document.
+ */
+export function growthStep(
+	partial: DocProgress | undefined,
+	durationSec: number,
+	segments: readonly DocSegment[],
+	state: GrowthState
+): GrowthStep | null {
+	if (!partial) return null;
+	let until = partial.decodedUntilSec;
+	const fresh: DocSegment[] = [];
+	for (const seg of segments) {
+		if (seg.original.start < until - TIME_EPSILON) continue;
+		fresh.push(seg);
+		until = Math.max(until, seg.original.end);
+	}
+	const fraction = Math.max(partial.fraction, Math.min(1, Math.max(0, state.fraction)));
+	if (fresh.length === 0 && !state.complete && fraction === partial.fraction) return null;
+	return {
+		fresh,
+		partial: state.complete ? undefined : { decodedUntilSec: until, fraction },
+		durationSec: Math.max(durationSec, state.durationSec ?? 0, until)
+	};
+}
+
 /**
  * Appends freshly decoded segments to a partial document, leaving every existing segment (edited or
  * not) as it is. Idempotent: a segment that starts before the document's `decodedUntilSec` was
@@ -236,25 +275,16 @@ export function appendSegments(
 	segments: readonly DocSegment[],
 	state: GrowthState
 ): TranscriptDoc {
-	const partial = doc.partial;
-	if (!partial) return doc;
-	let until = partial.decodedUntilSec;
-	const fresh: DocSegment[] = [];
-	for (const seg of segments) {
-		if (seg.original.start < until - TIME_EPSILON) continue;
-		fresh.push(seg);
-		until = Math.max(until, seg.original.end);
-	}
-	const fraction = Math.max(partial.fraction, Math.min(1, Math.max(0, state.fraction)));
-	if (fresh.length === 0 && !state.complete && fraction === partial.fraction) return doc;
+	const step = growthStep(doc.partial, doc.durationSec, segments, state);
+	if (!step) return doc;
 	const next: TranscriptDoc = {
 		...doc,
-		segments: fresh.length > 0 ? [...doc.segments, ...fresh] : doc.segments,
-		durationSec: Math.max(doc.durationSec, state.durationSec ?? 0, until)
+		segments: step.fresh.length > 0 ? [...doc.segments, ...step.fresh] : doc.segments,
+		durationSec: step.durationSec
 	};
 	if (state.wordTiming) next.wordTiming = state.wordTiming;
-	if (state.complete) delete next.partial;
-	else next.partial = { decodedUntilSec: until, fraction };
+	if (step.partial) next.partial = step.partial;
+	else delete next.partial;
 	return next;
 }
 

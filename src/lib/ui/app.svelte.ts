@@ -121,7 +121,8 @@ export class RedlineApp {
 	// A job's end with the arm and sampling rates of its transcript (stamped at its first segment), or
 	// of the rollout in force now when it stored nothing.
 	private async withRollout(e: JobEnded): Promise<JobEnded> {
-		const record = await this.db.getTranscript(e.transcriptId).catch(() => undefined);
+		// The head only: the end of a long run must not read all its segments for two fields.
+		const record = await this.db.getTranscriptHead(e.transcriptId).catch(() => undefined);
 		if (record) return { ...e, rollout: { arm: record.doc.arm, sampling: record.doc.sampling } };
 		return e.model ? { ...e, rollout: this.rollout.stamp(e.model) } : e;
 	}

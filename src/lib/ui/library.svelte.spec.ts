@@ -47,11 +47,11 @@ afterEach(async () => {
 describe('Library', () => {
 	it('lists newest first and renames (ignoring blank titles)', async () => {
 		const { lib } = await setup();
-		expect(lib.items.map((r) => r.doc.title)).toEqual(['Beta', 'Alpha']);
+		expect(lib.items.map((r) => r.title)).toEqual(['Beta', 'Alpha']);
 		await lib.rename('a', '  Alpha call  ');
-		expect(lib.items.map((r) => r.doc.title)).toEqual(['Alpha call', 'Beta']);
+		expect(lib.items.map((r) => r.title)).toEqual(['Alpha call', 'Beta']);
 		await lib.rename('a', '   ');
-		expect(lib.items[0].doc.title).toBe('Alpha call');
+		expect(lib.items[0].title).toBe('Alpha call');
 	});
 
 	it('delete removes at once and Undo restores transcript and audio', async () => {

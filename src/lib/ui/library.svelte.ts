@@ -1,10 +1,11 @@
-import type { RedlineDb, TranscriptRecord } from '../storage/db';
+import type { RedlineDb, TranscriptSummary } from '../storage/db';
 import type { Toasts } from './toasts.svelte';
 import { nowIso } from '../shared/ids';
 
 /** The list of stored transcripts on the start page, with rename and delete-with-undo. */
 export class Library {
-	items = $state.raw<TranscriptRecord[]>([]);
+	/** The list's rows: summaries, never documents (see RedlineDb.listTranscripts). */
+	items = $state.raw<TranscriptSummary[]>([]);
 	loaded = $state(false);
 	error = $state<string | null>(null);
 

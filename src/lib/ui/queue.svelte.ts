@@ -32,7 +32,11 @@ export interface GrowingStore {
 		job: { id: string; name: string; file: Blob },
 		run: { model: ModelRef; backend: Backend }
 	): Promise<string>;
-	/** Appends segments (already-stored ones are skipped) and records progress or completion. */
+	/**
+	 * Appends segments (already-stored ones are skipped) and records progress or completion. The queue
+	 * passes only the segments that arrived since its last append, so an append costs the same however
+	 * long the transcript has grown.
+	 */
 	append(transcriptId: string, segments: readonly DocSegment[], state: GrowthState): Promise<void>;
 }
 
@@ -77,6 +81,8 @@ export class Job {
 	transcriptId = $state<string | null>(null);
 	/** Text of the segments finished so far, shown live. */
 	partialText = $derived(this.segments.map((s) => s.text.trim()).join(' '));
+	/** How many of `docSegments` the growing store has taken (not state: only `persist` reads it). */
+	storedSegments = 0;
 	/** Active = the user can still cancel it. */
 	active = $derived(['waiting', 'decoding', 'loading-model', 'transcribing'].includes(this.status));
 
@@ -417,7 +423,9 @@ export class TranscriptionQueue {
 				if (!this.loaded) throw new Error('no engine is loaded');
 				job.transcriptId = await grow.start(job, this.loaded);
 			}
-			await grow.append(job.transcriptId, job.docSegments, state);
+			const batch = job.docSegments.slice(job.storedSegments);
+			await grow.append(job.transcriptId, batch, state);
+			job.storedSegments += batch.length;
 		});
 	}
 

@@ -31,21 +31,32 @@ export function watchReview(
 		{ threshold: [0, ON_SCREEN_RATIO, 1] }
 	);
 	const observed = new Set<Element>();
-	const observeAll = () => {
-		for (const el of container.querySelectorAll('[data-segment-id]'))
-			if (!observed.has(el)) {
-				observed.add(el);
-				io.observe(el);
-			}
-		for (const el of [...observed])
-			if (!el.isConnected) {
-				io.unobserve(el);
-				observed.delete(el);
-				onScreen.delete((el as HTMLElement).dataset.segmentId ?? '');
-			}
+	const segmentsIn = (node: Node): Element[] => {
+		if (!(node instanceof Element)) return [];
+		const inside = [...node.querySelectorAll('[data-segment-id]')];
+		return node.matches('[data-segment-id]') ? [node, ...inside] : inside;
 	};
-	observeAll();
-	const mo = new MutationObserver(observeAll);
+	const observe = (el: Element) => {
+		if (observed.has(el) || !el.isConnected) return;
+		observed.add(el);
+		io.observe(el);
+	};
+	// A node moved by a keyed list is removed and added again: only one no longer in the page goes.
+	const unobserve = (el: Element) => {
+		if (!observed.has(el) || el.isConnected) return;
+		io.unobserve(el);
+		observed.delete(el);
+		onScreen.delete((el as HTMLElement).dataset.segmentId ?? '');
+	};
+	segmentsIn(container).forEach(observe);
+	// Only the nodes each mutation added or removed are looked at: a segment arriving in a growing
+	// transcript costs the same at the thousandth as at the first.
+	const mo = new MutationObserver((records) => {
+		for (const r of records) {
+			r.removedNodes.forEach((n) => segmentsIn(n).forEach(unobserve));
+			r.addedNodes.forEach((n) => segmentsIn(n).forEach(observe));
+		}
+	});
 	mo.observe(container, { childList: true, subtree: true });
 
 	// Time updates arrive about 4 times a second while playing; a seek restarts the stretch.
