@@ -17,9 +17,9 @@ import { sql } from 'kysely';
 import { openDatabase, type OpenDatabase } from '../src/lib/server/db/open';
 import {
 	countRejections,
+	deletedInstallations,
 	eventRow,
 	insertEventRows,
-	installationHash,
 	jsonMayContainNul,
 	validateEvents
 } from '../src/lib/server/ingest';
@@ -82,12 +82,8 @@ async function measure(name: string, database: OpenDatabase): Promise<void> {
 		});
 		lap('validate');
 		await db.transaction().execute(async (tx) => {
-			const hashes = [...new Set(valid.map((e) => installationHash(e.installationId)))];
-			await tx
-				.selectFrom('deleted_installations')
-				.select('installation_hash')
-				.where('installation_hash', 'in', hashes)
-				.execute();
+			// The server's own check (fixed text, an array on PostgreSQL), with the transaction's BEGIN.
+			await deletedInstallations(tx, valid, now);
 			lap('tombstones');
 			const receivedAt = now.toISOString();
 			const rows = valid.map((e) => eventRow(e, receivedAt));

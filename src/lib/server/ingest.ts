@@ -497,7 +497,8 @@ export async function insertBatch(
 	return { accepted, duplicates: stored - accepted, deletedInstallations: [...deleted], storedBytes };
 }
 
-async function deletedInstallations(
+/** The lower-case installation ids of these events deleted in the last TOMBSTONE_DAYS (one query). */
+export async function deletedInstallations(
 	tx: Kysely<Database>,
 	events: TelemetryEvent[],
 	now: Date

@@ -546,41 +546,55 @@ function outcomeContribution(r: TranscriptState | undefined, vkey: unknown[], si
 		});
 }
 
+/** Stored rows by their key values joined with \u0001 (every key read is there, with [] when none). */
+type Stored = Map<string, Record<string, unknown>[]>;
+const joinKey = (cols: readonly string[], row: Record<string, unknown>) =>
+	cols.map((c) => row[c]).join('\u0001');
+
+/** PostgreSQL: the rows of `table` whose `keyCols` equal one of the arrays $offset+1 … (one per column). */
+const pgSelectByKeys = (table: string, keyCols: readonly string[], cols: readonly string[], offset: number) =>
+	`select ${[...keyCols, ...cols].map((c) => `"${c}"`).join(', ')} from "${table}" ` +
+	`where (${keyCols.map((c) => `"${c}"`).join(', ')}) in ` +
+	`(select * from unnest(${keyCols.map((_, i) => `$${offset + i + 1}::text[]`).join(', ')}))`;
+const columnsOf = (keys: unknown[][], n: number) =>
+	Array.from({ length: n }, (_, i) => keys.map((k) => k[i]));
+
 /**
  * Stored rows of `table` whose `keyCols` equal one of `keys`, by those values joined with \u0001: on
- * SQLite one fixed statement per key (an index range each), on PostgreSQL one unnest query.
+ * SQLite one fixed statement per key (an index range each), on PostgreSQL one unnest query. Keys already
+ * in `known` (read before, see prefetchPg) are taken from there.
  */
 async function rowsByKeys(
 	db: Kysely<Database>,
 	table: string,
 	keyCols: readonly string[],
 	cols: readonly string[],
-	keys: unknown[][]
-): Promise<Map<string, Record<string, unknown>[]>> {
-	const out = new Map<string, Record<string, unknown>[]>();
-	if (keys.length === 0) return out;
-	const put = (row: Record<string, unknown>) => {
-		const k = keyCols.map((c) => row[c]).join('\u0001');
-		const list = out.get(k);
-		if (list) list.push(row);
-		else out.set(k, [row]);
-	};
-	const select = `select ${[...keyCols, ...cols].map((c) => `"${c}"`).join(', ')} from "${table}"`;
+	keys: unknown[][],
+	known?: Stored
+): Promise<Stored> {
+	const out: Stored = new Map();
+	const todo: unknown[][] = [];
+	for (const k of keys) {
+		const j = k.join('\u0001');
+		const rows = known?.get(j);
+		if (rows) out.set(j, rows);
+		else if (!out.has(j)) {
+			out.set(j, []);
+			todo.push(k);
+		}
+	}
+	if (todo.length === 0) return out;
+	const put = (row: Record<string, unknown>) => out.get(joinKey(keyCols, row))?.push(row);
 	if (isSqlite(db)) {
+		const select = `select ${[...keyCols, ...cols].map((c) => `"${c}"`).join(', ')} from "${table}"`;
 		const text = `${select} where ${keyCols.map((c) => `"${c}" = ?`).join(' and ')}`;
-		for (const k of keys)
+		for (const k of todo)
 			for (const row of (await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, k))).rows)
 				put(row);
 		return out;
 	}
-	const text =
-		`${select} where (${keyCols.map((c) => `"${c}"`).join(', ')}) in ` +
-		`(select * from unnest(${keyCols.map((_, i) => `$${i + 1}::text[]`).join(', ')}))`;
 	const r = await db.executeQuery<Record<string, unknown>>(
-		CompiledQuery.raw(
-			text,
-			keyCols.map((_, i) => keys.map((k) => k[i]))
-		)
+		CompiledQuery.raw(pgSelectByKeys(table, keyCols, cols, 0), columnsOf(todo, keyCols.length))
 	);
 	for (const row of r.rows) put(row);
 	return out;
@@ -600,7 +614,11 @@ const dailyValues = (row: Record<string, unknown>): DailyValues => ({
  * before and after). Reads the stored rows, so call it before the delta is written, in its transaction
  * (like the latest-revision states, it relies on one writer at a time per installation).
  */
-export async function deriveRollups(db: Kysely<Database>, d: RollupDelta): Promise<void> {
+export async function deriveRollups(
+	db: Kysely<Database>,
+	d: RollupDelta,
+	known?: { daily: Stored; transcripts: Stored }
+): Promise<void> {
 	const daily = d.rows.get('rollup_daily');
 	if (daily) {
 		const groups = new Map<string, { keys: unknown[]; rows: DailyValues[] }>();
@@ -619,7 +637,8 @@ export async function deriveRollups(db: Kysely<Database>, d: RollupDelta): Promi
 			'rollup_daily',
 			DAY_GROUP,
 			['rate', ...DAILY_VALS],
-			[...groups.values()].map((g) => g.keys)
+			[...groups.values()].map((g) => g.keys),
+			known?.daily
 		);
 		for (const [k, g] of groups) {
 			const before = (stored.get(k) ?? []).map(dailyValues);
@@ -644,7 +663,8 @@ export async function deriveRollups(db: Kysely<Database>, d: RollupDelta): Promi
 			'rollup_transcripts',
 			TRANSCRIPT_KEYS,
 			TRANSCRIPT_VALS,
-			ts.map((t) => t.keys)
+			ts.map((t) => t.keys),
+			known?.transcripts
 		);
 		for (const t of ts) {
 			const row = stored.get(t.keys.join('\u0001'))?.[0];
@@ -769,19 +789,89 @@ async function loadStates(db: Kysely<Database>, rows: Row[]): Promise<Map<string
 				});
 		return out;
 	}
-	const keys = [...new Map(rows.map((r) => [stateKey(r), stateParts(r)])).values()];
-	const r = await db.executeQuery<StateRow>(
-		CompiledQuery.raw(
-			LATEST_SELECT_PG,
-			LATEST_KEYS.map((_, i) => keys.map((p) => p[i]))
-		)
-	);
+	const r = await db.executeQuery<StateRow>(CompiledQuery.raw(LATEST_SELECT_PG, stateParams(rows)));
 	for (const s of r.rows)
 		put(
 			JSON.stringify([s.state_transcript_id, s.state_segment_id, s.state_kind, s.state_installation_id]),
 			s
 		);
 	return out;
+}
+
+/** LATEST_SELECT_PG's parameters: the state keys of these rows, one array per key column. */
+const stateParams = (rows: Row[]) =>
+	columnsOf([...new Map(rows.map((r) => [stateKey(r), stateParts(r)])).values()], LATEST_KEYS.length);
+
+// The three reads of prefetchPg in one statement, each aggregated to one json column (no rows: null).
+const agg = (select: string) => `(select json_agg(x) from (${select}) x)`;
+const PREFETCH_PG =
+	`select ${agg(LATEST_SELECT_PG)} as "latest", ` +
+	`${agg(pgSelectByKeys('rollup_daily', DAY_GROUP, ['rate', ...DAILY_VALS], LATEST_KEYS.length))} as "daily", ` +
+	`${agg(pgSelectByKeys('rollup_transcripts', TRANSCRIPT_KEYS, TRANSCRIPT_VALS, LATEST_KEYS.length + DAY_GROUP.length))} as "transcripts"`;
+const DAILY_TYPES = new Set(['correction', 'session_summary']);
+
+/**
+ * PostgreSQL: in one round trip instead of three, the latest-revision states of `latest` (loadStates)
+ * and the stored rollup_daily and rollup_transcripts rows deriveRollups will read for `d` (plain
+ * contributions added) with the latest-revision ones: the installation-days of `d` and of `latest`'s
+ * corrections and summaries, and d's transcripts. A displaced revision on another day or version is
+ * read by deriveRollups afterwards (its key is not in `known`).
+ */
+async function prefetchPg(
+	db: Kysely<Database>,
+	latest: Row[],
+	d: RollupDelta
+): Promise<{ states: Map<string, LatestState>; known: { daily: Stored; transcripts: Stored } }> {
+	const days = new Map<string, unknown[]>();
+	for (const r of d.rows.get('rollup_daily')?.values() ?? []) {
+		const keys = r.keys.slice(0, DAY_GROUP.length);
+		days.set(keys.join('\u0001'), keys);
+	}
+	for (const r of latest)
+		if (DAILY_TYPES.has(r.type)) {
+			const keys = [dayOf(r), ...vk(r), r.installation_id];
+			days.set(keys.join('\u0001'), keys);
+		}
+	const transcripts = [...d.transcripts.values()].map((t) => t.keys);
+	const { rows } = await db.executeQuery<{
+		latest: StateRow[] | null;
+		daily: Record<string, unknown>[] | null;
+		transcripts: Record<string, unknown>[] | null;
+	}>(
+		CompiledQuery.raw(PREFETCH_PG, [
+			...stateParams(latest),
+			...columnsOf([...days.values()], DAY_GROUP.length),
+			...columnsOf(transcripts, TRANSCRIPT_KEYS.length)
+		])
+	);
+	const states = new Map<string, LatestState>();
+	for (const s of rows[0].latest ?? [])
+		states.set(
+			JSON.stringify([s.state_transcript_id, s.state_segment_id, s.state_kind, s.state_installation_id]),
+			{
+				event_id: s.state_event_id,
+				revision: Number(s.state_revision),
+				occurred_at: s.state_occurred_at,
+				row: s.id === null ? undefined : (s as EventsTable)
+			}
+		);
+	const stored = (
+		keys: Iterable<unknown[]>,
+		cols: readonly string[],
+		found: Record<string, unknown>[] | null
+	) => {
+		const out: Stored = new Map();
+		for (const k of keys) out.set(k.join('\u0001'), []);
+		for (const row of found ?? []) out.get(joinKey(cols, row))?.push(row);
+		return out;
+	};
+	return {
+		states,
+		known: {
+			daily: stored(days.values(), DAY_GROUP, rows[0].daily),
+			transcripts: stored(transcripts, TRANSCRIPT_KEYS, rows[0].transcripts)
+		}
+	};
 }
 
 /** Stored events by id (SQLite: the events of displaced states, which loadStates does not read there). */
@@ -808,11 +898,21 @@ export async function addToRollups(db: Kysely<Database>, items: readonly RollupI
 	for (const it of items) plainContribution(it, 1, d);
 	const latest = items.filter((it) => LATEST_TYPES.has(it.row.type) && it.row.transcript_id !== null);
 	let latestRows: unknown[][] = [];
+	const pre =
+		isSqlite(db) || (latest.length === 0 && !d.rows.has('rollup_daily') && d.transcripts.size === 0)
+			? undefined
+			: await prefetchPg(
+					db,
+					latest.map((it) => it.row),
+					d
+				);
 	if (latest.length > 0) {
-		const states = await loadStates(
-			db,
-			latest.map((it) => it.row)
-		);
+		const states =
+			pre?.states ??
+			(await loadStates(
+				db,
+				latest.map((it) => it.row)
+			));
 		const displaced: string[] = [];
 		const changed = new Set<string>();
 		for (const it of latest) {
@@ -838,7 +938,7 @@ export async function addToRollups(db: Kysely<Database>, items: readonly RollupI
 			return [...(JSON.parse(k) as string[]), s.event_id, s.revision, s.occurred_at];
 		});
 	}
-	await deriveRollups(db, d);
+	await deriveRollups(db, d, pre?.known);
 	await runUpserts(db, [[LATEST_UPSERT, latestRows], ...deltaWrites(d)]);
 }
 
