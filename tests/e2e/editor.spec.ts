@@ -13,8 +13,12 @@ async function transcribeAndOpen(
 ) {
 	await page.goto('/');
 	await upload(fixture);
+	// The library lists a transcript from its first segment on: these tests want the finished one.
+	await expect(page.locator('.job[data-status="done"]').filter({ hasText: title })).toBeVisible({
+		timeout: 90_000
+	});
 	const item = page.locator('.item').filter({ hasText: title });
-	await expect(item).toBeVisible({ timeout: 90_000 });
+	await expect(item).toBeVisible();
 	await item.getByRole('link', { name: title }).click();
 	await expect(page.locator('[data-word]').first()).toBeVisible();
 }
