@@ -44,41 +44,31 @@ import type { Database, EventsTable } from './db/tables';
 
 const VK = ['model_id', 'model_version', 'model_sha256', 'arm'] as const;
 
+/** What rollup_daily and rollup_blocks sum per installation (the blocks are whole runs of days). */
+export const INSTALLATION_SUMS = [
+	'corrections',
+	'errors',
+	'reference_words',
+	'hypothesis_words',
+	'summaries',
+	'reviewed_words',
+	'transcribed_words',
+	'stars_1',
+	'stars_2',
+	'stars_3',
+	'stars_4',
+	'stars_5'
+] as const;
+
 /** The additive rollup tables: key columns and summed columns. */
 export const ROLLUP_TABLES = {
 	rollup_daily: {
 		keys: ['day', ...VK, 'installation_id', 'rate'],
-		vals: [
-			'corrections',
-			'errors',
-			'reference_words',
-			'hypothesis_words',
-			'summaries',
-			'reviewed_words',
-			'transcribed_words',
-			'stars_1',
-			'stars_2',
-			'stars_3',
-			'stars_4',
-			'stars_5'
-		]
+		vals: INSTALLATION_SUMS
 	},
 	rollup_blocks: {
 		keys: [...VK, 'installation_id', 'rate', 'block'],
-		vals: [
-			'corrections',
-			'errors',
-			'reference_words',
-			'hypothesis_words',
-			'summaries',
-			'reviewed_words',
-			'transcribed_words',
-			'stars_1',
-			'stars_2',
-			'stars_3',
-			'stars_4',
-			'stars_5'
-		]
+		vals: INSTALLATION_SUMS
 	},
 	rollup_day_stats: {
 		keys: ['day', ...VK],

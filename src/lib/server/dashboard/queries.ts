@@ -12,7 +12,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/tables';
-import { firstBlockFrom } from '../rollup';
+import { firstBlockFrom, INSTALLATION_SUMS } from '../rollup';
 
 /** Which SQL dialect the database speaks. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -74,20 +74,7 @@ export type DailyRatingSums = DailySums;
 
 const STARS = [1, 2, 3, 4, 5] as const;
 
-const SUMMED = [
-	'corrections',
-	'errors',
-	'reference_words',
-	'hypothesis_words',
-	'summaries',
-	'reviewed_words',
-	'transcribed_words',
-	'stars_1',
-	'stars_2',
-	'stars_3',
-	'stars_4',
-	'stars_5'
-] as const;
+const SUMMED = INSTALLATION_SUMS;
 const SUMS = sql.raw(SUMMED.map((c) => `sum(${c}) as ${c}`).join(', '));
 
 /**
