@@ -161,6 +161,16 @@ interface Reservation {
 	taken: number;
 }
 
+/** How many of `events` each installation (its lower-case id) sent. */
+function eventsPerInstallation(events: readonly TelemetryEvent[]): Map<string, number> {
+	const counts = new Map<string, number>();
+	for (const e of events) {
+		const id = e.installationId.toLowerCase();
+		counts.set(id, (counts.get(id) ?? 0) + 1);
+	}
+	return counts;
+}
+
 /** Builds the handlers around one database. */
 export function createApi(deps: ApiDeps): Api {
 	const now = deps.now ?? (() => new Date());
@@ -353,11 +363,8 @@ export function createApi(deps: ApiDeps): Api {
 	): Promise<{ valid: TelemetryEvent[]; rejected: RejectedEvent[] }> {
 		const cap = deps.dailyCap;
 		if (!cap || valid.length === 0) return { valid, rejected };
-		const counts = new Map<string, number>();
-		for (const e of valid)
-			counts.set(e.installationId.toLowerCase(), (counts.get(e.installationId.toLowerCase()) ?? 0) + 1);
 		const granted = new Map<string, number>();
-		for (const [id, n] of counts) granted.set(id, await cap.reserve(id, n, at));
+		for (const [id, n] of eventsPerInstallation(valid)) granted.set(id, await cap.reserve(id, n, at));
 		const kept: TelemetryEvent[] = [];
 		const out = [...rejected];
 		for (const e of valid) {
@@ -417,12 +424,7 @@ export function createApi(deps: ApiDeps): Api {
 	async function releaseAll(valid: TelemetryEvent[], at: Date) {
 		const cap = deps.dailyCap;
 		if (!cap) return;
-		const counts = new Map<string, number>();
-		for (const e of valid) {
-			const id = e.installationId.toLowerCase();
-			counts.set(id, (counts.get(id) ?? 0) + 1);
-		}
-		for (const [id, n] of counts) await cap.release(id, n, at);
+		for (const [id, n] of eventsPerInstallation(valid)) await cap.release(id, n, at);
 	}
 
 	// Duplicates and refused events were not stored: they give their share of the cap back. Duplicates are
@@ -435,10 +437,9 @@ export function createApi(deps: ApiDeps): Api {
 	) {
 		const cap = deps.dailyCap;
 		if (!cap) return;
-		const ids = new Set(valid.map((e) => e.installationId.toLowerCase()));
-		for (const id of refused)
-			await cap.release(id, valid.filter((e) => e.installationId.toLowerCase() === id).length, at);
-		if (ids.size === 1 && duplicates > 0) await cap.release([...ids][0], duplicates, at);
+		const counts = eventsPerInstallation(valid);
+		for (const id of refused) await cap.release(id, counts.get(id) ?? 0, at);
+		if (counts.size === 1 && duplicates > 0) await cap.release([...counts.keys()][0], duplicates, at);
 	}
 
 	async function deleteInstallationHandler(_request: Request, installationId: string, client: string) {
