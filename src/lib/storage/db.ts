@@ -37,7 +37,7 @@ export interface TranscriptRecord {
 	doc: TranscriptDoc;
 	status: TranscriptStatus;
 	rating: Rating | null;
-	/** Mirrors doc.updatedAt so the library can sort through an index without loading docs. */
+	/** Mirrors doc.updatedAt; the library sorts its summaries (summarize copies it) by it. */
 	updatedAt: string;
 	/** MIME type and original file name of the recording, for the player and exports. */
 	audioType: string;

@@ -2,7 +2,7 @@ import { createContext } from 'svelte';
 import { decodeToMono16k } from '../engine/browser/decode';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
 import { browserStorage, requestPersistence, type StorageManagerLike } from '../storage/persistence';
-import { createDoc, createPartialDoc } from '../transcript/document';
+import { createDoc, createPartialDoc, type TranscriptDoc } from '../transcript/document';
 import { transcriptEvents, type JobEnded } from '../transcript/events';
 import type { Backend, ModelRef, TranscriptResult } from '../transcript/types';
 import { Library } from './library.svelte';
@@ -28,16 +28,7 @@ export function newRecord(
 	result: TranscriptResult,
 	now: string
 ): TranscriptRecord {
-	const doc = createDoc({ id, title: titleFromFileName(file.name), result, now });
-	return {
-		id,
-		doc,
-		status: 'transcribed',
-		rating: null,
-		updatedAt: doc.updatedAt,
-		audioType: file.type,
-		fileName: file.name
-	};
+	return freshRecord(createDoc({ id, title: titleFromFileName(file.name), result, now }), file);
 }
 
 /** Builds the stored row a growing run starts with: no segments yet, marked partial. */
@@ -47,9 +38,13 @@ export function newPartialRecord(
 	run: { model: ModelRef; backend: Backend },
 	now: string
 ): TranscriptRecord {
-	const doc = createPartialDoc({ id, title: titleFromFileName(file.name), ...run, now });
+	return freshRecord(createPartialDoc({ id, title: titleFromFileName(file.name), ...run, now }), file);
+}
+
+/** The library row of a document the model has just made: not yet edited or rated. */
+function freshRecord(doc: TranscriptDoc, file: { name: string; type: string }): TranscriptRecord {
 	return {
-		id,
+		id: doc.id,
 		doc,
 		status: 'transcribed',
 		rating: null,
