@@ -11,17 +11,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../../src/lib/server/db/tables';
-
-/** Which SQL dialect the database speaks. */
-export type Dialect = 'sqlite' | 'postgres';
-
-/** The columns that name a version. */
-export interface KeyCols {
-	model_id: string;
-	model_version: string;
-	model_sha256: string;
-	arm: string;
-}
+import type { Dialect, KeyCols } from '../../../src/lib/server/dashboard/queries';
 
 const KEY = sql.raw(`model_id, model_version, model_sha256, coalesce(arm, 'unknown') as arm`);
 const KEY_GROUP = sql.raw(`model_id, model_version, model_sha256, arm`);

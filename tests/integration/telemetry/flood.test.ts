@@ -32,6 +32,20 @@ function post(events: unknown[]): Request {
 	});
 }
 
+/** An API over a fresh SQLite file at `path`; the caller closes the database. */
+async function apiAt(path: string, extra: Partial<ApiDeps>, options?: Parameters<typeof openDatabase>[1]) {
+	const d = await openDatabase(`sqlite:${path}`, options);
+	const a = createApi({
+		db: d.db,
+		adminToken: ADMIN,
+		limiter: null,
+		knownModels,
+		store: storeFor(d.db, d.kind),
+		...extra
+	});
+	return { d, a };
+}
+
 describe('a flood on SQLite', () => {
 	let dir = '';
 	const opened: OpenDatabase[] = [];
@@ -44,16 +58,9 @@ describe('a flood on SQLite', () => {
 	});
 
 	async function api(extra: Partial<ApiDeps>) {
-		const d = await openDatabase(`sqlite:${join(dir, randomUUID(), 'redline.db')}`);
+		const { d, a } = await apiAt(join(dir, randomUUID(), 'redline.db'), extra);
 		opened.push(d);
-		return createApi({
-			db: d.db,
-			adminToken: ADMIN,
-			limiter: null,
-			knownModels,
-			store: storeFor(d.db, d.kind),
-			...extra
-		});
+		return a;
 	}
 
 	it("answers a second client's small batch before a full batch's validation is done", async () => {
@@ -165,16 +172,12 @@ describe('the byte budget counts stored bytes (SQLite)', () => {
 
 	it('a flooding client grows the database by its byte budget and one batch at most', async () => {
 		const path = join(dir, 'flood', 'redline.db');
-		const d = await openDatabase(`sqlite:${path}`, { backgroundCheckpoints: false });
 		const budget = 1024 * 1024;
-		const a = createApi({
-			db: d.db,
-			adminToken: ADMIN,
-			limiter: null,
-			knownModels,
-			store: storeFor(d.db, d.kind),
-			limits: { bytes: new TokenBucketLimiter({ ratePerSec: 1, burst: budget, now: () => 0 }) }
-		});
+		const { d, a } = await apiAt(
+			path,
+			{ limits: { bytes: new TokenBucketLimiter({ ratePerSec: 1, burst: budget, now: () => 0 }) } },
+			{ backgroundCheckpoints: false }
+		);
 		const before = fileBytes(path);
 		let accepted = 0;
 		let largest = 0;
@@ -199,17 +202,9 @@ describe('the byte budget counts stored bytes (SQLite)', () => {
 
 	it('a flooding client never grows the database past its byte budget', async () => {
 		const path = join(dir, 'budget', 'redline.db');
-		const d = await openDatabase(`sqlite:${path}`, { backgroundCheckpoints: false });
 		const budget = 1024 * 1024;
 		const bytes = new TokenBucketLimiter({ ratePerSec: 1, burst: budget, now: () => 0 });
-		const a = createApi({
-			db: d.db,
-			adminToken: ADMIN,
-			limiter: null,
-			knownModels,
-			store: storeFor(d.db, d.kind),
-			limits: { bytes }
-		});
+		const { d, a } = await apiAt(path, { limits: { bytes } }, { backgroundCheckpoints: false });
 		const before = fileBytes(path);
 		const statuses: number[] = [];
 		let stored = 0;
@@ -234,18 +229,10 @@ describe('the byte budget counts stored bytes (SQLite)', () => {
 	});
 
 	it('lets a batch stored larger than a small burst pass once the bucket is full, the excess as debt', async () => {
-		const d = await openDatabase(`sqlite:${join(dir, 'small-burst', 'redline.db')}`);
 		const body = JSON.stringify({ events: mixedBatch(200) });
 		// The burst holds the body (as limitsFromEnv requires) but not the 295 kB its rows take.
 		const bytes = new TokenBucketLimiter({ ratePerSec: 1000, burst: body.length + 1000, now: () => 0 });
-		const a = createApi({
-			db: d.db,
-			adminToken: ADMIN,
-			limiter: null,
-			knownModels,
-			store: storeFor(d.db, d.kind),
-			limits: { bytes }
-		});
+		const { d, a } = await apiAt(join(dir, 'small-burst', 'redline.db'), { limits: { bytes } });
 		try {
 			expect((await a.postEvents(post(mixedBatch(200)), '10.0.0.1')).status).toBe(202);
 			// The debt: the body's bytes and the rows' beyond it, minus the 1000 the burst had to spare.
@@ -256,13 +243,7 @@ describe('the byte budget counts stored bytes (SQLite)', () => {
 	});
 
 	it('gives back the reservation of events not stored: a replay costs its request bytes only', async () => {
-		const d = await openDatabase(`sqlite:${join(dir, 'replay', 'redline.db')}`);
-		const a = createApi({
-			db: d.db,
-			adminToken: ADMIN,
-			limiter: null,
-			knownModels,
-			store: storeFor(d.db, d.kind),
+		const { d, a } = await apiAt(join(dir, 'replay', 'redline.db'), {
 			limits: { bytes: new TokenBucketLimiter({ ratePerSec: 1, burst: 1024 * 1024, now: () => 0 }) }
 		});
 		const events = mixedBatch(200);
