@@ -4,8 +4,11 @@
  *
  * Generates telemetry with bench/dashboard-data.ts (two model versions, the newer with a planted
  * regression; transcription, correction, session_summary, rating and outcome events) and stores it
- * through ingest.ts insertBatch — the endpoint's own code, which maintains the rollups — in large
- * transactions (not over HTTP, which bench/ingest.ts measures); then times every endpoint the dashboard
+ * with loadGenerated (the event rows ingestion stores, the rollups built in memory by the same
+ * contribution code and written once: rollup.test.ts checks they equal ingestion's), or with
+ * BENCH_DASH_INGEST=1 through ingest.ts insertBatch — the endpoint's own code — in large transactions
+ * (about 37 minutes on PostgreSQL at full size; never over HTTP, which bench/ingest.ts measures);
+ * then times every endpoint the dashboard
  * page calls through the same handlers the app uses (api.ts getDashboard; and /api/v1/health) on
  * SQLite and on a throwaway PostgreSQL cluster, BENCH_DASH_REPEAT times each (p50 and max).
  * Goal: < 500 ms each. Prints generation time and database size, and beside each p50 this process's
@@ -13,8 +16,8 @@
  * server's), which other work on the machine changes less than the wall time.
  * BENCH_DASH_REUSE=<sqlite file or postgres:// URL> times the endpoints on a database an earlier run
  * filled (no generation);
- * BENCH_DASH_KEEP=<sqlite file> fills that file and keeps it for such runs. BENCH_DASH_SQLITE=0 skips
- * SQLite (PostgreSQL only: a full-size run generates the data again, which takes about as long).
+ * BENCH_DASH_KEEP=<sqlite file or postgres:// URL of an empty database> fills that one and keeps it
+ * for such runs. BENCH_DASH_SQLITE=0 skips SQLite.
  * Prints figures; asserts nothing.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -24,7 +27,7 @@ import { sql } from 'kysely';
 import { createApi } from '../src/lib/server/api';
 import { openDatabase, type OpenDatabase } from '../src/lib/server/db/open';
 import { postgresAvailable, startPostgres } from '../tests/integration/support/postgres';
-import { ingestGenerated, SMALL, type GenerateOptions } from './dashboard-data';
+import { ingestGenerated, loadGenerated, SMALL, type GenerateOptions } from './dashboard-data';
 
 const INSTALLATIONS = Number(process.env.BENCH_DASH_INSTALLATIONS ?? 5000);
 const DAYS = Number(process.env.BENCH_DASH_DAYS ?? 90);
@@ -118,11 +121,13 @@ async function run(url: string, label: string, dir: string | null) {
 	try {
 		const t0 = performance.now();
 		const load0 = loadavg()[0];
-		const ins = await ingestGenerated(database.db, options);
+		const ingest = process.env.BENCH_DASH_INGEST === '1';
+		const ins = await (ingest ? ingestGenerated : loadGenerated)(database.db, options);
 		const ms = performance.now() - t0;
 		console.log(
-			`  ${label}: stored ${ins.accepted.toLocaleString('en')} events through insertBatch in ${(ms / 1000).toFixed(1)} s ` +
+			`  ${label}: stored ${ins.accepted.toLocaleString('en')} events ${ingest ? 'through insertBatch' : 'in bulk (loadGenerated)'} in ${(ms / 1000).toFixed(1)} s ` +
 				`(${Math.round(ins.accepted / (ms / 1000)).toLocaleString('en')} events/s, load ${load0.toFixed(1)}→${loadavg()[0].toFixed(1)}; ` +
+				`${'insertMs' in ins ? `inserts ${(ins.insertMs / 1000).toFixed(1)} s, rollups written in ${(ins.rollupMs / 1000).toFixed(1)} s; ` : ''}` +
 				`${Object.entries(ins.byType)
 					.map(([t, n]) => `${t} ${n.toLocaleString('en')}`)
 					.join(', ')}); database ${await sizeOf(database, dir)}`
@@ -148,6 +153,10 @@ if (reuse) {
 	process.exit(0);
 }
 const keep = process.env.BENCH_DASH_KEEP;
+if (keep?.startsWith('postgres')) {
+	await run(keep, 'PostgreSQL (kept)', null);
+	process.exit(0);
+}
 if (process.env.BENCH_DASH_SQLITE === '0') console.log('  SQLite: skipped');
 else if (keep) await run(`sqlite:${keep}`, 'SQLite', dirname(keep));
 else {
