@@ -22,6 +22,8 @@
  * - rollup_labels (day, VK, bucket): labelled words of each segment's latest label (correction or segment_reviewed) per hundredth of confidence
  *   and changed flag (bucket = hundredth · 2 + changed, exactly what assemble.ts compressLabels keeps):
  *   words, Σ 1/rate, Σ confidence/rate.
+ * - rollup_label_installations (VK, installation_id) (migration 0009): the words of rollup_labels per
+ *   installation over all days, for the production threshold's minimum number of installations.
  * - rollup_confusions (day, VK, from_word, to_word): confusions of the latest corrections, n and Σ 1/rate.
  * - rollup_rtf (day, VK, backend, cores, rtf): finished jobs per RTF bucket (see `rtfBucket`).
  * - rollup_jobs (day, VK, backend): jobs, failed, segments and repetition segments of finished jobs.
@@ -90,6 +92,7 @@ export const ROLLUP_TABLES = {
 	rollup_outcomes: { keys: ['day', ...VK, 'kind', 'minutes'], vals: ['transcripts'] },
 	rollup_tags: { keys: ['day', ...VK, 'tag'], vals: ['n', 'weight'] },
 	rollup_labels: { keys: ['day', ...VK, 'bucket'], vals: ['words', 'weight', 'confidence'] },
+	rollup_label_installations: { keys: [...VK, 'installation_id'], vals: ['words'] },
 	rollup_confusions: { keys: ['day', ...VK, 'from_word', 'to_word'], vals: ['n', 'weight'] },
 	rollup_rtf: { keys: ['day', ...VK, 'backend', 'cores', 'rtf'], vals: ['jobs'] },
 	rollup_jobs: { keys: ['day', ...VK, 'backend'], vals: ['jobs', 'failed', 'segments', 'repetitions'] },
@@ -105,6 +108,7 @@ export const ROLLUP_COUNT_COLUMNS: Record<Additive, string> = {
 	rollup_outcomes: 'transcripts',
 	rollup_tags: 'n',
 	rollup_labels: 'words',
+	rollup_label_installations: 'words',
 	rollup_confusions: 'n',
 	rollup_rtf: 'jobs',
 	rollup_jobs: 'jobs',
@@ -193,11 +197,28 @@ const vk = (r: Row) => [r.model_id, r.model_version, r.model_sha256, r.arm ?? 'u
 const rateOf = (r: Row) => r.sampling_rate ?? 1;
 const dayOf = (r: Row) => r.occurred_at.slice(0, 10);
 
+/**
+ * The labelled model words of a correction or segment_reviewed: the words latestContribution puts in
+ * rollup_labels (a correction's ops with a model word and its confidence — the schema sets both or
+ * neither —, a segment_reviewed's words).
+ */
+export function labelledWords(e: TelemetryEvent): number {
+	if (e.type === 'segment_reviewed') return e.words.length;
+	if (e.type !== 'correction') return 0;
+	let n = 0;
+	for (const a of e.alignment) if (a.original !== null && a.confidence !== null) n++;
+	return n;
+}
+
 /** The part of an event that counts only while it is the latest revision of its segment or transcript. */
 export function latestContribution(it: RollupItem, sign: number, d: RollupDelta): void {
 	const { row, event: e } = it;
 	const rate = rateOf(row);
 	const day = dayOf(row);
+	if (e.type === 'correction' || e.type === 'segment_reviewed')
+		d.add('rollup_label_installations', [...vk(row), row.installation_id], {
+			words: sign * labelledWords(e)
+		});
 	if (e.type === 'correction') {
 		const del = row.deletions ?? 0;
 		const ins = row.insertions ?? 0;

@@ -31,6 +31,7 @@ import { labelFigures, labelPanels, wordsOfBuckets } from '../../../src/lib/serv
 import * as next from '../../../src/lib/server/dashboard/queries';
 import { fromOf } from '../../../src/lib/server/dashboard/sections';
 import { healthSeries } from '../../../src/lib/server/health';
+import { productionLabels } from '../../../src/lib/server/rollout/production-threshold';
 import * as old from './dashboard-oracle';
 import { backends } from './backends';
 import { correction, model, segmentReviewed } from './events';
@@ -319,6 +320,23 @@ describe.each(backends())('rollups equal the event queries on $name', (backend) 
 				`${at} jobs`
 			);
 		}
+		// The production threshold's labels (all days, every arm of a version) from the rollups.
+		const refs = await sql<{ id: string; version: string; sha256: string }>`
+			select distinct model_id as id, model_version as version, model_sha256 as sha256 from events
+			where model_id is not null`.execute(database.db);
+		for (const ref of refs.rows) {
+			const labelled = (l: Awaited<ReturnType<typeof productionLabels>>) => ({
+				...l,
+				labels: [...l.labels].sort(
+					(a, b) => a.confidence - b.confidence || Number(a.changed) - Number(b.changed)
+				)
+			});
+			close(
+				labelled(await productionLabels(database.db, ref)),
+				labelled(await old.productionLabelsFromEvents(database.db, dialect(), ref)),
+				`${label} production labels ${ref.version}`
+			);
+		}
 		// The health series: accepted events per hour and type, as counted from the events.
 		const series = await healthSeries(database.db, NOW, 24 * 120);
 		const counted = await old.hourlyCounts(database.db, fromOf(NOW, 120));
@@ -419,6 +437,7 @@ describe.each(backends())('rollups equal the event queries on $name', (backend) 
 			'rollup_daily',
 			'rollup_tags',
 			'rollup_labels',
+			'rollup_label_installations',
 			'rollup_confusions',
 			'rollup_rtf',
 			'rollup_jobs',
