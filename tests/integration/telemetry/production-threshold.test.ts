@@ -153,7 +153,7 @@ describe.each(backends())('production highlight threshold on $name', (backend) =
 		byKey(fromRollups).forEach((l, i) => {
 			const e = byKey(fromEvents)[i];
 			expect(l.changed).toBe(e.changed);
-			expect(l.weight).toBeCloseTo(e.weight, 9);
+			expect(l.weight).toBeCloseTo(e.weight ?? 1, 9);
 			expect(l.confidence).toBeCloseTo(e.confidence, 9);
 		});
 

@@ -390,7 +390,7 @@ describe.each(backends())('rollups equal the event queries on $name', (backend) 
 		try {
 			// The same rows ingestion stored: each event once, received with its first batch.
 			const events = new Map<string, TelemetryEvent>();
-			const rows = [];
+			const rows: ReturnType<typeof eventRow>[] = [];
 			for (const b of dataset(7))
 				for (const e of b.events)
 					if (!events.has(e.id)) {
