@@ -127,12 +127,13 @@ async function run(url: string, label: string, dir: string | null) {
 		const t0 = performance.now();
 		const load0 = loadavg()[0];
 		const ingest = process.env.BENCH_DASH_INGEST === '1';
-		const ins = await (ingest ? ingestGenerated : loadGenerated)(database.db, options);
+		const ins: Awaited<ReturnType<typeof ingestGenerated>> & { insertMs?: number; rollupMs?: number } =
+			await (ingest ? ingestGenerated : loadGenerated)(database.db, options);
 		const ms = performance.now() - t0;
 		console.log(
 			`  ${label}: stored ${ins.accepted.toLocaleString('en')} events ${ingest ? 'through insertBatch' : 'in bulk (loadGenerated)'} in ${(ms / 1000).toFixed(1)} s ` +
 				`(${Math.round(ins.accepted / (ms / 1000)).toLocaleString('en')} events/s, load ${load0.toFixed(1)}→${loadavg()[0].toFixed(1)}; ` +
-				`${'insertMs' in ins ? `inserts ${(ins.insertMs / 1000).toFixed(1)} s, rollups written in ${(ins.rollupMs / 1000).toFixed(1)} s; ` : ''}` +
+				`${ins.insertMs !== undefined ? `inserts ${(ins.insertMs / 1000).toFixed(1)} s, rollups written in ${((ins.rollupMs ?? 0) / 1000).toFixed(1)} s; ` : ''}` +
 				`${Object.entries(ins.byType)
 					.map(([t, n]) => `${t} ${n.toLocaleString('en')}`)
 					.join(', ')}); database ${await sizeOf(database, dir)}`
