@@ -80,7 +80,7 @@ export async function createServerContext(
 				env,
 				await loadCatalog(resolve(env.MODELS_DIR || 'models')),
 				undefined,
-				new ProductionThresholds(database.db, database.kind, thresholdOptions)
+				new ProductionThresholds(database.db, thresholdOptions)
 			);
 		} catch (e) {
 			throw new Error(`model rollout: ${(e as Error).message}`, { cause: e });

@@ -22,6 +22,8 @@
  * - rollup_labels (day, VK, bucket): labelled words of each segment's latest label (correction or segment_reviewed) per hundredth of confidence
  *   and changed flag (bucket = hundredth · 2 + changed, exactly what assemble.ts compressLabels keeps):
  *   words, Σ 1/rate, Σ confidence/rate.
+ * - rollup_label_installations (VK, installation_id) (migration 0009): the words of rollup_labels per
+ *   installation over all days, for the production threshold's minimum number of installations.
  * - rollup_confusions (day, VK, from_word, to_word): confusions of the latest corrections, n and Σ 1/rate.
  * - rollup_rtf (day, VK, backend, cores, rtf): finished jobs per RTF bucket (see `rtfBucket`).
  * - rollup_jobs (day, VK, backend): jobs, failed, segments and repetition segments of finished jobs.
@@ -90,6 +92,7 @@ export const ROLLUP_TABLES = {
 	rollup_outcomes: { keys: ['day', ...VK, 'kind', 'minutes'], vals: ['transcripts'] },
 	rollup_tags: { keys: ['day', ...VK, 'tag'], vals: ['n', 'weight'] },
 	rollup_labels: { keys: ['day', ...VK, 'bucket'], vals: ['words', 'weight', 'confidence'] },
+	rollup_label_installations: { keys: [...VK, 'installation_id'], vals: ['words'] },
 	rollup_confusions: { keys: ['day', ...VK, 'from_word', 'to_word'], vals: ['n', 'weight'] },
 	rollup_rtf: { keys: ['day', ...VK, 'backend', 'cores', 'rtf'], vals: ['jobs'] },
 	rollup_jobs: { keys: ['day', ...VK, 'backend'], vals: ['jobs', 'failed', 'segments', 'repetitions'] },
@@ -105,6 +108,7 @@ export const ROLLUP_COUNT_COLUMNS: Record<Additive, string> = {
 	rollup_outcomes: 'transcripts',
 	rollup_tags: 'n',
 	rollup_labels: 'words',
+	rollup_label_installations: 'words',
 	rollup_confusions: 'n',
 	rollup_rtf: 'jobs',
 	rollup_jobs: 'jobs',
@@ -193,11 +197,28 @@ const vk = (r: Row) => [r.model_id, r.model_version, r.model_sha256, r.arm ?? 'u
 const rateOf = (r: Row) => r.sampling_rate ?? 1;
 const dayOf = (r: Row) => r.occurred_at.slice(0, 10);
 
+/**
+ * The labelled model words of a correction or segment_reviewed: the words latestContribution puts in
+ * rollup_labels (a correction's ops with a model word and its confidence — the schema sets both or
+ * neither —, a segment_reviewed's words).
+ */
+export function labelledWords(e: TelemetryEvent): number {
+	if (e.type === 'segment_reviewed') return e.words.length;
+	if (e.type !== 'correction') return 0;
+	let n = 0;
+	for (const a of e.alignment) if (a.original !== null && a.confidence !== null) n++;
+	return n;
+}
+
 /** The part of an event that counts only while it is the latest revision of its segment or transcript. */
 export function latestContribution(it: RollupItem, sign: number, d: RollupDelta): void {
 	const { row, event: e } = it;
 	const rate = rateOf(row);
 	const day = dayOf(row);
+	if (e.type === 'correction' || e.type === 'segment_reviewed')
+		d.add('rollup_label_installations', [...vk(row), row.installation_id], {
+			words: sign * labelledWords(e)
+		});
 	if (e.type === 'correction') {
 		const del = row.deletions ?? 0;
 		const ins = row.insertions ?? 0;
@@ -990,5 +1011,74 @@ export async function backfillRollups(db: Kysely<Database>, pageSize = 2000): Pr
 		else await db.transaction().execute((tx) => addToRollups(tx, items));
 		total += rows.length;
 		after = rows[rows.length - 1].id;
+	}
+}
+
+/** Rows per statement when RollupLoader writes (PostgreSQL: arrays of this length per column). */
+const LOAD_CHUNK = 20_000;
+
+/**
+ * Builds every rollup of a history in memory and writes it in bulk, for loading many events into a
+ * database with no rollups yet (the dashboard bench's generated history: addToRollups per batch takes
+ * half an hour there on PostgreSQL, mostly reading back the rows it wrote a batch earlier). The same
+ * contributions as addToRollups, so the tables end up as ingestion of the same events would leave
+ * them (rollup.test.ts compares): plain ones per event, the latest revision's per segment and
+ * transcript, the derived tables from the whole delta at once. `add` takes groups of events in which
+ * every revision of a segment or transcript comes in one call (one installation's events, say), so no
+ * event has to be kept past its call; a revision of a key an earlier call held is refused.
+ */
+export class RollupLoader {
+	private readonly d = new RollupDelta();
+	private readonly latestRows: unknown[][] = [];
+	private readonly done = new Set<string>();
+
+	/** Adds stored events (each once) whose segments' and transcripts' revisions are all in this call. */
+	add(items: readonly RollupItem[]): void {
+		const d = this.d;
+		const latest = items.filter((it) => LATEST_TYPES.has(it.row.type) && it.row.transcript_id !== null);
+		// Checked before anything is added, so a refused call leaves the loader as it was.
+		for (const it of latest)
+			if (this.done.has(stateKey(it.row)))
+				throw new Error(`RollupLoader: revisions of ${stateKey(it.row)} came in two calls of add`);
+		for (const it of items) plainContribution(it, 1, d);
+		const states = new Map<string, LatestState & { item: RollupItem }>();
+		for (const it of latest) {
+			const k = stateKey(it.row);
+			const cur = states.get(k);
+			if (cur && !newer(it.row, cur)) continue;
+			if (cur) latestContribution(cur.item, -1, d);
+			latestContribution(it, 1, d);
+			states.set(k, {
+				event_id: it.row.id,
+				revision: it.row.revision ?? 0,
+				occurred_at: it.row.occurred_at,
+				item: it
+			});
+		}
+		for (const [k, s] of states) {
+			this.done.add(k);
+			this.latestRows.push([...(JSON.parse(k) as string[]), s.event_id, s.revision, s.occurred_at]);
+		}
+	}
+
+	/** Writes everything added (call once, in a transaction, on a database whose rollups are empty). */
+	async write(db: Kysely<Database>): Promise<void> {
+		const held = await db.selectFrom('rollup_latest').select('event_id').limit(1).execute();
+		const counted = await db.selectFrom('rollup_hourly').select('hour').limit(1).execute();
+		if (held.length + counted.length > 0)
+			throw new Error('RollupLoader writes only into empty rollups (use addToRollups or backfillRollups)');
+		// Nothing stored yet: every installation-day and transcript deriveRollups would read is known empty.
+		const empty = (keys: Iterable<unknown[]>): Stored =>
+			new Map([...keys].map((k) => [k.join('\u0001'), []]));
+		const days = [...(this.d.rows.get('rollup_daily')?.values() ?? [])].map((r) =>
+			r.keys.slice(0, DAY_GROUP.length)
+		);
+		await deriveRollups(db, this.d, {
+			daily: empty(days),
+			transcripts: empty([...this.d.transcripts.values()].map((t) => t.keys))
+		});
+		for (const [u, rows] of [[LATEST_UPSERT, this.latestRows] as Write, ...deltaWrites(this.d)])
+			for (let i = 0; i < rows.length; i += LOAD_CHUNK)
+				await runUpserts(db, [[u, rows.slice(i, i + LOAD_CHUNK)]]);
 	}
 }

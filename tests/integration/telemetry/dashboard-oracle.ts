@@ -12,6 +12,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../../src/lib/server/db/tables';
 import type { Dialect, KeyCols } from '../../../src/lib/server/dashboard/queries';
+import type { LabelledWord, ProductionLabels } from '../../../src/lib/quality';
 
 const KEY = sql.raw(`model_id, model_version, model_sha256, coalesce(arm, 'unknown') as arm`);
 const KEY_GROUP = sql.raw(`model_id, model_version, model_sha256, arm`);
@@ -322,4 +323,82 @@ export async function hourlyCounts(
 		select substr(received_at, 1, 13) as hour, type, count(*) as events from events
 		where received_at >= ${from} group by substr(received_at, 1, 13), type order by hour`.execute(db);
 	return r.rows.map((x) => ({ ...x, events: n(x.events) }));
+}
+
+interface LabelRow {
+	bucket: number;
+	changed: number;
+	words: number;
+	weight: number;
+	weighted_confidence: number;
+	installations: number | null;
+}
+
+/**
+ * The production highlight threshold's labels of one model version as rollout/production-threshold.ts
+ * computed them before rollup_label_installations: from every label event's payload. Only model words
+ * with a confidence (the schema gives every model word one; rollup.test.ts's data, stored without the
+ * schema, has some without, which the calibration never counted).
+ */
+export async function productionLabelsFromEvents(
+	db: Kysely<Database>,
+	dialect: Dialect,
+	ref: { id: string; version: string; sha256: string }
+): Promise<ProductionLabels> {
+	// Model words of the latest labels: a correction's alignment ops with a model word (changed =
+	// substitution or insertion), a segment_reviewed's words (kept). Revision −1 ranks below corrections.
+	const words =
+		dialect === 'sqlite'
+			? sql`
+				select installation_id, rate, json_extract(x.value, '$.confidence') as c,
+					case when json_extract(x.value, '$.op') in ('substitution', 'insertion') then 1 else 0 end as changed
+				from latest, json_each(latest.payload, '$.alignment') x
+				where latest.type = 'correction' and json_extract(x.value, '$.original') is not null
+				union all
+				select installation_id, rate, json_extract(x.value, '$[1]') as c, 0 as changed
+				from latest, json_each(latest.payload, '$.words') x where latest.type = 'segment_reviewed'`
+			: sql`
+				select installation_id, rate, (x->>'confidence')::double precision as c,
+					case when x->>'op' in ('substitution', 'insertion') then 1 else 0 end as changed
+				from latest, jsonb_array_elements(latest.payload::jsonb -> 'alignment') x
+				where latest.type = 'correction' and x->>'original' is not null
+				union all
+				select installation_id, rate, (x->>1)::double precision as c, 0 as changed
+				from latest, jsonb_array_elements(latest.payload::jsonb -> 'words') x
+				where latest.type = 'segment_reviewed'`;
+	const bucket =
+		dialect === 'sqlite' ? sql`min(99, cast(c * 100 as integer))` : sql`least(99, floor(c * 100))::integer`;
+	const r = await sql<LabelRow>`
+		with ranked as (
+			select installation_id, type, payload, coalesce(sampling_rate, 1.0) as rate,
+				row_number() over (partition by installation_id, transcript_id, segment_id
+					order by revision desc, occurred_at desc, id desc) as rn
+			from events
+			where type in ('correction', 'segment_reviewed') and model_id = ${ref.id}
+				and model_version = ${ref.version} and model_sha256 = ${ref.sha256}
+		), latest as (select * from ranked where rn = 1),
+		words as (${words})
+		select ${bucket} as bucket, changed, count(*) as words, sum(1.0 / rate) as weight,
+			sum(c / rate) as weighted_confidence, null as installations
+		from words where c is not null group by ${bucket}, changed
+		union all
+		select -1, 0, 0, 0, 0, count(distinct installation_id) from words where c is not null`.execute(db);
+	let installations = 0;
+	let total = 0;
+	const labels: LabelledWord[] = [];
+	for (const x of r.rows) {
+		if (Number(x.bucket) === -1) {
+			installations = Number(x.installations);
+			continue;
+		}
+		const weight = Number(x.weight);
+		total += Number(x.words);
+		if (weight > 0)
+			labels.push({
+				confidence: Number(x.weighted_confidence) / weight,
+				changed: Number(x.changed) === 1,
+				weight
+			});
+	}
+	return { words: total, installations, labels };
 }

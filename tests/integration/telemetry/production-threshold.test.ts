@@ -20,6 +20,7 @@ import { ProductionThresholds, productionLabels } from '../../../src/lib/server/
 import { Rollout } from '../../../src/lib/server/rollout/rollout';
 import type { TelemetryEvent } from '../../../src/lib/telemetry/schema';
 import { backends } from './backends';
+import { productionLabelsFromEvents } from './dashboard-oracle';
 import { correction, segmentReviewed, v2, type Step } from './events';
 
 const ADMIN = 'test-admin-token-0123456789abcdef';
@@ -84,7 +85,6 @@ describe.each(backends())('production highlight threshold on $name', (backend) =
 		database = await openDatabase(await backend.newDatabase());
 		const thresholds = new ProductionThresholds(
 			database.db,
-			database.kind,
 			{ minWords: 2000, minInstallations: 20, rule: { rule: 'best-f1' }, refreshMs: REFRESH_MS },
 			() => clock
 		);
@@ -141,9 +141,20 @@ describe.each(backends())('production highlight threshold on $name', (backend) =
 		clock += REFRESH_MS;
 		c = await config();
 		expect(c.highlightThresholdSource).toEqual({ source: 'evaluation' });
-		expect(await productionLabels(database.db, database.kind, tiny)).toMatchObject({
-			words: 19 * (20 + 7 * 16),
-			installations: 19
+		const fromRollups = await productionLabels(database.db, tiny);
+		expect(fromRollups).toMatchObject({ words: 19 * (20 + 7 * 16), installations: 19 });
+		// The rollups' sums are the event query's (the one they replaced), bucket by bucket.
+		const fromEvents = await productionLabelsFromEvents(database.db, database.kind, tiny);
+		const byKey = (l: typeof fromRollups) =>
+			[...l.labels].sort((a, b) => a.confidence - b.confidence || Number(a.changed) - Number(b.changed));
+		expect(fromRollups.words).toBe(fromEvents.words);
+		expect(fromRollups.installations).toBe(fromEvents.installations);
+		expect(byKey(fromRollups).length).toBe(fromEvents.labels.length);
+		byKey(fromRollups).forEach((l, i) => {
+			const e = byKey(fromEvents)[i];
+			expect(l.changed).toBe(e.changed);
+			expect(l.weight).toBeCloseTo(e.weight ?? 1, 9);
+			expect(l.confidence).toBeCloseTo(e.confidence, 9);
 		});
 
 		// Six more: 25 installations. Within the refresh interval the cached answer stays.

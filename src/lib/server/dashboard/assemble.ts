@@ -1,6 +1,7 @@
 /**
  * Pure assembly of the dashboard's figures from the SQL sums of queries.ts, through $lib/quality.
  * No I/O here, so every step is tested on rows small enough to compute by hand (assemble.spec.ts).
+ * The bootstraps' results are kept by their exact inputs (memo.ts), which changes no figure.
  */
 import {
 	DEFAULT_THRESHOLDS,
@@ -22,6 +23,7 @@ import {
 } from '../../quality';
 import type { ComparisonFigure, VersionPanel } from '../../contracts/dashboard';
 import type { CorrectionSums, DailySums, KeyCols, RatingSums, SummarySums } from './queries';
+import { dashboardMemo } from './memo';
 
 /** Bootstrap settings of every dashboard interval (seeded: the same data give the same interval). */
 export const DASHBOARD_BOOTSTRAP = { seed: 20261201, resamples: 1000 } as const;
@@ -76,7 +78,9 @@ type WerFigure = NonNullable<VersionPanel['wer']['reviewed']>;
 
 function werFigure(rows: readonly WerRow[]): WerFigure | null {
 	const clusters = werClusters(rows);
-	const b = cappedRatioBootstrap(clusters, WER_CAP, DASHBOARD_BOOTSTRAP);
+	const b = dashboardMemo.get('wer', [clusters, WER_CAP, DASHBOARD_BOOTSTRAP], () =>
+		cappedRatioBootstrap(clusters, WER_CAP, DASHBOARD_BOOTSTRAP)
+	);
 	if (b === null) return null;
 	return {
 		estimate: b.estimate,
@@ -145,7 +149,9 @@ export function ratingPanel(
 	rows: readonly RatingSums[]
 ): Pick<VersionPanel['ratings'], 'mean' | 'shares' | 'count'> {
 	const clusters = ratingClustersOf(rows);
-	const b = cappedRatioBootstrap(clusters, RATING_CAP, DASHBOARD_BOOTSTRAP);
+	const b = dashboardMemo.get('rating', [clusters, RATING_CAP, DASHBOARD_BOOTSTRAP], () =>
+		cappedRatioBootstrap(clusters, RATING_CAP, DASHBOARD_BOOTSTRAP)
+	);
 	const counts = [0, 0, 0, 0, 0];
 	for (const r of rows) counts[r.stars - 1] += r.ratings / r.rate;
 	const total = counts.reduce((s, c) => s + c, 0);
@@ -363,7 +369,10 @@ export function cusumPanel(days: readonly DailySums[]): VersionPanel['cusum'] {
 /** The comparison of two versions' WER rows (b − a). */
 export function compareWerRows(a: readonly WerRow[], b: readonly WerRow[]): ComparisonFigure | null {
 	if (a.length === 0 || b.length === 0) return null;
-	return compareClusters(werClusters(a), werClusters(b), { ...DASHBOARD_BOOTSTRAP, tau: 0.03, cap: WER_CAP });
+	const options = { ...DASHBOARD_BOOTSTRAP, tau: 0.03, cap: WER_CAP };
+	const ca = werClusters(a);
+	const cb = werClusters(b);
+	return dashboardMemo.get('compare', [ca, cb, options], () => compareClusters(ca, cb, options));
 }
 
 /** The comparison of two versions' ratings (b − a). */
@@ -372,11 +381,10 @@ export function compareRatingRows(
 	b: readonly RatingSums[]
 ): ComparisonFigure | null {
 	if (a.length === 0 || b.length === 0) return null;
-	return compareClusters(ratingClustersOf(a), ratingClustersOf(b), {
-		...DASHBOARD_BOOTSTRAP,
-		tau: 0.25,
-		cap: RATING_CAP
-	});
+	const options = { ...DASHBOARD_BOOTSTRAP, tau: 0.25, cap: RATING_CAP };
+	const ca = ratingClustersOf(a);
+	const cb = ratingClustersOf(b);
+	return dashboardMemo.get('compare', [ca, cb, options], () => compareClusters(ca, cb, options));
 }
 
 /** Compares semantic versions `1.2.0` numerically (then as text). */

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { telemetryAlerts, type ServedThreshold } from '../../quality';
 import { healthSeries } from '../health';
 import {
@@ -74,6 +74,45 @@ function days(params: URLSearchParams): number {
 export const fromOf = (now: Date, d: number) =>
 	new Date(Math.floor((now.getTime() - d * 86_400_000) / 86_400_000) * 86_400_000).toISOString();
 
+/**
+ * What identifies the committed data a query reads (equal text: the same data). PostgreSQL: the
+ * current snapshot (xmin:xmax:in-progress list), which moves whenever a transaction that could have
+ * written commits or begins, anywhere in the cluster. SQLite: the connection's data_version (moves when
+ * another connection commits) and total_changes (every row this connection, the server's only one, has
+ * changed). A change in between is only a needless miss; no write leaves both the same.
+ */
+export async function dataVersion(db: Kysely<Database>, dialect: Dialect): Promise<string> {
+	const r =
+		dialect === 'postgres'
+			? await sql<{ v: string }>`select pg_current_snapshot()::text as v`.execute(db)
+			: await sql<{ v: string }>`
+					select (select data_version from pragma_data_version) || ':' || total_changes() as v`.execute(db);
+	return String(r.rows[0].v);
+}
+
+/**
+ * installationSums of a window, kept for the data version it was read at (the most expensive read of
+ * the versions and compare sections: one row per installation and block). Keyed by the version read
+ * before the query, so an answer read while data changed is filed under a version no later request has.
+ */
+const sumsCaches = new WeakMap<Kysely<Database>, Map<string, ReturnType<typeof installationSums>>>();
+const SUMS_CACHE_SIZE = 8;
+async function windowSums(db: Kysely<Database>, dialect: Dialect, from: string) {
+	// Per database handle: two databases may well be at the same version.
+	let sumsCache = sumsCaches.get(db);
+	if (!sumsCache) sumsCaches.set(db, (sumsCache = new Map()));
+	const key = `${from}\u0000${await dataVersion(db, dialect)}`;
+	let sums = sumsCache.get(key);
+	if (!sums) {
+		sums = installationSums(db, from);
+		sumsCache.set(key, sums);
+		// A failed read is not kept.
+		sums.catch(() => sumsCache!.delete(key));
+		if (sumsCache.size > SUMS_CACHE_SIZE) sumsCache.delete(sumsCache.keys().next().value!);
+	}
+	return sums;
+}
+
 /** Answers GET /api/v1/admin/dashboard/<section>. */
 export async function dashboardSection(
 	db: Kysely<Database>,
@@ -121,7 +160,7 @@ async function versionsSection(
 ): Promise<DashboardVersions> {
 	const from = fromOf(ctx.now, d);
 	const [sums, daily, labels, confusions, outcomes] = await Promise.all([
-		installationSums(db, from),
+		windowSums(db, dialect, from),
 		dailySums(db, from),
 		labelSums(db, from),
 		confusionSums(db, from),
@@ -273,7 +312,7 @@ async function compareSection(
 	const b = params.get('b');
 	if (!a || !b) throw new DashboardInputError('give two version keys as ?a=…&b=…');
 	const from = fromOf(now, d);
-	const { corrections: corr, summaries: summ, ratings } = await installationSums(db, from);
+	const { corrections: corr, summaries: summ, ratings } = await windowSums(db, dialect, from);
 	const c = byVersion(corr);
 	const s = byVersion(summ);
 	const r = byVersion(ratings);

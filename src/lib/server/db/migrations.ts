@@ -370,6 +370,47 @@ const migrations: Record<string, Migration> = {
 			// would), and the index cost every insert a B-tree write and about 50 bytes of file.
 			await db.schema.dropIndex('events_type_occurred').ifExists().execute();
 		}
+	},
+	// Numbered after 0008 (other branches may add theirs); see server/rollup.ts.
+	'0009_rollup_label_installations': {
+		async up(db: Kysely<unknown>) {
+			const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+			await db.schema
+				.createTable('rollup_label_installations')
+				.addColumn('model_id', 'text', (c) => c.notNull())
+				.addColumn('model_version', 'text', (c) => c.notNull())
+				.addColumn('model_sha256', 'text', (c) => c.notNull())
+				.addColumn('arm', 'text', (c) => c.notNull())
+				.addColumn('installation_id', 'text', (c) => c.notNull())
+				.addColumn('words', 'bigint', (c) => c.notNull().defaultTo(0))
+				.addPrimaryKeyConstraint('rollup_label_installations_pk', [
+					'model_id',
+					'model_version',
+					'model_sha256',
+					'arm',
+					'installation_id'
+				])
+				.$call((t) => (sqlite ? t.modifyEnd(sql`without rowid`) : t))
+				.execute();
+			// Filled from the labels the rollups count now (rollup_latest's kind 'correction' rows: each
+			// segment's latest correction or segment_reviewed) with the stored columns that count their
+			// model words, so no payload is parsed: a correction's ops with a model word are reference −
+			// deletions + insertions, a segment_reviewed's words its reviewed_words (ingest.ts eventRow) —
+			// for events the schema accepted, exactly server/rollup.ts labelledWords.
+			await sql`
+				insert into rollup_label_installations
+					(model_id, model_version, model_sha256, arm, installation_id, words)
+				select e.model_id, e.model_version, e.model_sha256, coalesce(e.arm, 'unknown'), l.installation_id,
+					sum(case when e.type = 'correction'
+						then coalesce(e.reference_words, 0) - coalesce(e.deletions, 0) + coalesce(e.insertions, 0)
+						else coalesce(e.reviewed_words, 0) end)
+				from rollup_latest l join events e on e.id = l.event_id
+				where l.kind = 'correction' and e.type in ('correction', 'segment_reviewed')
+					and e.model_id is not null
+				group by e.model_id, e.model_version, e.model_sha256, coalesce(e.arm, 'unknown'), l.installation_id`.execute(
+				db
+			);
+		}
 	}
 };
 

@@ -169,6 +169,11 @@ export interface RollupLabelsTable extends VersionKeyColumns {
 	weight: Generated<number>;
 	confidence: Generated<number>;
 }
+/** Labelled words of each installation's latest labels per version (the production threshold's minimum). */
+export interface RollupLabelInstallationsTable extends VersionKeyColumns {
+	installation_id: string;
+	words: Generated<number>;
+}
 /** Confusions (model word → user word, '∅' for a deleted word) of latest corrections per day and version. */
 export interface RollupConfusionsTable extends VersionKeyColumns {
 	day: string;
@@ -235,6 +240,7 @@ export interface Database {
 	rollup_outcomes: RollupOutcomesTable;
 	rollup_tags: RollupTagsTable;
 	rollup_labels: RollupLabelsTable;
+	rollup_label_installations: RollupLabelInstallationsTable;
 	rollup_confusions: RollupConfusionsTable;
 	rollup_rtf: RollupRtfTable;
 	rollup_jobs: RollupJobsTable;
