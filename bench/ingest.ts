@@ -122,6 +122,8 @@ interface Result {
 	cpuPerEvent: number | null;
 	/** The server's main (event-loop) thread's share of cpuPerEvent: what one thread must do per event. */
 	mainCpuPerEvent: number | null;
+	/** cpuPerEvent by thread name (main, the batch parser's worker, libuv's pool, V8's helpers). */
+	threads: [string, number][];
 	/** PostgreSQL: its server processes' CPU time per stored event, in µs (they share the machine's cores). */
 	dbCpuPerEvent: number | null;
 	load: number;
@@ -143,10 +145,21 @@ function cpuSeconds(pid: number | undefined): number | null {
 	return fields && (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** User + system CPU seconds of a process's main thread so far (its task with the process's id). */
-function mainThreadSeconds(pid: number | undefined): number | null {
-	const fields = statFields(`${pid}/task/${pid}`);
-	return fields && (Number(fields[11]) + Number(fields[12])) / 100;
+/** User + system CPU seconds of each thread of a process so far, by thread name (the main thread's is `main`). */
+function threadSeconds(pid: number | undefined): Map<string, number> | null {
+	const out = new Map<string, number>();
+	try {
+		for (const tid of readdirSync(`/proc/${pid}/task`)) {
+			const fields = statFields(`${pid}/task/${tid}`);
+			if (!fields) continue;
+			const name =
+				String(tid) === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+			out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+		}
+	} catch {
+		return null;
+	}
+	return out;
 }
 
 /**
@@ -197,11 +210,11 @@ async function run(name: string, env: Record<string, string>, root = HERE, pgPor
 	const measureFrom = start + WARMUP_MS;
 	const end = measureFrom + SECONDS * 1000;
 	let cpuFrom: number | null = null;
-	let mainFrom: number | null = null;
+	let threadsFrom: Map<string, number> | null = null;
 	let dbFrom: Map<string, number> | null = null;
 	setTimeout(() => {
 		cpuFrom = cpuSeconds(child.pid);
-		mainFrom = mainThreadSeconds(child.pid);
+		threadsFrom = threadSeconds(child.pid);
 		if (pgPort) dbFrom = clusterCpu(pgPort);
 	}, WARMUP_MS);
 	const worker = async () => {
@@ -217,7 +230,12 @@ async function run(name: string, env: Record<string, string>, root = HERE, pgPor
 	await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 	const elapsed = (performance.now() - measureFrom) / 1000;
 	const cpuTo = cpuSeconds(child.pid);
-	const mainTo = mainThreadSeconds(child.pid);
+	const threadsTo = threadSeconds(child.pid);
+	const perEvent = (seconds: number) => (seconds * 1e6) / (latencies.length * BATCH);
+	const threads: [string, number][] =
+		threadsFrom && threadsTo
+			? [...threadsTo].map(([n, v]): [string, number] => [n, perEvent(v - (threadsFrom!.get(n) ?? 0))])
+			: [];
 	const dbCpu = pgPort ? cpuBetween(dbFrom, clusterCpu(pgPort)) : null;
 	const load = loadavg()[0];
 	agent.destroy();
@@ -236,8 +254,8 @@ async function run(name: string, env: Record<string, string>, root = HERE, pgPor
 		errors,
 		cpuPerEvent:
 			cpuFrom === null || cpuTo === null ? null : ((cpuTo - cpuFrom) * 1e6) / (latencies.length * BATCH),
-		mainCpuPerEvent:
-			mainFrom === null || mainTo === null ? null : ((mainTo - mainFrom) * 1e6) / (latencies.length * BATCH),
+		mainCpuPerEvent: threads.find(([n]) => n === 'main')?.[1] ?? null,
+		threads: threads.filter(([, v]) => v >= 1).sort((a, b) => b[1] - a[1]),
 		dbCpuPerEvent: dbCpu === null ? null : (dbCpu * 1e6) / (latencies.length * BATCH),
 		load
 	};
@@ -250,7 +268,7 @@ function print(r: Result): void {
 			`(${r.requests} requests, ${r.errors} errors)  ` +
 			(r.cpuPerEvent === null
 				? ''
-				: `server CPU ${r.cpuPerEvent.toFixed(0)} µs/event (main thread ${r.mainCpuPerEvent?.toFixed(0)}) = ${Math.round(1e6 / r.cpuPerEvent)} events/s on one idle core  `) +
+				: `server CPU ${r.cpuPerEvent.toFixed(0)} µs/event (${r.threads.map(([n, v]) => `${n} ${v.toFixed(0)}`).join(', ')}) = ${Math.round(1e6 / r.cpuPerEvent)} events/s on one idle core  `) +
 			(r.dbCpuPerEvent === null
 				? ''
 				: `PostgreSQL CPU ${r.dbCpuPerEvent.toFixed(0)} µs/event (total ${(r.dbCpuPerEvent + (r.cpuPerEvent ?? 0)).toFixed(0)})  `) +
