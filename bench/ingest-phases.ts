@@ -1,9 +1,11 @@
 /**
- * Where ingestion's CPU goes: `npx tsx bench/ingest-phases.ts` (BENCH_BATCHES, BENCH_BATCH, BENCH_PG=0).
+ * Where ingestion's CPU goes: `npx tsx bench/ingest-phases.ts` (BENCH_BATCHES, BENCH_BATCH, BENCH_GROUP,
+ * BENCH_PG=0).
  *
  * Runs the server's own functions on batches of the ingest bench (mixedBatch, fresh ids each), in this
- * process, one batch at a time, and charges this process's CPU time (process.cpuUsage: user + system,
- * what other work on the machine does not change) to each phase: decoding and JSON.parse, validation,
+ * process, BENCH_GROUP batches (default 4) per transaction as the group commit stores them, and
+ * charges this process's CPU time (process.cpuUsage: user + system, what other work on the machine
+ * does not change) to each phase: decoding and JSON.parse, validation,
  * the tombstone lookup, building rows, the event insert, the rollup deltas, the rejection counters and
  * the commit. Prints µs per event for each, on SQLite (synchronous=FULL, a file) and on a throwaway
  * PostgreSQL cluster, with the load average. The HTTP layer is not in it; bench/ingest.ts measures the
@@ -24,13 +26,15 @@ import {
 	validateEvents
 } from '../src/lib/server/ingest';
 import { addToRollups } from '../src/lib/server/rollup';
-import { batchEnvelopeSchema } from '../src/lib/telemetry/schema';
+import { batchEnvelopeSchema, type TelemetryEvent } from '../src/lib/telemetry/schema';
 import { knownModels, mixedBatch } from '../tests/integration/telemetry/events';
 import { postgresAvailable, startPostgres } from '../tests/integration/support/postgres';
 
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 300);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
-const WARMUP = 30;
+const WARMUP = 32;
+/** Batches per transaction (BENCH_GROUP): what the server's group commit forms from 4 connections. */
+const GROUP = Number(process.env.BENCH_GROUP ?? 4);
 
 const PHASES = [
 	'parse',
@@ -62,8 +66,7 @@ async function measure(name: string, database: OpenDatabase): Promise<void> {
 	const known = await knownModels();
 	const spent = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
 	let events = 0;
-	for (let b = 0; b < WARMUP + BATCHES; b++) {
-		const bytes = freshBody();
+	for (let b = 0; b < WARMUP + BATCHES; b += GROUP) {
 		const counting = b >= WARMUP;
 		let t = cpu();
 		const lap = (p: Phase) => {
@@ -71,16 +74,23 @@ async function measure(name: string, database: OpenDatabase): Promise<void> {
 			if (counting) spent[p] += now - t;
 			t = now;
 		};
-		const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-		const raw = batchEnvelopeSchema.parse(JSON.parse(text)).events;
-		lap('parse');
+		// GROUP batches, each parsed and validated alone, then stored in one transaction as the server's
+		// group commit does when that many requests wait (the ingest bench's 4 connections).
 		const now = new Date();
-		const { valid } = validateEvents(raw, {
-			receivedAt: now,
-			knownModels: known,
-			mayContainNul: jsonMayContainNul(text)
-		});
-		lap('validate');
+		const valid: TelemetryEvent[] = [];
+		for (let g = 0; g < GROUP; g++) {
+			const text = new TextDecoder('utf-8', { fatal: true }).decode(freshBody());
+			const raw = batchEnvelopeSchema.parse(JSON.parse(text)).events;
+			lap('parse');
+			valid.push(
+				...validateEvents(raw, {
+					receivedAt: now,
+					knownModels: known,
+					mayContainNul: jsonMayContainNul(text)
+				}).valid
+			);
+			lap('validate');
+		}
 		await db.transaction().execute(async (tx) => {
 			// The server's own check (fixed text, an array on PostgreSQL), with the transaction's BEGIN.
 			await deletedInstallations(tx, valid, now);
@@ -112,7 +122,8 @@ async function measure(name: string, database: OpenDatabase): Promise<void> {
 }
 
 console.log(
-	`ingest phases: ${BATCHES} batches of ${BATCH} after ${WARMUP} warm-up batches, CPU µs per stored event, ` +
+	`ingest phases: ${BATCHES} batches of ${BATCH} after ${WARMUP} warm-up batches, ${GROUP} per transaction, ` +
+		`CPU µs per stored event, ` +
 		`load average ${loadavg()[0].toFixed(1)}`
 );
 const dir = mkdtempSync(join(tmpdir(), 'redline-phases-'));

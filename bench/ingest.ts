@@ -16,9 +16,13 @@
  * client's p99 latency (goal < 200 ms), how much the flooder sent and had accepted, and how much the
  * database grew against the per-client budget (RATE_LIMIT_BYTES_BURST + seconds × RATE_LIMIT_BYTES_PER_SEC).
  *
+ * BENCH_BASELINE=<another checkout> runs that checkout's server too, alternating with this one on the same
+ * databases' settings (base, new, base, new), so old and new are compared under the same load.
+ *
  * Beside each figure: the 1-minute load average, and for the throughput runs the server process's CPU
  * time per event (from /proc), which other work on the machine does not change: 1e6 / that is the
- * events/s one idle core would reach.
+ * events/s one idle core would reach. On PostgreSQL also its server processes' CPU per event: Node and
+ * PostgreSQL share the cores, so their sum bounds the throughput.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -47,8 +51,16 @@ function freshBody(): string {
 	return s;
 }
 
-function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-	const serve = join(import.meta.dirname, '..', 'tests', 'integration', 'telemetry', 'fixtures', 'serve.ts');
+/** The server script of a checkout: this one, or BENCH_BASELINE's (another checkout, e.g. main) to compare. */
+const serveScript = (root: string) => join(root, 'tests', 'integration', 'telemetry', 'fixtures', 'serve.ts');
+const HERE = join(import.meta.dirname, '..');
+const BASELINE = process.env.BENCH_BASELINE;
+
+function startServer(
+	env: Record<string, string>,
+	root = HERE
+): Promise<{ child: ChildProcess; url: string }> {
+	const serve = serveScript(root);
 	// Node with tsx as a loader (one process), so stopping it stops the server itself.
 	const child = spawn(process.execPath, ['--import', 'tsx', serve], {
 		env: {
@@ -64,7 +76,8 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
 			ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
 			...env
 		},
-		stdio: ['ignore', 'pipe', 'inherit']
+		stdio: ['ignore', 'pipe', 'inherit'],
+		cwd: root
 	});
 	return new Promise((ok, fail) => {
 		let out = '';
@@ -107,22 +120,87 @@ interface Result {
 	errors: number;
 	/** The server process's CPU time (user + system) per stored event, in µs: independent of the load. */
 	cpuPerEvent: number | null;
+	/** The server's main (event-loop) thread's share of cpuPerEvent: what one thread must do per event. */
+	mainCpuPerEvent: number | null;
+	/** cpuPerEvent by thread name (main, the batch parser's worker, libuv's pool, V8's helpers). */
+	threads: [string, number][];
+	/** PostgreSQL: its server processes' CPU time per stored event, in µs (they share the machine's cores). */
+	dbCpuPerEvent: number | null;
 	load: number;
 }
 
-/** User + system CPU seconds of a process so far, from /proc (Linux); null elsewhere. */
-function cpuSeconds(pid: number | undefined): number | null {
+/** Fields 3… of /proc/<pid>/stat (after the command name), or null when there is no such process. */
+function statFields(pid: number | string | undefined): string[] | null {
 	try {
-		const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-		// utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-		return (Number(fields[11]) + Number(fields[12])) / 100;
+		return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
 	} catch {
 		return null;
 	}
 }
 
-async function run(name: string, env: Record<string, string>): Promise<Result> {
-	const { child, url } = await startServer(env);
+/** User + system CPU seconds of a process so far, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid: number | undefined): number | null {
+	const fields = statFields(pid);
+	// utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+	return fields && (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** User + system CPU seconds of each thread of a process so far, by thread name (the main thread's is `main`). */
+function threadSeconds(pid: number | undefined): Map<string, number> | null {
+	const out = new Map<string, number>();
+	try {
+		for (const tid of readdirSync(`/proc/${pid}/task`)) {
+			const fields = statFields(`${pid}/task/${tid}`);
+			if (!fields) continue;
+			const name =
+				String(tid) === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+			out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+		}
+	} catch {
+		return null;
+	}
+	return out;
+}
+
+/**
+ * CPU seconds of a PostgreSQL cluster so far: its postmaster (with its exited children's, cutime and
+ * cstime) and each live child (backends, WAL writer, checkpointer…), by pid. Null off Linux.
+ */
+function clusterCpu(port: number): Map<string, number> | null {
+	let procs: string[];
+	try {
+		procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+	} catch {
+		return null;
+	}
+	const postmaster = procs.find((p) => {
+		try {
+			const args = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+			return args[0].endsWith('/postgres') && args.includes(String(port));
+		} catch {
+			return false;
+		}
+	});
+	if (!postmaster) return null;
+	const out = new Map<string, number>();
+	for (const p of procs) {
+		const f = statFields(p);
+		if (!f) continue;
+		if (p === postmaster) out.set(p, (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100);
+		else if (f[1] === postmaster) out.set(p, (Number(f[11]) + Number(f[12])) / 100);
+	}
+	return out;
+}
+
+function cpuBetween(from: Map<string, number> | null, to: Map<string, number> | null): number | null {
+	if (!from || !to) return null;
+	let s = 0;
+	for (const [p, v] of to) s += v - (from.get(p) ?? 0);
+	return s;
+}
+
+async function run(name: string, env: Record<string, string>, root = HERE, pgPort?: number): Promise<Result> {
+	const { child, url } = await startServer(env, root);
 	const exited = new Promise((ok) => child.on('exit', ok));
 	const target = new URL('/api/v1/events', url);
 	const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -132,7 +210,13 @@ async function run(name: string, env: Record<string, string>): Promise<Result> {
 	const measureFrom = start + WARMUP_MS;
 	const end = measureFrom + SECONDS * 1000;
 	let cpuFrom: number | null = null;
-	setTimeout(() => (cpuFrom = cpuSeconds(child.pid)), WARMUP_MS);
+	let threadsFrom: Map<string, number> | null = null;
+	let dbFrom: Map<string, number> | null = null;
+	setTimeout(() => {
+		cpuFrom = cpuSeconds(child.pid);
+		threadsFrom = threadSeconds(child.pid);
+		if (pgPort) dbFrom = clusterCpu(pgPort);
+	}, WARMUP_MS);
 	const worker = async () => {
 		while (performance.now() < end) {
 			const body = freshBody();
@@ -146,6 +230,13 @@ async function run(name: string, env: Record<string, string>): Promise<Result> {
 	await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 	const elapsed = (performance.now() - measureFrom) / 1000;
 	const cpuTo = cpuSeconds(child.pid);
+	const threadsTo = threadSeconds(child.pid);
+	const perEvent = (seconds: number) => (seconds * 1e6) / (latencies.length * BATCH);
+	const threads: [string, number][] =
+		threadsFrom && threadsTo
+			? [...threadsTo].map(([n, v]): [string, number] => [n, perEvent(v - (threadsFrom!.get(n) ?? 0))])
+			: [];
+	const dbCpu = pgPort ? cpuBetween(dbFrom, clusterCpu(pgPort)) : null;
 	const load = loadavg()[0];
 	agent.destroy();
 	child.kill('SIGTERM');
@@ -163,6 +254,9 @@ async function run(name: string, env: Record<string, string>): Promise<Result> {
 		errors,
 		cpuPerEvent:
 			cpuFrom === null || cpuTo === null ? null : ((cpuTo - cpuFrom) * 1e6) / (latencies.length * BATCH),
+		mainCpuPerEvent: threads.find(([n]) => n === 'main')?.[1] ?? null,
+		threads: threads.filter(([, v]) => v >= 1).sort((a, b) => b[1] - a[1]),
+		dbCpuPerEvent: dbCpu === null ? null : (dbCpu * 1e6) / (latencies.length * BATCH),
 		load
 	};
 }
@@ -174,7 +268,10 @@ function print(r: Result): void {
 			`(${r.requests} requests, ${r.errors} errors)  ` +
 			(r.cpuPerEvent === null
 				? ''
-				: `server CPU ${r.cpuPerEvent.toFixed(0)} µs/event = ${Math.round(1e6 / r.cpuPerEvent)} events/s on one idle core  `) +
+				: `server CPU ${r.cpuPerEvent.toFixed(0)} µs/event (${r.threads.map(([n, v]) => `${n} ${v.toFixed(0)}`).join(', ')}) = ${Math.round(1e6 / r.cpuPerEvent)} events/s on one idle core  `) +
+			(r.dbCpuPerEvent === null
+				? ''
+				: `PostgreSQL CPU ${r.dbCpuPerEvent.toFixed(0)} µs/event (total ${(r.dbCpuPerEvent + (r.cpuPerEvent ?? 0)).toFixed(0)})  `) +
 			`load ${r.load.toFixed(1)}`
 	);
 }
@@ -284,20 +381,41 @@ console.log(
 const dir = mkdtempSync(join(tmpdir(), 'redline-bench-'));
 try {
 	if (process.env.BENCH_FLOOD !== '0') await flood(dir);
+	// With BENCH_BASELINE, each database runs the baseline's server, then this one, then both again,
+	// so that both see the same machine; ratios of events/s and CPU per event compare them.
+	const servers: [string, string][] = BASELINE
+		? [
+				['base', BASELINE],
+				['new', HERE],
+				['base', BASELINE],
+				['new', HERE]
+			]
+		: [['', HERE]];
+	const label = (name: string, tag: string) => (tag ? `${name} [${tag}]` : name);
 	for (const sync of (process.env.BENCH_SYNC ?? 'FULL,NORMAL').split(',').filter((s) => s && s !== '0')) {
-		print(
-			await run(`sqlite synchronous=${sync}`, {
-				DATABASE_URL: `sqlite:${join(dir, `${sync}.db`)}`,
-				SQLITE_SYNCHRONOUS: sync
-			})
-		);
+		for (const [i, [tag, root]] of servers.entries())
+			print(
+				await run(
+					label(`sqlite synchronous=${sync}`, tag),
+					{ DATABASE_URL: `sqlite:${join(dir, `${sync}-${i}.db`)}`, SQLITE_SYNCHRONOUS: sync },
+					root
+				)
+			);
 	}
 	if (process.env.BENCH_PG === '0') {
 		console.log('postgresql             skipped: BENCH_PG=0');
 	} else if (postgresAvailable()) {
 		const pg = await startPostgres();
 		try {
-			print(await run('postgresql', { DATABASE_URL: await pg.createDatabase('bench') }));
+			for (const [i, [tag, root]] of servers.entries())
+				print(
+					await run(
+						label('postgresql', tag),
+						{ DATABASE_URL: await pg.createDatabase(`bench${i}`) },
+						root,
+						pg.port
+					)
+				);
 		} finally {
 			await pg.stop();
 		}

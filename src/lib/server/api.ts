@@ -65,7 +65,8 @@
 import type { Kysely } from 'kysely';
 import type { ApiError, EventsAccepted, EventsBadRequest, EventsPartial, Issue } from '../contracts/events';
 import type { QualityReport } from '../contracts/quality';
-import { BATCH_LIMITS, batchEnvelopeSchema } from '../telemetry/schema';
+import { BATCH_LIMITS } from '../telemetry/schema';
+import { inThreadParser, type BatchParser } from './batch-parser';
 import { RolloutConflictError, type ChangeResult, type Rollout } from './rollout/rollout';
 import { bearerToken, tokensEqual } from './admin-token';
 import {
@@ -83,11 +84,8 @@ import {
 	DELETED_INSTALLATION_REASON,
 	countRejections,
 	deleteInstallation,
-	eventRow,
-	jsonMayContainNul,
 	storeBatch,
 	storedRowBytes,
-	validateEventsYielding,
 	type RejectedEvent,
 	type StoreBatch,
 	type StoreResult
@@ -113,6 +111,8 @@ export interface ApiDeps {
 	dailyCap?: DailyCap;
 	/** True when free disk space is under the floor (disk.ts); absent: never. */
 	lowDisk?: () => Promise<boolean>;
+	/** Where bodies are decoded and validated (batch-parser.ts); this thread unless given. */
+	parser?: BatchParser;
 	/** How batches are written; one transaction per request (storeBatch) unless given (see storeFor). */
 	store?: StoreBatch;
 	now?: () => Date;
@@ -179,6 +179,7 @@ export function createApi(deps: ApiDeps): Api {
 		deps.store ?? ((events, reasons, at, rows) => storeBatch(deps.db, events, reasons, at, rows));
 
 	const limits = deps.limits ?? {};
+	const parser = deps.parser ?? inThreadParser;
 
 	// The client's own bucket first, so a flood refused there does not drain the server-wide one.
 	function limited(
@@ -250,53 +251,34 @@ export function createApi(deps: ApiDeps): Api {
 
 	// The part of postEvents that costs: reading, parsing, validating and storing the body.
 	async function readAndStore(request: Request, client: string, charged: boolean): Promise<Response> {
-		let body: unknown;
-		let text: string;
-		let requestBytes: number;
+		let bytes: Uint8Array;
 		try {
-			const bytes = await readBodyLimited(request, BATCH_LIMITS.maxBytes);
-			if (!charged) {
-				const byBytes = limited(limits.bytes, limits.globalBytes, client, Math.max(1, bytes.byteLength));
-				if (byBytes) return byBytes;
-			}
-			text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-			requestBytes = bytes.byteLength;
-			body = JSON.parse(text);
+			bytes = await readBodyLimited(request, BATCH_LIMITS.maxBytes);
 		} catch (e) {
 			if (e instanceof BodyTooLargeError)
 				return refuse(413, 'batch:too-large', `body larger than ${BATCH_LIMITS.maxBytes} bytes`);
 			return refuse(400, 'batch:invalid-json', 'body is not UTF-8 JSON', [{ path: '', message: String(e) }]);
 		}
-
-		const envelope = batchEnvelopeSchema.safeParse(body);
-		if (!envelope.success)
-			return refuse(400, 'batch:no-events-array', 'body must be an object with an events array', [
-				{ path: 'events', message: 'expected an array of events' }
-			]);
-		const raw = envelope.data.events;
-		if (raw.length > BATCH_LIMITS.maxEvents)
-			return refuse(413, 'batch:too-many-events', `at most ${BATCH_LIMITS.maxEvents} events per batch`);
-		if (raw.length === 0)
-			return refuse(400, 'batch:empty', 'no events', [
-				{ path: 'events', message: 'expected at least one event' }
-			]);
+		if (!charged) {
+			const byBytes = limited(limits.bytes, limits.globalBytes, client, Math.max(1, bytes.byteLength));
+			if (byBytes) return byBytes;
+		}
+		const requestBytes = bytes.byteLength;
 
 		const receivedAt = now();
 		try {
-			const checked = await validateEventsYielding(raw, {
-				receivedAt,
-				knownModels: await deps.knownModels(),
-				mayContainNul: jsonMayContainNul(text)
-			});
-			const indexOf = new Map(checked.valid.map((e, i) => [e, checked.indices[i]]));
-			const { valid, rejected } = await applyDailyCap(checked.valid, checked.rejected, indexOf, receivedAt);
+			// Decoding, parsing, validation and the rows, on the parser's worker thread (batch-parser.ts).
+			const parsed = await parser.parse(bytes, { receivedAt, knownModels: await deps.knownModels() });
+			if (!parsed.ok) return refuse(parsed.status, parsed.reason, parsed.error, parsed.issues);
+			const indexOf = new Map(parsed.valid.map((e, i) => [e, parsed.indices[i]]));
+			const rowOf = new Map(parsed.valid.map((e, i) => [e, parsed.rows[i]]));
+			const { valid, rejected } = await applyDailyCap(parsed.valid, parsed.rejected, indexOf, receivedAt);
 			const reasons = rejected.map((r) => r.reason);
 			if (valid.length === 0) return await noneValid(rejected, reasons, receivedAt);
 			// The byte budget is what the database grows by, about twice the request's bytes (storedRowBytes).
 			// The rows' bytes beyond the request's, already taken, are reserved before anything is written, so
 			// a client's stored bytes never pass its budget; what the commit did not store is given back.
-			const receivedIso = receivedAt.toISOString();
-			const rows = valid.map((e) => eventRow(e, receivedIso));
+			const rows = valid.map((e) => rowOf.get(e)!);
 			let estimate = 0;
 			for (const row of rows) estimate += storedRowBytes(row);
 			const reservation = reserveBytes(client, Math.max(0, estimate - requestBytes), requestBytes);

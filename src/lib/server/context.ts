@@ -7,7 +7,8 @@
  * db/open.ts), PG_POOL_SIZE, ADMIN_TOKEN (at least 32 characters), DATA_DIR (where a generated admin
  * token is kept when the database is PostgreSQL; default ./data), MODELS_DIR (the models events may
  * name, see known-models.ts), the rate limits of rate-limit.ts (RATE_LIMIT_*, GLOBAL_RATE_LIMIT_*,
- * ADMIN_FAILURES_*), EVENTS_PER_INSTALLATION_PER_DAY, DISK_FREE_FLOOR_MB, RETENTION_DAYS, ORIGIN / PORT
+ * ADMIN_FAILURES_*), EVENTS_PER_INSTALLATION_PER_DAY, DISK_FREE_FLOOR_MB, RETENTION_DAYS, VALIDATION_THREADS
+ * (worker threads that decode and validate event bodies, batch-parser.ts; 0: the event loop), ORIGIN / PORT
  * (only for the printed login URL), and the rollout's start values MODEL_DEFAULT, MODEL_CANDIDATE,
  * MODEL_CANDIDATE_PERCENT, TELEMETRY_SAMPLING (rollout/settings.ts; an unknown model id fails the start),
  * and the production highlight threshold's HIGHLIGHT_MIN_WORDS, HIGHLIGHT_MIN_INSTALLATIONS,
@@ -17,6 +18,7 @@ import { resolve } from 'node:path';
 import { BATCH_LIMITS } from '../telemetry/schema';
 import { adminLoginMessage, envAdminToken, resolveAdminToken } from './admin-token';
 import { createApi, type Api } from './api';
+import { inThreadParser, workerParser, type BatchParser } from './batch-parser';
 import { DEFAULT_DATABASE_URL, openDatabase, type OpenDatabase } from './db/open';
 import { freeBytes, lowDiskCheck } from './disk';
 import { storeFor } from './ingest';
@@ -40,7 +42,8 @@ export interface ServerContext {
 export const CONTEXT_DEFAULTS = {
 	EVENTS_PER_INSTALLATION_PER_DAY: 10_000,
 	DISK_FREE_FLOOR_MB: 256,
-	RETENTION_DAYS: 400
+	RETENTION_DAYS: 400,
+	VALIDATION_THREADS: 1
 } as const;
 
 function knob(env: Record<string, string | undefined>, name: keyof typeof CONTEXT_DEFAULTS): number {
@@ -66,12 +69,14 @@ export async function createServerContext(
 	const perDay = knob(env, 'EVENTS_PER_INSTALLATION_PER_DAY');
 	const floorMb = knob(env, 'DISK_FREE_FLOOR_MB');
 	const retentionDays = knob(env, 'RETENTION_DAYS');
+	const validationThreads = knob(env, 'VALIDATION_THREADS');
 	const thresholdOptions = productionThresholdOptionsFromEnv(env);
 	envAdminToken(env.ADMIN_TOKEN);
 	const database = await openDatabase(env.DATABASE_URL || DEFAULT_DATABASE_URL, {
 		sqliteSynchronous: sync,
 		pgPoolSize: env.PG_POOL_SIZE ? Number(env.PG_POOL_SIZE) : undefined
 	});
+	let parser: BatchParser | undefined;
 	try {
 		let rollout: Rollout;
 		try {
@@ -90,6 +95,8 @@ export async function createServerContext(
 		log(adminLoginMessage(token, env.ORIGIN || `http://localhost:${env.PORT || 3000}`));
 		// Only SQLite's disk is ours to watch; PostgreSQL's is on its own server.
 		const diskDir = database.dataDir;
+		parser = validationThreads > 0 ? workerParser(validationThreads) : inThreadParser;
+		await parser.ready;
 		const api = createApi({
 			db: database.db,
 			adminToken: token.token,
@@ -100,6 +107,7 @@ export async function createServerContext(
 			lowDisk:
 				floorMb > 0 && diskDir ? lowDiskCheck(floorMb * 1024 * 1024, () => freeBytes(diskDir)) : undefined,
 			store: storeFor(database.db, database.kind),
+			parser,
 			rollout,
 			modelsDir: resolve(env.MODELS_DIR || 'models'),
 			dbKind: database.kind
@@ -110,10 +118,12 @@ export async function createServerContext(
 			database,
 			close: async () => {
 				await retention?.stop();
+				await parser?.close();
 				await database.close();
 			}
 		};
 	} catch (e) {
+		await parser?.close();
 		await database.close();
 		throw e;
 	}

@@ -334,15 +334,29 @@ const COLUMN_LIST = EVENT_COLUMNS.map((c) => `"${c}"`).join(', ');
 const SQLITE_INSERT =
 	eachRowSql(EVENT_COLUMNS.length) +
 	`insert into "events" (${COLUMN_LIST}) values (${EVENT_COLUMNS.map(() => '?').join(', ')}) on conflict ("id") do nothing`;
+/** The columns but the payload, which the PostgreSQL INSERT sends apart (PG_INSERT). */
+const PG_JSON_COLUMNS = EVENT_COLUMNS.filter((c) => c !== 'payload');
 /**
- * PostgreSQL: the whole batch as one JSON parameter, which the server splits into rows of the events
- * table's type; RETURNING lists the rows stored. Measured against a kysely-built multi-row INSERT and
- * against each column as an array (`unnest`): 19, 24 and 36 µs of Node CPU an event, as node-postgres
- * escapes array elements in JavaScript where JSON.stringify is native.
+ * The payloads' separator in PG_INSERT's second parameter. JSON.stringify writes every control character
+ * inside a string as an escape and none outside one, so no payload holds U+0001.
+ */
+const PAYLOAD_SEPARATOR = '\u0001';
+/**
+ * PostgreSQL: the whole batch as two parameters, the rows but their payloads as one JSON array, which
+ * the server splits into rows of the events table's type, and the payloads joined by PAYLOAD_SEPARATOR,
+ * paired with the rows by position; RETURNING lists the rows stored. Measured against a kysely-built
+ * multi-row INSERT and against each column as an array (`unnest`): 19, 24 and 36 µs of Node CPU an
+ * event, as node-postgres escapes array elements in JavaScript where JSON.stringify is native. Sending
+ * the payloads apart (each an event's JSON, which inside the rows' JSON was escaped by Node and
+ * unescaped by PostgreSQL) took PostgreSQL's CPU for the INSERT from 47 to 33 µs an event and Node's from
+ * 14 to 7 (bench/ingest.ts's batches).
  */
 const PG_INSERT =
-	`insert into "events" (${COLUMN_LIST}) select ${COLUMN_LIST} ` +
-	`from json_populate_recordset(null::"events", $1::json) on conflict ("id") do nothing returning "id"`;
+	`insert into "events" (${COLUMN_LIST}) ` +
+	`select ${PG_JSON_COLUMNS.map((c) => `j."${c}"`).join(', ')}, p."payload" ` +
+	`from json_populate_recordset(null::"events", $1::json) with ordinality as j ` +
+	`join unnest(string_to_array($2, chr(1))) with ordinality as p("payload", "n") on p."n" = j."ordinality" ` +
+	`on conflict ("id") do nothing returning "id"`;
 /** Rows per kysely-built INSERT on PostgreSQL (the fallback below): well under its parameter limit. */
 const ROWS_PER_INSERT = 200;
 
@@ -369,12 +383,15 @@ export async function insertEventRows(
 	let storedBytes = 0;
 	if (!(tx.getExecutor().adapter instanceof SqliteAdapter)) {
 		const byId = new Map(rows.map((r) => [r.id, r]));
-		const json = JSON.stringify(rows);
+		// A key list as the replacer: the payloads are left out natively, with no function called per value.
+		const json = JSON.stringify(rows, PG_JSON_COLUMNS);
 		// JSON.stringify writes a lone surrogate (which JSON.parse lets through from a `\ud800` escape) as
 		// that escape, and PostgreSQL refuses to turn one into text, which would fail the batch for good.
-		// Sent as text parameters instead, node-postgres encodes it as U+FFFD, as it always did.
+		// Sent as text parameters instead, node-postgres encodes it as U+FFFD, as it always did. (A payload
+		// holds one only as that escape, plain ASCII, so the payloads are never the reason.)
 		if (!json.includes('\\ud')) {
-			const r = await tx.executeQuery<{ id: string }>(CompiledQuery.raw(PG_INSERT, [json]));
+			const payloads = rows.map((r) => r.payload).join(PAYLOAD_SEPARATOR);
+			const r = await tx.executeQuery<{ id: string }>(CompiledQuery.raw(PG_INSERT, [json, payloads]));
 			// RETURNING lists only the rows stored (not the duplicates): what the rollups and the budget count.
 			for (const { id } of r.rows) inserted.push(byId.get(id)!);
 		} else {
@@ -456,8 +473,8 @@ export async function storeBatch(
  * stored events to the rollups (server/rollup.ts) in the same transaction. `receivedAtOf` overrides
  * the receipt time per event (only the dashboard bench, which back-dates generated history). With
  * `deferRollups` the stored events are appended there instead, for the caller to add (addToRollups)
- * before the transaction commits: a group commit adds all its requests' events in one go. `prebuilt`
- * rows (eventRow of each event, in order) are used instead of building them again.
+ * before the transaction commits. `prebuilt` rows (eventRow of each event, in order) are used instead
+ * of building them again.
  */
 export async function insertBatch(
 	tx: Kysely<Database>,
@@ -468,33 +485,93 @@ export async function insertBatch(
 	deferRollups?: RollupItem[],
 	prebuilt?: readonly EventsTable[]
 ): Promise<StoreResult> {
-	const receivedAt = now.toISOString();
+	const [result] = await insertRequests(
+		tx,
+		[{ events, reasons: rejectionReasons, now, rows: prebuilt }],
+		deferRollups,
+		receivedAtOf
+	);
+	return result;
+}
+
+/** One request's part of a group (insertRequests): its valid events, rejection reasons, receipt time and rows. */
+export interface RequestPart {
+	events: TelemetryEvent[];
+	reasons: string[];
+	now: Date;
+	/** eventRow of each event received at `now`, when the caller built them already. */
+	rows?: readonly EventsTable[];
+}
+
+/**
+ * insertBatch for several requests at once (a group commit's), with the same result as one call per
+ * request in their order (an id sent twice is stored by the first and a duplicate for the later): one
+ * tombstone query and one event INSERT for the whole group, so the round trips and statements of a
+ * group do not grow with its requests.
+ */
+export async function insertRequests(
+	tx: Kysely<Database>,
+	parts: readonly RequestPart[],
+	deferRollups?: RollupItem[],
+	receivedAtOf?: (e: TelemetryEvent) => string
+): Promise<StoreResult[]> {
 	// Checked inside the transaction that inserts, so a deletion committed before it always wins.
-	const deleted = await deletedInstallations(tx, events, now);
-	const reasons = [...rejectionReasons];
+	const tombstones = await tombstonesOf(
+		tx,
+		parts.flatMap((p) => p.events),
+		parts.reduce((t, p) => (p.now < t ? p.now : t), parts[0].now)
+	);
 	const seen = new Set<string>();
 	const rows: EventsTable[] = [];
+	const partOf = new Map<string, number>();
 	const byId = new Map<string, TelemetryEvent>();
-	let stored = 0;
-	for (let i = 0; i < events.length; i++) {
-		const e = events[i];
-		if (deleted.has(e.installationId.toLowerCase())) {
-			reasons.push(DELETED_INSTALLATION_REASON);
-			continue;
+	const out = parts.map((p, k) => {
+		const receivedAt = p.now.toISOString();
+		const deleted = deletedSince(tombstones, p.now);
+		const reasons = [...p.reasons];
+		let stored = 0;
+		for (let i = 0; i < p.events.length; i++) {
+			const e = p.events[i];
+			if (deleted.has(e.installationId.toLowerCase())) {
+				reasons.push(DELETED_INSTALLATION_REASON);
+				continue;
+			}
+			stored++;
+			if (seen.has(e.id)) continue;
+			seen.add(e.id);
+			byId.set(e.id, e);
+			partOf.set(e.id, k);
+			rows.push(p.rows?.[i] ?? eventRow(e, receivedAtOf ? receivedAtOf(e) : receivedAt));
 		}
-		stored++;
-		if (seen.has(e.id)) continue;
-		seen.add(e.id);
-		byId.set(e.id, e);
-		rows.push(prebuilt?.[i] ?? eventRow(e, receivedAtOf ? receivedAtOf(e) : receivedAt));
+		return { stored, reasons, deleted, accepted: 0, storedBytes: 0 };
+	});
+	const { inserted } = await insertEventRows(tx, rows);
+	for (const row of inserted) {
+		const r = out[partOf.get(row.id)!];
+		r.accepted++;
+		r.storedBytes += storedRowBytes(row);
 	}
-	const { inserted, storedBytes } = await insertEventRows(tx, rows);
-	const accepted = inserted.length;
 	const items = inserted.map((row) => ({ row, event: byId.get(row.id)! }));
 	if (deferRollups) for (const it of items) deferRollups.push(it);
 	else await addToRollups(tx, items);
-	await countRejections(tx, reasons, now);
-	return { accepted, duplicates: stored - accepted, deletedInstallations: [...deleted], storedBytes };
+	for (let k = 0; k < parts.length; k++) await countRejections(tx, out[k].reasons, parts[k].now);
+	return out.map((r) => ({
+		accepted: r.accepted,
+		duplicates: r.stored - r.accepted,
+		deletedInstallations: [...r.deleted],
+		storedBytes: r.storedBytes
+	}));
+}
+
+/** Tombstones of these events' installations deleted after `since` − TOMBSTONE_DAYS: lower-case id → deleted_at. */
+type Tombstones = Map<string, string>;
+
+/** The installations of `tombstones` still refused at `now` (deleted in the last TOMBSTONE_DAYS). */
+function deletedSince(tombstones: Tombstones, now: Date): Set<string> {
+	const since = new Date(now.getTime() - TOMBSTONE_DAYS * 24 * 3600 * 1000).toISOString();
+	const out = new Set<string>();
+	for (const [id, at] of tombstones) if (at >= since) out.add(id);
+	return out;
 }
 
 /** The lower-case installation ids of these events deleted in the last TOMBSTONE_DAYS (one query). */
@@ -503,10 +580,15 @@ export async function deletedInstallations(
 	events: TelemetryEvent[],
 	now: Date
 ): Promise<Set<string>> {
+	return deletedSince(await tombstonesOf(tx, events, now), now);
+}
+
+/** The tombstones of these events' installations that are still in force at `now` or later (one query). */
+async function tombstonesOf(tx: Kysely<Database>, events: TelemetryEvent[], now: Date): Promise<Tombstones> {
 	const byHash = new Map(
 		[...new Set(events.map((e) => e.installationId.toLowerCase()))].map((id) => [installationHash(id), id])
 	);
-	if (byHash.size === 0) return new Set();
+	if (byHash.size === 0) return new Map();
 	const since = new Date(now.getTime() - TOMBSTONE_DAYS * 24 * 3600 * 1000).toISOString();
 	// Fixed text rather than a kysely-built query: building and compiling that one cost about 100 µs of
 	// CPU a request (measured), more than running it. A list on SQLite, an array on PostgreSQL.
@@ -514,15 +596,15 @@ export async function deletedInstallations(
 	const query =
 		tx.getExecutor().adapter instanceof SqliteAdapter
 			? CompiledQuery.raw(
-					`select "installation_hash" from "deleted_installations" where "installation_hash" in (${hashes.map(() => '?').join(', ')}) and "deleted_at" >= ?`,
+					`select "installation_hash", "deleted_at" from "deleted_installations" where "installation_hash" in (${hashes.map(() => '?').join(', ')}) and "deleted_at" >= ?`,
 					[...hashes, since]
 				)
 			: CompiledQuery.raw(
-					'select "installation_hash" from "deleted_installations" where "installation_hash" = any($1::text[]) and "deleted_at" >= $2',
+					'select "installation_hash", "deleted_at" from "deleted_installations" where "installation_hash" = any($1::text[]) and "deleted_at" >= $2',
 					[hashes, since]
 				);
-	const { rows } = await tx.executeQuery<{ installation_hash: string }>(query);
-	return new Set(rows.map((r) => byHash.get(r.installation_hash)!));
+	const { rows } = await tx.executeQuery<{ installation_hash: string; deleted_at: string }>(query);
+	return new Map(rows.map((r) => [byHash.get(r.installation_hash)!, r.deleted_at]));
 }
 
 interface Pending {
@@ -582,19 +664,36 @@ export function pickGroup(
 }
 
 /**
- * Group commit for SQLite: requests that arrive while the database is busy are written together in one
- * transaction, so they share one commit (and, with synchronous=FULL, one fsync) instead of queueing for
- * one each. Every request still gets its own counts, and none is answered before the shared commit.
+ * Group commit: requests that arrive while the database is busy are written together in one
+ * transaction, so they share one commit (one fsync) instead of queueing for one each. One group is in
+ * flight at a time; the next is picked when it has committed, from everything that arrived meanwhile.
+ * Every request still gets its own counts, and none is answered before the shared commit.
  * If the shared transaction fails, each request is retried alone so one cannot fail the others.
  * Groups are bounded in events too (node:sqlite is synchronous, so one huge group would hold every
  * other request for its whole duration) and small batches may go before a large one (pickGroup).
+ *
+ * On PostgreSQL too: concurrent transactions gain nothing there, since every one of them updates the
+ * same few rollup rows (the hour's count, the day's sums) and waits for the row locks of the one before
+ * it, commit included, so they commit one by one anyway; grouped, a group's rollup rows are read and
+ * written once and its events take one INSERT, which halved PostgreSQL's CPU per event (bench/ingest.ts).
  */
 export function groupCommit(db: Kysely<Database>, policy: GroupPolicy = GROUP_POLICY): StoreBatch {
 	const queue: Pending[] = [];
 	let scheduled = false;
+	let running = false;
 
 	async function flush(): Promise<void> {
 		scheduled = false;
+		running = true;
+		try {
+			await commitGroup();
+		} finally {
+			running = false;
+			if (queue.length > 0) schedule();
+		}
+	}
+
+	async function commitGroup(): Promise<void> {
 		const picked = pickGroup(
 			queue.map((p) => ({ events: p.events.length, overtaken: p.overtaken })),
 			policy
@@ -602,16 +701,13 @@ export function groupCommit(db: Kysely<Database>, policy: GroupPolicy = GROUP_PO
 		if (picked[0] !== 0) queue[0].overtaken++;
 		const group = picked.map((i) => queue[i]);
 		for (const i of picked.reverse()) queue.splice(i, 1);
-		if (queue.length > 0) schedule();
 		try {
 			const results = await db.transaction().execute(async (tx) => {
-				const out = [];
 				// The group's stored events go to the rollups together, in request order: addToRollups over
 				// their concatenation equals one call per request (it carries each segment's latest revision
 				// from one event to the next), with one set of statements for the whole group.
 				const items: RollupItem[] = [];
-				for (const p of group)
-					out.push(await insertBatch(tx, p.events, p.reasons, p.now, undefined, items, p.rows));
+				const out = await insertRequests(tx, group, items);
 				await addToRollups(tx, items);
 				return out;
 			});
@@ -623,7 +719,7 @@ export function groupCommit(db: Kysely<Database>, policy: GroupPolicy = GROUP_PO
 	}
 
 	function schedule() {
-		if (scheduled) return;
+		if (scheduled || running) return;
 		scheduled = true;
 		// setImmediate runs after pending I/O callbacks, so bodies that finished arriving meanwhile join.
 		setImmediate(() => void flush());
@@ -636,11 +732,12 @@ export function groupCommit(db: Kysely<Database>, policy: GroupPolicy = GROUP_PO
 		});
 }
 
-/** The store to use for a database: group commit on SQLite (one writer), plain transactions on PostgreSQL. */
-export function storeFor(db: Kysely<Database>, kind: 'sqlite' | 'postgres'): StoreBatch {
-	return kind === 'sqlite'
-		? groupCommit(db)
-		: (events, reasons, now, rows) => storeBatch(db, events, reasons, now, rows);
+/**
+ * The store the server uses: group commit (see groupCommit) on either database (the kind once chose
+ * plain transactions for PostgreSQL; kept so callers need not change).
+ */
+export function storeFor(db: Kysely<Database>, _kind?: 'sqlite' | 'postgres'): StoreBatch {
+	return groupCommit(db);
 }
 
 /** Adds rejections to the per-reason counters. */

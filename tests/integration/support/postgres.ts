@@ -29,6 +29,8 @@ export interface TestPostgres {
 export interface StartOptions {
 	/** fsync=off etc.: faster for correctness tests; leave false when measuring. */
 	fast?: boolean;
+	/** More server settings (`-c name=value …`), e.g. to preload pg_stat_statements while profiling. */
+	settings?: string;
 }
 
 /** Whether the PostgreSQL binaries are installed (tests fail loudly when not; the bench skips). */
@@ -96,7 +98,9 @@ export async function startPostgres(options: StartOptions = {}): Promise<TestPos
 			'UTF8',
 			'--no-instructions'
 		]);
-		const fast = options.fast ? ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off' : '';
+		const fast =
+			(options.fast ? ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off' : '') +
+			(options.settings ? ` ${options.settings}` : '');
 		run([
 			join(PG_BIN, 'pg_ctl'),
 			'-D',
