@@ -71,15 +71,24 @@ function storedDocs(page: Page) {
 		() =>
 			new Promise<{ id: string; doc: StoredDoc }[]>((resolve, reject) => {
 				type Row = { transcriptId: string; segments: StoredSegment[]; state: { complete: boolean } };
+				type DocRow = { transcriptId: string; segment: StoredSegment & { id: string } };
 				const open = indexedDB.open('redline');
 				open.onerror = () => reject(open.error);
 				open.onsuccess = () => {
-					const tx = open.result.transaction(['transcripts', 'segments']);
+					const tx = open.result.transaction(['transcripts', 'docSegments', 'segments']);
 					const docs = tx.objectStore('transcripts').getAll();
+					const docRows = tx.objectStore('docSegments').getAll();
 					const rows = tx.objectStore('segments').getAll();
 					tx.oncomplete = () => {
 						open.result.close();
-						const records = docs.result as { id: string; doc: StoredDoc }[];
+						const records = docs.result as { id: string; doc: StoredDoc; segmentIds?: string[] }[];
+						// Each document's own segments, in the order its row keeps (see StoredTranscript).
+						for (const r of records) {
+							if (!r.segmentIds) continue;
+							const mine = (docRows.result as DocRow[]).filter((d) => d.transcriptId === r.id);
+							const byId = new Map(mine.map((d) => [d.segment.id, d.segment]));
+							r.doc.segments = r.segmentIds.flatMap((id) => byId.get(id) ?? []);
+						}
 						for (const row of rows.result as Row[]) {
 							const doc = records.find((r) => r.id === row.transcriptId)?.doc;
 							if (!doc?.partial) continue;

@@ -202,11 +202,12 @@ export async function exportBackup(
 	opts: { includeAudio: boolean; now: string }
 ): Promise<ExportedBackup> {
 	const { transcripts, settings, blobs } = await db.tx(
-		[Stores.transcripts, Stores.segments, Stores.settings, Stores.audio],
+		[Stores.transcripts, Stores.docSegments, Stores.segments, Stores.settings, Stores.audio],
 		'readonly',
 		async (tx) => ({
-			// A growing or incomplete transcript goes out whole: its segment rows joined in.
-			transcripts: await readAllTranscripts(tx),
+			// A growing or incomplete transcript goes out whole: its segment rows joined in. The rev
+			// counts writes to this browser's copy, which means nothing to the one importing it.
+			transcripts: (await readAllTranscripts(tx)).map(({ rev: _rev, ...record }) => record),
 			settings: await tx.objectStore(Stores.settings).getAll(),
 			blobs: opts.includeAudio ? await tx.objectStore(Stores.audio).getAll() : []
 		})
@@ -247,6 +248,7 @@ export async function importBackup(db: RedlineDb, file: Blob): Promise<ImportSum
 	}
 	const stores = [
 		Stores.transcripts,
+		Stores.docSegments,
 		Stores.summaries,
 		Stores.segments,
 		Stores.audio,

@@ -5,6 +5,7 @@ import {
 	DB_VERSION,
 	RedlineDb,
 	Stores,
+	fromStored,
 	joinRows,
 	summarize,
 	upgradeSchema,
@@ -141,7 +142,10 @@ describe('RedlineDb', () => {
 		});
 		expect([...again.objectStoreNames].sort()).toEqual(Object.values(Stores).sort());
 		const row = await again.get('transcripts', 'a');
-		expect(row).toEqual(record('a', '2026-01-01T00:00:00Z'));
+		expect(fromStored(row!, await again.getAll('docSegments'))).toEqual({
+			...record('a', '2026-01-01T00:00:00Z'),
+			rev: 1
+		});
 		expect((await again.get('audio', 'a'))?.blob.size).toBe(1);
 		again.close();
 	});
@@ -188,9 +192,11 @@ describe('growing transcripts', () => {
 	/** The raw stores, as a later version of the app would find them. */
 	async function raw(name: string) {
 		const conn = await openDB<RedlineSchema>(name, DB_VERSION);
-		const tx = conn.transaction([Stores.transcripts, Stores.segments, Stores.summaries]);
+		const tx = conn.transaction([Stores.transcripts, Stores.docSegments, Stores.segments, Stores.summaries]);
+		const row = await tx.objectStore(Stores.transcripts).get('p');
 		const out = {
-			record: await tx.objectStore(Stores.transcripts).get('p'),
+			// The document as written (its segment rows in order), without the growth rows.
+			record: row && fromStored(row, await tx.objectStore(Stores.docSegments).getAll()),
 			rows: await tx.objectStore(Stores.segments).getAll(),
 			summary: await tx.objectStore(Stores.summaries).get('p')
 		};
@@ -384,12 +390,163 @@ describe('the v2 to v3 migration', () => {
 		const summaries = await again.getAllFromIndex('summaries', 'updatedAt');
 		const rows = await again.getAll('segments');
 		const stored = await again.get('transcripts', 'g');
+		const docRows = await again.getAll('docSegments');
 		again.close();
 		// The summaries come out as they were (the growing one's progress is its row's, not its
 		// document's), and the row is kept.
 		expect(summaries.reverse()).toEqual(before.list);
 		expect(before.list[0].partial).toEqual({ decodedUntilSec: 4, fraction: 0.6 });
 		expect(rows).toHaveLength(1);
-		expect(joinRows(stored!, rows)).toEqual(before.doc);
+		expect(joinRows(fromStored(stored!, docRows), rows)).toEqual(before.doc);
+	});
+});
+
+describe('document segments in their own rows (v4)', () => {
+	const threeSegments = (): TranscriptRecord => {
+		const base = record('s', '2026-04-01T00:00:00Z');
+		const segments = toDocSegments(
+			[makeSegment(0, 2, 'one two'), makeSegment(3, 4, 'three'), makeSegment(5, 6, 'four five')],
+			counterIds('s')
+		);
+		return { ...base, doc: { ...base.doc, segments } };
+	};
+	const edit = (r: TranscriptRecord, text: string): TranscriptRecord => ({
+		...r,
+		doc: applyEdit(r.doc, { type: 'replaceWords', segmentId: r.doc.segments[1].id, from: 0, to: 1, text })
+	});
+
+	/** Counts the segment rows each write puts, by spying on the store's put. */
+	async function putsOf(write: () => Promise<unknown>): Promise<number> {
+		let n = 0;
+		const original = IDBObjectStore.prototype.put;
+		IDBObjectStore.prototype.put = function (
+			this: IDBObjectStore,
+			...args: Parameters<IDBObjectStore['put']>
+		) {
+			if (this.name === Stores.docSegments) n++;
+			return original.apply(this, args);
+		};
+		try {
+			await write();
+		} finally {
+			IDBObjectStore.prototype.put = original;
+		}
+		return n;
+	}
+
+	it.each([
+		['every id found, in the order kept', ['b', 'a'], ['a', 'b'], ['b', 'a']],
+		['an id without its row is skipped', ['a', 'x', 'b'], ['a', 'b'], ['a', 'b']],
+		['a row no id names is left out', ['a'], ['a', 'b'], ['a']]
+	])('fromStored: %s', (_what, ids, rowIds, expected) => {
+		const row = { ...record('r', '2026-01-01T00:00:00Z'), segmentIds: ids };
+		const rows = rowIds.map((id) => ({
+			transcriptId: 'r',
+			segment: {
+				id,
+				start: 0,
+				end: 1,
+				speaker: '',
+				words: []
+			} as unknown as TranscriptDoc['segments'][number]
+		}));
+		expect(fromStored(row, rows).doc.segments.map((s) => s.id)).toEqual(expected);
+		expect(fromStored(row, rows)).not.toHaveProperty('segmentIds');
+	});
+
+	it('a save based on the stored record writes only the segment it changed', async () => {
+		const db = make();
+		await db.addTranscript(threeSegments(), new Blob(['a']));
+		const opened = (await db.getTranscript('s'))!;
+		expect(opened.rev).toBe(1);
+		const changed = edit(opened, 'THREE');
+		let rev = 0;
+		expect(await putsOf(async () => (rev = await db.putTranscript(changed, opened)))).toBe(1);
+		expect(rev).toBe(2);
+		expect(docText((await db.getTranscript('s'))!.doc)).toBe('one two\nTHREE\nfour five');
+		// Without a base, every segment is written again.
+		expect(await putsOf(() => db.putTranscript(changed))).toBe(3);
+	});
+
+	it('a merge deletes the row of the segment it absorbed', async () => {
+		const name = freshName();
+		const db = make(name);
+		await db.addTranscript(threeSegments(), new Blob(['a']));
+		const opened = (await db.getTranscript('s'))!;
+		const merged = {
+			...opened,
+			doc: applyEdit(opened.doc, { type: 'mergeWithNext', segmentId: opened.doc.segments[0].id })
+		};
+		await db.putTranscript(merged, opened);
+		await db.close();
+		const conn = await openDB<RedlineSchema>(name, DB_VERSION);
+		expect(await conn.getAll(Stores.docSegments)).toHaveLength(2);
+		conn.close();
+		expect(docText((await db.getTranscript('s'))!.doc)).toBe('one two three\nfour five');
+	});
+
+	it('a save based on a record another write has replaced rewrites the whole document', async () => {
+		const db = make();
+		await db.addTranscript(threeSegments(), new Blob(['a']));
+		const first = (await db.getTranscript('s'))!;
+		// Another tab merges the first two segments and saves.
+		const merged = {
+			...first,
+			doc: applyEdit(first.doc, { type: 'mergeWithNext', segmentId: first.doc.segments[0].id })
+		};
+		await db.putTranscript(merged, first);
+		// This tab still edits the version it opened: its document wins whole, none of its segments lost.
+		const mine = edit(first, 'THREE');
+		expect(await putsOf(() => db.putTranscript(mine, first))).toBe(3);
+		expect(docText((await db.getTranscript('s'))!.doc)).toBe('one two\nTHREE\nfour five');
+	});
+
+	it('a save based on a read that joined growth rows keeps those segments (they were only rows)', async () => {
+		const db = make();
+		const start = record('g', '2026-05-01T00:00:00Z');
+		await db.addTranscript(
+			{ ...start, doc: { ...start.doc, partial: { decodedUntilSec: 0, fraction: 0 } } },
+			new Blob(['a'])
+		);
+		const segs = toDocSegments([makeSegment(0, 2, 'one two'), makeSegment(3, 4, 'three')], counterIds('j'));
+		await db.growTranscript('g', segs, { fraction: 1, complete: true });
+		const opened = (await db.getTranscript('g'))!;
+		expect(opened.rev).toBeUndefined();
+		// An edit that leaves every segment as it was read (the title): the complete save drops the rows.
+		const renamed = { ...opened, doc: { ...opened.doc, title: 'Renamed' } };
+		await db.putTranscript(renamed, opened);
+		expect(docText((await db.getTranscript('g'))!.doc)).toBe('one two\nthree');
+	});
+
+	it('the v3 to v4 step splits inline documents, once; reads give the same transcript', async () => {
+		const name = freshName();
+		const v3 = await openDB(name, 3, {
+			upgrade(conn) {
+				conn.createObjectStore('transcripts', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
+				conn.createObjectStore('audio', { keyPath: 'id' });
+				conn.createObjectStore('settings', { keyPath: 'key' });
+				conn.createObjectStore('segments', { keyPath: ['transcriptId', 'seq'] });
+				conn.createObjectStore('summaries', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
+			}
+		});
+		const inline = threeSegments();
+		await v3.put('transcripts', inline);
+		await v3.put('summaries', summarize(inline));
+		v3.close();
+		const db = make(name);
+		expect(await db.getTranscript('s')).toEqual(inline);
+		await db.close();
+		const again = await openDB<RedlineSchema>(name, DB_VERSION + 1, {
+			upgrade(conn, _old, _new, tx) {
+				void upgradeSchema(conn, 3, tx as unknown as AnyTx);
+			}
+		});
+		const row = await again.get('transcripts', 's');
+		const rows = await again.getAll('docSegments');
+		again.close();
+		expect(row?.doc.segments).toEqual([]);
+		expect(row?.segmentIds).toEqual(inline.doc.segments.map((s) => s.id));
+		expect(rows).toHaveLength(3);
+		expect(fromStored(row!, rows)).toEqual(inline);
 	});
 });

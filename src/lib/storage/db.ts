@@ -13,7 +13,7 @@ import type { Rating } from '../transcript/rating';
 /** IndexedDB database name. Changing this wipes user data without a migration. */
 export const DB_NAME = 'redline';
 /** Current schema version. Bump it only together with a new step in `upgrade` below. */
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 /** Object store names, in one table so a typo is a type error. */
 export const Stores = {
@@ -21,7 +21,8 @@ export const Stores = {
 	audio: 'audio',
 	settings: 'settings',
 	segments: 'segments',
-	summaries: 'summaries'
+	summaries: 'summaries',
+	docSegments: 'docSegments'
 } as const;
 
 /** Where a stored transcript is in its life: fresh from the model, touched by the user, or rated. */
@@ -42,6 +43,27 @@ export interface TranscriptRecord {
 	/** MIME type and original file name of the recording, for the player and exports. */
 	audioType: string;
 	fileName: string;
+	/**
+	 * How many times the stored row was written (absent before the first write). A save that passes
+	 * the record it last read or wrote writes only the segments it changed, if the rev still matches.
+	 */
+	rev?: number;
+}
+
+/**
+ * The transcripts store's row: the record with an empty segment list, its segments being rows of the
+ * docSegments store in the order of `segmentIds`. So an autosave of a 3-hour transcript clones the
+ * segments it changed, not 30,000 words. Rows written before v4 held their segments inline (no
+ * segmentIds); reads still take those as they are.
+ */
+export interface StoredTranscript extends TranscriptRecord {
+	segmentIds?: string[];
+}
+
+/** One segment of a stored document, keyed by transcript id and segment id. */
+export interface DocSegmentRow {
+	transcriptId: string;
+	segment: DocSegment;
 }
 
 /**
@@ -90,11 +112,12 @@ export interface SettingRecord {
 
 /** Current schema. */
 export interface RedlineSchema extends DBSchema {
-	transcripts: { key: string; value: TranscriptRecord; indexes: { updatedAt: string } };
+	transcripts: { key: string; value: StoredTranscript; indexes: { updatedAt: string } };
 	audio: { key: string; value: AudioRecord };
 	settings: { key: string; value: SettingRecord };
 	segments: { key: [string, number]; value: SegmentRow };
 	summaries: { key: string; value: TranscriptSummary; indexes: { updatedAt: string } };
+	docSegments: { key: [string, string]; value: DocSegmentRow };
 }
 
 /**
@@ -159,6 +182,21 @@ export function joinRows(record: TranscriptRecord, rows: readonly SegmentRow[]):
 
 /** The key range of one transcript's segment rows. */
 const rowsOf = (id: string) => IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
+/** The key range of one transcript's document segments (every string sorts before an array). */
+const docSegmentsOf = (id: string) => IDBKeyRange.bound([id, ''], [id, []]);
+
+/** A stored row with its document segments put back in order; one missing is skipped, never invented. */
+export function fromStored(row: StoredTranscript, segmentRows: readonly DocSegmentRow[]): TranscriptRecord {
+	const { segmentIds, ...record } = row;
+	if (!segmentIds) return record;
+	const byId = new Map(segmentRows.map((r) => [r.segment.id, r.segment]));
+	const segments: DocSegment[] = [];
+	for (const id of segmentIds) {
+		const seg = byId.get(id);
+		if (seg) segments.push(seg);
+	}
+	return { ...record, doc: { ...record.doc, segments } };
+}
 
 /**
  * Brings any older layout to the current one. Each step checks what exists before creating it, so
@@ -183,6 +221,9 @@ export async function upgradeSchema(
 	}
 	if (!db.objectStoreNames.contains(Stores.summaries)) {
 		db.createObjectStore(Stores.summaries, { keyPath: 'id' });
+	}
+	if (!db.objectStoreNames.contains(Stores.docSegments)) {
+		db.createObjectStore(Stores.docSegments, { keyPath: ['transcriptId', 'segment.id'] });
 	}
 	const transcripts = tx.objectStore(Stores.transcripts);
 	if (!transcripts.indexNames.contains('updatedAt')) {
@@ -222,6 +263,32 @@ export async function upgradeSchema(
 			cursor = await cursor.continue();
 		}
 	}
+	if (oldVersion >= 1 && oldVersion < 4) {
+		// v4 keeps each document segment in its own row; a row already split is left alone.
+		const docSegments = tx.objectStore(Stores.docSegments);
+		let cursor = await transcripts.openCursor();
+		while (cursor) {
+			const row = cursor.value;
+			if (!row.segmentIds) {
+				for (const segment of row.doc.segments) await docSegments.put({ transcriptId: row.id, segment });
+				await cursor.update(splitRow(row, row.rev));
+			}
+			cursor = await cursor.continue();
+		}
+	}
+}
+
+/** The transcripts store's form of a record: its segments out, their order kept. */
+function splitRow(record: TranscriptRecord, rev: number | undefined): StoredTranscript {
+	const { rev: _rev, ...rest } = record;
+	const row: StoredTranscript = {
+		...rest,
+		doc: { ...record.doc, segments: [] },
+		segmentIds: record.doc.segments.map((s) => s.id)
+	};
+	// A migrated row keeps "never written": its first save rewrites every segment anyway.
+	if (rev !== undefined) row.rev = rev;
+	return row;
 }
 
 /** The transaction type of the helpers below: any transaction over these stores that can write. */
@@ -229,36 +296,99 @@ type WriteTx = IDBPTransaction<RedlineSchema, StoreNames<RedlineSchema>[], 'read
 /** Any transaction that can read the transcripts and their segment rows. */
 type ReadTx = IDBPTransaction<RedlineSchema, StoreNames<RedlineSchema>[], IDBTransactionMode>;
 
-/** One transcript with its segment rows joined in, inside a transaction over transcripts and segments. */
+/**
+ * One transcript (its document segments and growth rows joined in), inside a transaction over
+ * transcripts, docSegments and segments.
+ */
 export async function readTranscript(tx: ReadTx, id: string): Promise<TranscriptRecord | undefined> {
-	const record = await tx.objectStore(Stores.transcripts).get(id);
-	if (!record) return undefined;
-	return joinRows(record, await tx.objectStore(Stores.segments).getAll(rowsOf(id)));
+	const row = await tx.objectStore(Stores.transcripts).get(id);
+	if (!row) return undefined;
+	const segmentRows = row.segmentIds
+		? await tx.objectStore(Stores.docSegments).getAll(docSegmentsOf(id))
+		: [];
+	return withGrowth(fromStored(row, segmentRows), await tx.objectStore(Stores.segments).getAll(rowsOf(id)));
 }
 
-/** Every transcript with its segment rows joined in (backup export), in one transaction. */
-export async function readAllTranscripts(tx: ReadTx): Promise<TranscriptRecord[]> {
-	const records = await tx.objectStore(Stores.transcripts).getAll();
-	const rows = await tx.objectStore(Stores.segments).getAll();
-	const byId = new Map<string, SegmentRow[]>();
+/**
+ * joinRows, and a record that took segments from growth rows loses its rev: its document is no
+ * longer what the docSegments store holds, so a save based on it must write every segment (the
+ * joined ones live only in rows that a complete save deletes).
+ */
+function withGrowth(record: TranscriptRecord, rows: readonly SegmentRow[]): TranscriptRecord {
+	const joined = joinRows(record, rows);
+	if (joined === record || joined.rev === undefined) return joined;
+	const { rev: _rev, ...rest } = joined;
+	return rest;
+}
+
+/** Groups rows by transcript id, keeping their order (getAll returns them in key order). */
+function byTranscript<R extends { transcriptId: string }>(rows: readonly R[]): Map<string, R[]> {
+	const byId = new Map<string, R[]>();
 	for (const row of rows) {
 		const list = byId.get(row.transcriptId);
 		if (list) list.push(row);
 		else byId.set(row.transcriptId, [row]);
 	}
-	// getAll returns the rows in key order, so each transcript's rows are in sequence order.
-	return records.map((r) => joinRows(r, byId.get(r.id) ?? []));
+	return byId;
+}
+
+/** Every transcript, joined as readTranscript does (backup export), in one transaction. */
+export async function readAllTranscripts(tx: ReadTx): Promise<TranscriptRecord[]> {
+	const records = await tx.objectStore(Stores.transcripts).getAll();
+	const docRows = byTranscript(await tx.objectStore(Stores.docSegments).getAll());
+	const growth = byTranscript(await tx.objectStore(Stores.segments).getAll());
+	return records.map((r) => withGrowth(fromStored(r, docRows.get(r.id) ?? []), growth.get(r.id) ?? []));
 }
 
 /**
- * Writes a whole transcript row (a joined one: import, undo of a delete, compaction) with its summary,
- * and drops its segment rows, which the written document supersedes.
+ * Stores a record's document: the row without segments, and the segment rows. With `base` (the
+ * record this one was made from, as last read or written) and a stored rev that still matches it,
+ * only the segments that are not the very objects of base's document are written, and those it no
+ * longer has are deleted: the editor's immutable updates share every unchanged segment, so an edit
+ * costs one segment. Otherwise (another writer came between, no base) every segment is rewritten.
+ * Returns the rev written.
  */
-export async function writeTranscript(tx: WriteTx, record: TranscriptRecord): Promise<void> {
-	await tx.objectStore(Stores.transcripts).put(record);
+async function putDoc(tx: WriteTx, record: TranscriptRecord, base?: TranscriptRecord): Promise<number> {
+	const transcripts = tx.objectStore(Stores.transcripts);
+	const rows = tx.objectStore(Stores.docSegments);
+	const stored = await transcripts.get(record.id);
+	const rev = (stored?.rev ?? 0) + 1;
+	const { id } = record;
+	const segments = record.doc.segments;
+	const writes: Promise<unknown>[] = [];
+	if (base?.rev !== undefined && stored?.segmentIds && stored.rev === base.rev) {
+		const before = new Map(base.doc.segments.map((s) => [s.id, s]));
+		for (const segment of segments) {
+			if (before.get(segment.id) !== segment) writes.push(rows.put({ transcriptId: id, segment }));
+			before.delete(segment.id);
+		}
+		for (const gone of before.keys()) writes.push(rows.delete([id, gone]));
+	} else {
+		writes.push(rows.delete(docSegmentsOf(id)));
+		for (const segment of segments) writes.push(rows.put({ transcriptId: id, segment }));
+	}
+	writes.push(transcripts.put(splitRow(record, rev)));
+	await Promise.all(writes);
+	return rev;
+}
+
+/**
+ * Writes a whole transcript (a joined one: import, undo of a delete, compaction) with its summary,
+ * and drops its segment rows, which the written document supersedes. Returns the rev written.
+ */
+export async function writeTranscript(
+	tx: WriteTx,
+	record: TranscriptRecord,
+	base?: TranscriptRecord
+): Promise<number> {
+	const rev = await putDoc(tx, record, base);
 	await tx.objectStore(Stores.summaries).put(summarize(record));
 	await tx.objectStore(Stores.segments).delete(rowsOf(record.id));
+	return rev;
 }
+
+/** Stores taking part in every write of a transcript. */
+const WRITE_STORES = [Stores.transcripts, Stores.docSegments, Stores.summaries, Stores.segments] as const;
 
 /** Library-level data access: every read and write goes through `tx()`. */
 export class RedlineDb extends IdbConnection<RedlineSchema> {
@@ -285,17 +415,22 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 		});
 	}
 
-	/** One transcript (segment rows joined in), or undefined when it does not exist (deleted, wrong link). */
+	/** One transcript (segments joined in), or undefined when it does not exist (deleted, wrong link). */
 	getTranscript(id: string): Promise<TranscriptRecord | undefined> {
-		return this.tx([Stores.transcripts, Stores.segments], 'readonly', (tx) => readTranscript(tx, id));
+		return this.tx([Stores.transcripts, Stores.docSegments, Stores.segments], 'readonly', (tx) =>
+			readTranscript(tx, id)
+		);
 	}
 
 	/**
-	 * The stored transcript row without its segment rows: its metadata (model, arm, sampling) for a
-	 * caller that needs no segments, without reading every segment of a long growing transcript.
+	 * A transcript's metadata (model, arm, sampling) for a caller that needs no segments, without
+	 * reading every segment of a long transcript: its document's segment list is empty.
 	 */
-	getTranscriptHead(id: string): Promise<TranscriptRecord | undefined> {
-		return this.tx([Stores.transcripts], 'readonly', (tx) => tx.objectStore(Stores.transcripts).get(id));
+	async getTranscriptHead(id: string): Promise<TranscriptRecord | undefined> {
+		const row = await this.tx([Stores.transcripts], 'readonly', (tx) =>
+			tx.objectStore(Stores.transcripts).get(id)
+		);
+		return row && fromStored(row, []);
 	}
 
 	/**
@@ -305,19 +440,20 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 	 * meanwhile, without reading the stored document. A complete document supersedes the rows (it was
 	 * made from a read that joined them all), so they are dropped: that is where rows are folded.
 	 * Only a partial document written after the run completed needs the stored one read, to merge the
-	 * rest of the run in (mergeGrowth).
+	 * rest of the run in (mergeGrowth). `base`, the record this one was made from, lets the write skip
+	 * the segments it did not change (see putDoc). Returns the stored row's new rev.
 	 */
-	putTranscript(record: TranscriptRecord): Promise<void> {
-		return this.tx([Stores.transcripts, Stores.summaries, Stores.segments], 'readwrite', async (tx) => {
-			if (!record.doc.partial) return writeTranscript(tx, record);
+	putTranscript(record: TranscriptRecord, base?: TranscriptRecord): Promise<number> {
+		return this.tx([...WRITE_STORES], 'readwrite', async (tx) => {
+			if (!record.doc.partial) return writeTranscript(tx, record, base);
 			const summaries = tx.objectStore(Stores.summaries);
 			const stored = await summaries.get(record.id);
 			if (stored && !stored.partial) {
 				const full = await readTranscript(tx, record.id);
 				const doc = full ? mergeGrowth(record.doc, full.doc) : record.doc;
-				return writeTranscript(tx, doc === record.doc ? record : { ...record, doc });
+				return writeTranscript(tx, doc === record.doc ? record : { ...record, doc }, base);
 			}
-			await tx.objectStore(Stores.transcripts).put(record);
+			const rev = await putDoc(tx, record, base);
 			const summary = summarize(record);
 			// The rows may be ahead of the document written: the list keeps the furthest progress.
 			if (stored?.partial && stored.partial.decodedUntilSec > record.doc.partial.decodedUntilSec) {
@@ -325,6 +461,7 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 				summary.durationSec = Math.max(summary.durationSec, stored.durationSec);
 			}
 			await summaries.put(summary);
+			return rev;
 		});
 	}
 
@@ -360,14 +497,10 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 
 	/** Stores a new transcript and its recording atomically: either both land or neither. */
 	addTranscript(record: TranscriptRecord, audio: Blob): Promise<void> {
-		return this.tx(
-			[Stores.transcripts, Stores.audio, Stores.summaries, Stores.segments],
-			'readwrite',
-			async (tx) => {
-				await writeTranscript(tx, record);
-				await tx.objectStore(Stores.audio).put({ id: record.id, blob: audio });
-			}
-		);
+		return this.tx([...WRITE_STORES, Stores.audio], 'readwrite', async (tx) => {
+			await writeTranscript(tx, record);
+			await tx.objectStore(Stores.audio).put({ id: record.id, blob: audio });
+		});
 	}
 
 	/** The recording of a transcript, or undefined. */
@@ -381,20 +514,17 @@ export class RedlineDb extends IdbConnection<RedlineSchema> {
 	 * joined in) so the caller can undo.
 	 */
 	deleteTranscript(id: string): Promise<{ record: TranscriptRecord; audio: Blob | undefined } | undefined> {
-		return this.tx(
-			[Stores.transcripts, Stores.audio, Stores.summaries, Stores.segments],
-			'readwrite',
-			async (tx) => {
-				const record = await readTranscript(tx, id);
-				if (!record) return undefined;
-				const audio = await tx.objectStore(Stores.audio).get(id);
-				await tx.objectStore(Stores.transcripts).delete(id);
-				await tx.objectStore(Stores.summaries).delete(id);
-				await tx.objectStore(Stores.segments).delete(rowsOf(id));
-				await tx.objectStore(Stores.audio).delete(id);
-				return { record, audio: audio?.blob };
-			}
-		);
+		return this.tx([...WRITE_STORES, Stores.audio], 'readwrite', async (tx) => {
+			const record = await readTranscript(tx, id);
+			if (!record) return undefined;
+			const audio = await tx.objectStore(Stores.audio).get(id);
+			await tx.objectStore(Stores.transcripts).delete(id);
+			await tx.objectStore(Stores.docSegments).delete(docSegmentsOf(id));
+			await tx.objectStore(Stores.summaries).delete(id);
+			await tx.objectStore(Stores.segments).delete(rowsOf(id));
+			await tx.objectStore(Stores.audio).delete(id);
+			return { record, audio: audio?.blob };
+		});
 	}
 
 	/** A setting, or `fallback` when unset. */

@@ -43,6 +43,25 @@ describe('autosave', () => {
 	});
 });
 
+describe('saves based on the last one', () => {
+	it('each save names the record the previous one stored, so it writes only what changed', async () => {
+		const { db, ed } = await setupEditor();
+		const put = vi.spyOn(db, 'putTranscript');
+		ed.editWord(0, 1);
+		ed.commitEdit('dog');
+		await ed.flush();
+		ed.editWord(1, 2);
+		ed.commitEdit('glad');
+		await ed.flush();
+		const [[first], [second, base2]] = put.mock.calls;
+		expect(base2?.doc).toBe(first.doc);
+		expect(base2?.rev).toBe(await put.mock.results[0].value);
+		// The second save changed one segment; the other is the very object the first stored.
+		expect(second.doc.segments[0]).toBe(first.doc.segments[0]);
+		expect(docText((await db.getTranscript('t1'))!.doc)).toBe('the dog sat on the mat\nit was glad');
+	});
+});
+
 describe('unload journal', () => {
 	function memoryJournal(): Journal & { data: Map<string, string> } {
 		const data = new Map<string, string>();

@@ -122,10 +122,12 @@ export class EditorPersistence {
 			status: statusFor(doc, rating),
 			updatedAt: doc.updatedAt
 		};
+		// Based on the last record stored (chained, so it is the previous save's): the write clones only
+		// the segments this change made, whatever the transcript's length.
 		this.saving = this.saving
-			.then(() => this.db.putTranscript(record))
-			.then(() => {
-				this.record = record;
+			.then(() => this.db.putTranscript(record, this.record))
+			.then((rev) => {
+				this.record = { ...record, rev };
 				this.savedAt = this.clock();
 				this.saveError = null;
 				if (!this.dirty) this.journal?.clear(record.id);

@@ -32,11 +32,11 @@ export class Library {
 		const record = await this.db.getTranscript(id);
 		if (!record || !clean || clean === record.doc.title) return;
 		const now = nowIso();
-		await this.db.putTranscript({
-			...record,
-			doc: { ...record.doc, title: clean, updatedAt: now },
-			updatedAt: now
-		});
+		// Based on the record read: only the row is rewritten, not its segments.
+		await this.db.putTranscript(
+			{ ...record, doc: { ...record.doc, title: clean, updatedAt: now }, updatedAt: now },
+			record
+		);
 		await this.refresh();
 	}
 
