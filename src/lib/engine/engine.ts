@@ -263,7 +263,10 @@ export class Engine {
 			if (offset === 0) check.finish(window.end);
 			const t = performance.now();
 			const last = await vad.finish();
-			if (timings) timings.vadMs += performance.now() - t;
+			if (timings) {
+				timings.vadMs += performance.now() - t;
+				timings.vadFrames += last.length;
+			}
 			if (shouldStop()) throw new CancelledError();
 			await decodeSpans([...segmenter.push(last), ...segmenter.finish(window.end)], window.end + offset);
 		} finally {
