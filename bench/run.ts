@@ -1,6 +1,7 @@
 // npm run bench -- [node] [browser] [long] [long60] [browser-long] [browser-peers] [models] [models-node]
 // [editor] [ingest] [ingest-phases] [timing] [dashboard] (default: node browser long). `browser-long` uploads 60- and 180-minute
 // recordings through the home page in Chromium (BENCH_LONG_MINUTES="60 120" for other lengths);
+// `step-copy` splits one decoder step (run, loop, copies in and out of the WASM heap);
 // `vad-overlap` times the VAD on a second thread against today's turns (Node worker threads);
 // `browser-split` splits the time of a 10-minute recording on the diagnostics page and the upload path;
 // `browser-peers` the warm RTF of ours and a plain onnxruntime-web loop (22 s clip and minutes of the long
@@ -87,6 +88,16 @@ if (wanted.has('vad-overlap')) {
 	spawnSync(
 		process.execPath,
 		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'vad-overlap.ts')],
+		{
+			stdio: 'inherit'
+		}
+	);
+}
+if (wanted.has('step-copy')) {
+	// One decoder step: session.run, the loop around it, and the copies in and out (bench/step-copy.ts).
+	spawnSync(
+		process.execPath,
+		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'step-copy.ts')],
 		{
 			stdio: 'inherit'
 		}
