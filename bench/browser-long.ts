@@ -14,7 +14,7 @@ import { chromium } from '@playwright/test';
 import { decodeAudioFile } from '../src/lib/engine/node/index';
 import { wer } from '../src/lib/transcript/align';
 import { runPocketsphinx } from './peer-pocketsphinx';
-import { runOrtPeer } from './peer-ort';
+import { openOrtPeer } from './peer-ort';
 import {
 	CHROMIUM_ARGS,
 	READ_SPEECH,
@@ -29,6 +29,7 @@ import {
 	withServer
 } from './speech';
 import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
+import type { PipelineTimings } from '../src/lib/engine/engine';
 
 const root = resolve(import.meta.dirname, '..');
 const load = () =>
@@ -49,6 +50,8 @@ interface PageLog {
 	longTasks: number[];
 	/** When each long task started (same order as `longTasks`). */
 	longTaskStarts: number[];
+	/** The worker's split of its time (its 'done' message), for the long upload. */
+	timings: WorkerTimings | null;
 }
 
 /** Long recordings of `minutes` each (built by scripts/make-long-audio.sh when missing). */
@@ -88,6 +91,7 @@ export async function benchBrowserLong(minutes: number[]) {
 			);
 			row(`${m} min: RTF (upload to Done)`, `${fmt(seconds / audioSec)} (${fmt(seconds, 0)} s)`);
 			row(`${m} min: WER`, `${fmt(wer(reference, f.log.text).wer * 100, 1)}%`);
+			if (f.log.timings) printSplit(`${m} min upload`, f.log.timings, seconds * 1000);
 			row(
 				`${m} min: main-thread long tasks (> 50 ms)`,
 				`${f.log.longTasks.length}, max ${fmt(Math.max(0, ...f.log.longTasks), 0)} ms, ` +
@@ -113,7 +117,8 @@ export async function benchBrowserLong(minutes: number[]) {
 		row(`peak ${last} min over ${first} min`, `${fmt((peaks[last] / peaks[first] - 1) * 100, 1)}% higher`);
 }
 
-async function measureLong(base: string, file: string) {
+/** Measures one upload of `file` through the home page in a fresh profile (see the file's comment). */
+export async function measureLong(base: string, file: string) {
 	const profile = mkdtempSync(join(tmpdir(), 'redline-bench-profile-'));
 	const context = await chromium.launchPersistentContext(profile, {
 		executablePath: '/usr/bin/chromium',
@@ -134,7 +139,8 @@ async function measureLong(base: string, file: string) {
 				doneAt: 0,
 				text: '',
 				longTasks: [] as number[],
-				longTaskStarts: [] as number[]
+				longTaskStarts: [] as number[],
+				timings: null as unknown
 			};
 			(globalThis as unknown as { __bench: typeof log }).__bench = log;
 			new PerformanceObserver((list) => {
@@ -152,6 +158,7 @@ async function measureLong(base: string, file: string) {
 						if (!log.changeAt) return;
 						log.firstMessageAt ||= performance.now();
 						if (e.data?.type === 'progress') log.firstSegmentAt ||= performance.now();
+						if (e.data?.type === 'done') log.timings = (e.data as { timings?: unknown }).timings ?? null;
 					});
 				}
 			};
@@ -188,6 +195,7 @@ async function measureLong(base: string, file: string) {
 			const log = (globalThis as unknown as { __bench: PageLog }).__bench;
 			log.longTasks.length = 0;
 			log.longTaskStarts.length = 0;
+			log.timings = null;
 		});
 
 		let maxSampled = 0;
@@ -213,15 +221,72 @@ async function measureLong(base: string, file: string) {
 	}
 }
 
-/** Warm RTF on the 22 s clip: ours (diagnostics page), the plain onnxruntime-web peer, PocketSphinx. */
-export async function benchPeers() {
-	const { audio } = await decodeAudioFile(READ_SPEECH);
-	const seconds = audio.length / 16000;
-	console.log(
-		`\nWarm RTF on the ${fmt(seconds, 1)} s read-speech clip, headless Chromium (median of ${RUNS})`
+/** What the worker reports about where a job's time went (protocol.ts, 'done'). */
+export type WorkerTimings = PipelineTimings & { wallMs: number };
+
+/**
+ * Prints a job's time split: the pipeline's parts as shares of the page's wall time `pageMs` (the
+ * upload's change event to Done, or the diagnostics page's send to done), the worker's unaccounted
+ * rest, and the page side (wall minus the worker's job time: queueing, file hand-over, messages).
+ */
+export function printSplit(label: string, t: WorkerTimings, pageMs: number) {
+	const pct = (ms: number) => `${fmt(ms / 1000, 2)} s (${fmt((100 * ms) / pageMs, 1)}%)`;
+	const parts: [string, number][] = [
+		['file read/decode/resample', t.readMs],
+		['VAD', t.vadMs],
+		['encoder', t.encoderMs],
+		['decoder session.run', t.decoderRunMs],
+		['decoder step JS (outside run)', t.stepJsMs],
+		['word times', t.wordsMs],
+		['posting segments', t.callbackMs],
+		['yields before segments', t.yieldMs]
+	];
+	const sum = parts.reduce((a, [, ms]) => a + ms, 0);
+	row(`${label}: page wall / worker job`, `${fmt(pageMs / 1000, 2)} s / ${fmt(t.wallMs / 1000, 2)} s`);
+	for (const [name, ms] of parts) row(`  ${name}`, pct(ms));
+	row('  worker, not in the parts above', pct(t.wallMs - sum));
+	row('  page side (wall minus worker job)', pct(pageMs - t.wallMs));
+	row(
+		`  decoder: steps, ms per step, MB in / out per step`,
+		`${t.decoderSteps}, ${fmt(t.decoderRunMs / Math.max(1, t.decoderSteps), 2)} ms, ` +
+			`${fmt(t.decoderInputBytes / 1e6 / Math.max(1, t.decoderSteps), 2)} / ` +
+			`${fmt(t.decoderOutputBytes / 1e6 / Math.max(1, t.decoderSteps), 2)}`
 	);
-	const before = load();
-	const { ours, peer } = await withServer(async (base) => {
+	row(
+		`  VAD: frames, ms per frame; segments, speech s`,
+		`${t.vadFrames}, ${fmt(t.vadMs / Math.max(1, t.vadFrames), 3)} ms; ${t.segments}, ${fmt(t.speechSec, 0)} s`
+	);
+}
+
+/**
+ * Warm RTF of ours (diagnostics page) and the plain onnxruntime-web peer in the same browser, runs
+ * alternating so both see the same load: on the 22 s clip (one utterance, no silence) and on the
+ * first BENCH_PEER_MINUTES (default 3) minutes of the 10-minute recording (utterances with the
+ * pauses between them, which the peer decodes and our VAD skips). PocketSphinx on the 22 s clip.
+ */
+export async function benchPeers() {
+	const minutes = Number(process.env.BENCH_PEER_MINUTES ?? 3);
+	const scratch = mkdtempSync(join(tmpdir(), 'redline-bench-peer-clip-'));
+	const longClip = join(scratch, `first-${minutes}min.wav`);
+	const cut = spawnSync('sox', [
+		join(root, 'bench/out/long-10min.wav'),
+		longClip,
+		'trim',
+		'0',
+		String(minutes * 60)
+	]);
+	if (cut.status !== 0)
+		throw new Error('sox could not cut the long clip (npm run bench -- browser-long builds the recording)');
+	const clips = [
+		{
+			label: `${fmt((await decodeAudioFile(READ_SPEECH)).audio.length / 16000, 1)} s read-speech clip`,
+			file: READ_SPEECH,
+			runs: RUNS
+		},
+		{ label: `first ${minutes} min of the 10-min recording`, file: longClip, runs: 2 }
+	];
+	console.log('\nWarm RTF, ours vs a plain onnxruntime-web greedy loop, headless Chromium (runs alternate)');
+	await withServer(async (base) => {
 		const profile = mkdtempSync(join(tmpdir(), 'redline-bench-profile-'));
 		const context = await chromium.launchPersistentContext(profile, {
 			executablePath: '/usr/bin/chromium',
@@ -230,34 +295,53 @@ export async function benchPeers() {
 		try {
 			const page = await context.newPage();
 			await openDiagnostics(page, base, DEFAULT_MODEL_ID);
-			const times: number[] = [];
-			for (let i = 0; i <= RUNS; i++) {
-				const run = await transcribeOnPage(page, READ_SPEECH, 300_000);
-				if (i > 0) times.push(run.seconds / run.audioSec);
+			const peer = await openOrtPeer(context, base);
+			for (const clip of clips) {
+				const { audio } = await decodeAudioFile(clip.file);
+				const seconds = audio.length / 16000;
+				const before = load();
+				const ours: number[] = [];
+				const theirs: number[] = [];
+				let peerText = '';
+				for (let i = 0; i <= clip.runs; i++) {
+					const run = await transcribeOnPage(page, clip.file, 3_600_000);
+					const p = await peer.transcribe(audio);
+					peerText = p.text;
+					if (i === 0) continue; // warm-up
+					ours.push(run.seconds / run.audioSec);
+					theirs.push(p.ms / 1000 / seconds);
+				}
+				const oursText = (await page.getByTestId('text').textContent()) ?? '';
+				row(`${clip.label}: load before / after`, `${before} / ${load()}`);
+				row(`  Redline (VAD + decoder), median of ${clip.runs}`, fmt(median(ours)));
+				row(`  onnxruntime-web loop, 30 s windows (${peer.threads} threads)`, fmt(median(theirs)));
+				row('  Redline speed-up over the loop', `${fmt(median(theirs) / median(ours), 2)}x`);
+				if (clip.file === READ_SPEECH)
+					row(
+						'  WER ours / loop',
+						`${fmt(wer(READ_SPEECH_TEXT, oursText).wer * 100, 1)}% / ${fmt(wer(READ_SPEECH_TEXT, peerText).wer * 100, 1)}%`
+					);
+				else row('  word difference, loop against ours', `${fmt(wer(oursText, peerText).wer * 100, 1)}%`);
 			}
-			await page.close();
-			return { ours: median(times), peer: await runOrtPeer(context, base, audio, RUNS) };
+			row('peer sessions created in', `${fmt(peer.loadMs, 0)} ms`);
+			await peer.close();
 		} finally {
 			await context.close();
 			rmSync(profile, { recursive: true, force: true });
 		}
 	});
+	rmSync(scratch, { recursive: true, force: true });
+	const seconds = (await decodeAudioFile(READ_SPEECH)).audio.length / 16000;
 	const sphinx: number[] = [];
 	let sphinxText = '';
+	const before = load();
 	for (let i = 0; i < RUNS; i++) {
 		const r = await runPocketsphinx(READ_SPEECH);
 		sphinx.push(r.seconds / seconds);
 		sphinxText = r.text;
 	}
-	row('load average before / after', `${before} / ${load()}`);
-	row('Redline (diagnostics page: VAD + decoder)', fmt(ours));
 	row(
-		`onnxruntime-web greedy loop, shipped decoder (${peer.threads} threads)`,
-		`${fmt(peer.rtf)} (WER ${fmt(wer(READ_SPEECH_TEXT, peer.text).wer * 100, 1)}%, sessions ${fmt(peer.loadMs, 0)} ms)`
+		'pocketsphinx_continuous, 22 s clip (Node, includes its load)',
+		`${fmt(median(sphinx))} (WER ${fmt(wer(READ_SPEECH_TEXT, sphinxText).wer * 100, 1)}%), load ${before}`
 	);
-	row(
-		'pocketsphinx_continuous (Node, includes its load)',
-		`${fmt(median(sphinx))} (WER ${fmt(wer(READ_SPEECH_TEXT, sphinxText).wer * 100, 1)}%)`
-	);
-	row('Redline speed-up over the onnxruntime-web loop', `${fmt(peer.rtf / ours, 2)}x`);
 }

@@ -91,112 +91,122 @@ async function routePeer(context: BrowserContext, base: string) {
 	});
 }
 
-/** What the peer did on one clip: warm RTF (median of `runs`), transcript, the threads it had. */
-export interface PeerFigures {
-	rtf: number;
-	text: string;
+/** The peer in its own tab: sessions created once, then `transcribe` as often as wanted. */
+export interface OrtPeer {
 	threads: number;
+	/** Creating both sessions, ms. */
 	loadMs: number;
+	/** One pass over `audio` (16 kHz mono): wall ms in the page, and the transcript. */
+	transcribe(audio: Float32Array): Promise<{ ms: number; text: string }>;
+	close(): Promise<void>;
 }
 
-/** Runs the peer loop `runs + 1` times on `audio` (16 kHz mono) in a new tab of `context`; the first is warm-up. */
-export async function runOrtPeer(
-	context: BrowserContext,
-	base: string,
-	audio: Float32Array,
-	runs: number
-): Promise<PeerFigures> {
+/**
+ * Opens the peer loop in a new tab of `context`, its sessions created; the caller alternates its runs
+ * with ours so that both see the same machine load.
+ */
+export async function openOrtPeer(context: BrowserContext, base: string): Promise<OrtPeer> {
 	await routePeer(context, base);
 	// tsx (esbuild, keepNames) wraps named functions in __name(), which the page lacks.
 	await context.addInitScript('globalThis.__name = (f) => f');
 	const page = await context.newPage();
-	try {
-		await page.goto(`${base}/bench-peer/index.html`);
-		const arch = manifest.architecture;
-		const r = await page.evaluate(
-			async ({ samples, runs, arch }) => {
-				// The bundle the app's worker imports (onnxruntime-web/wasm), from the same dist folder.
-				const ort = (await import(
-					'/bench-peer/ort/ort.wasm.min.mjs' as string
-				)) as typeof import('onnxruntime-web');
-				ort.env.wasm.wasmPaths = '/bench-peer/ort/';
-				ort.env.wasm.numThreads = crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 2) : 1;
-				const t0 = performance.now();
-				const opts = { executionProviders: ['wasm'] };
-				const encoder = await ort.InferenceSession.create('/bench-peer/encoder.onnx', opts);
-				const decoder = await ort.InferenceSession.create('/bench-peer/decoder.onnx', opts);
-				const loadMs = performance.now() - t0;
-				const audio = Float32Array.from(samples);
-				const WINDOW = 30 * 16000;
-				const pastNames = decoder.inputNames.filter((n) => n.startsWith('past_key_values.'));
+	await page.goto(`${base}/bench-peer/index.html`);
+	const arch = manifest.architecture;
+	const setup = await page.evaluate(async (arch) => {
+		// The bundle the app's worker imports (onnxruntime-web/wasm), from the same dist folder.
+		const ort = (await import(
+			'/bench-peer/ort/ort.wasm.min.mjs' as string
+		)) as typeof import('onnxruntime-web');
+		ort.env.wasm.wasmPaths = '/bench-peer/ort/';
+		ort.env.wasm.numThreads = crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 2) : 1;
+		const t0 = performance.now();
+		const opts = { executionProviders: ['wasm'] };
+		const encoder = await ort.InferenceSession.create('/bench-peer/encoder.onnx', opts);
+		const decoder = await ort.InferenceSession.create('/bench-peer/decoder.onnx', opts);
+		const loadMs = performance.now() - t0;
+		const WINDOW = 30 * 16000;
+		const pastNames = decoder.inputNames.filter((n) => n.startsWith('past_key_values.'));
 
-				async function transcribe(): Promise<number[]> {
-					const all: number[] = [];
-					for (let at = 0; at < audio.length; at += WINDOW) {
-						const chunk = audio.subarray(at, Math.min(audio.length, at + WINDOW));
-						const enc = await encoder.run({
-							input_values: new ort.Tensor('float32', chunk, [1, chunk.length])
-						});
-						const hidden = enc.last_hidden_state;
-						const maxTokens = Math.ceil((chunk.length / 16000) * arch.maxTokensPerSecond);
-						// Empty caches: [batch, heads, 0, headDim], heads and headDim from the graph's metadata.
-						let past: Record<string, import('onnxruntime-web').Tensor> = {};
-						for (const name of pastNames) {
-							const meta = decoder.inputMetadata.find((m) => m.name === name);
-							const dims = meta && meta.isTensor ? meta.shape : [];
-							const shape = dims.map((d, i) => (i === 0 ? 1 : i === 2 ? 0 : typeof d === 'number' ? d : 0));
-							past[name] = new ort.Tensor('float32', new Float32Array(0), shape);
-						}
-						let next = arch.startTokenId;
-						for (let step = 0; step < maxTokens; step++) {
-							const out = await decoder.run({
-								input_ids: new ort.Tensor('int64', BigInt64Array.from([BigInt(next)]), [1, 1]),
-								encoder_hidden_states: hidden,
-								use_cache_branch: new ort.Tensor('bool', new Uint8Array([step > 0 ? 1 : 0]), [1]),
-								...past
-							});
-							const logits = out.logits.data as Float32Array;
-							let id = 0;
-							for (let v = 1; v < logits.length; v++) if (logits[v] > logits[id]) id = v;
-							const nextPast: typeof past = {};
-							for (const [name, t] of Object.entries(out)) {
-								if (!name.startsWith('present.')) continue;
-								const pastName = `past_key_values.${name.slice('present.'.length)}`;
-								// transformers.js keeps the cross-attention cache of the first step.
-								nextPast[pastName] = step > 0 && name.includes('.encoder.') ? past[pastName] : t;
-							}
-							past = nextPast;
-							if (id === arch.eosTokenId) break;
-							all.push(id);
-							next = id;
-						}
+		// What a transformers.js-style app does: fixed 30 s windows over the whole audio (silence
+		// included, no VAD), per window the encoder and then the merged decoder, every output of a
+		// step fetched (session.run without fetches) and fed back as past_key_values.*.
+		async function transcribe(audio: Float32Array): Promise<number[]> {
+			const all: number[] = [];
+			for (let at = 0; at < audio.length; at += WINDOW) {
+				const chunk = audio.subarray(at, Math.min(audio.length, at + WINDOW));
+				const enc = await encoder.run({
+					input_values: new ort.Tensor('float32', chunk, [1, chunk.length])
+				});
+				const hidden = enc.last_hidden_state;
+				const maxTokens = Math.ceil((chunk.length / 16000) * arch.maxTokensPerSecond);
+				// Empty caches: [batch, heads, 0, headDim], heads and headDim from the graph's metadata.
+				let past: Record<string, import('onnxruntime-web').Tensor> = {};
+				for (const name of pastNames) {
+					const meta = decoder.inputMetadata.find((m) => m.name === name);
+					const dims = meta && meta.isTensor ? meta.shape : [];
+					const shape = dims.map((d, i) => (i === 0 ? 1 : i === 2 ? 0 : typeof d === 'number' ? d : 0));
+					past[name] = new ort.Tensor('float32', new Float32Array(0), shape);
+				}
+				let next = arch.startTokenId;
+				for (let step = 0; step < maxTokens; step++) {
+					const out = await decoder.run({
+						input_ids: new ort.Tensor('int64', BigInt64Array.from([BigInt(next)]), [1, 1]),
+						encoder_hidden_states: hidden,
+						use_cache_branch: new ort.Tensor('bool', new Uint8Array([step > 0 ? 1 : 0]), [1]),
+						...past
+					});
+					const logits = out.logits.data as Float32Array;
+					let id = 0;
+					for (let v = 1; v < logits.length; v++) if (logits[v] > logits[id]) id = v;
+					const nextPast: typeof past = {};
+					for (const [name, t] of Object.entries(out)) {
+						if (!name.startsWith('present.')) continue;
+						const pastName = `past_key_values.${name.slice('present.'.length)}`;
+						// transformers.js keeps the cross-attention cache of the first step.
+						nextPast[pastName] = step > 0 && name.includes('.encoder.') ? past[pastName] : t;
 					}
-					return all;
+					past = nextPast;
+					if (id === arch.eosTokenId) break;
+					all.push(id);
+					next = id;
 				}
-				const times: number[] = [];
-				let tokens: number[] = [];
-				for (let i = 0; i <= runs; i++) {
-					const t = performance.now();
-					tokens = await transcribe();
-					if (i > 0) times.push(performance.now() - t);
-				}
-				times.sort((a, b) => a - b);
-				return {
-					ms: times[Math.floor(times.length / 2)],
-					tokens,
-					threads: ort.env.wasm.numThreads ?? 1,
-					loadMs
+			}
+			return all;
+		}
+		(globalThis as unknown as { peer: unknown }).peer = { transcribe, audio: new Float32Array(0) };
+		return { loadMs, threads: ort.env.wasm.numThreads ?? 1 };
+	}, arch);
+	let current: Float32Array | null = null;
+	return {
+		...setup,
+		async transcribe(audio) {
+			if (current !== audio) {
+				// Handed over once per clip, in pieces: one evaluate argument of minutes of samples is too big.
+				await page.evaluate(() => {
+					(globalThis as unknown as { parts: number[][] }).parts = [];
+				});
+				for (let at = 0; at < audio.length; at += 1 << 20)
+					await page.evaluate(
+						(part) => (globalThis as unknown as { parts: number[][] }).parts.push(part),
+						Array.from(audio.subarray(at, at + (1 << 20)))
+					);
+				await page.evaluate(() => {
+					const g = globalThis as unknown as { parts: number[][]; peer: { audio: Float32Array } };
+					g.peer.audio = Float32Array.from(g.parts.flat());
+					g.parts = [];
+				});
+				current = audio;
+			}
+			const r = await page.evaluate(async () => {
+				const { peer } = globalThis as unknown as {
+					peer: { transcribe(a: Float32Array): Promise<number[]>; audio: Float32Array };
 				};
-			},
-			{ samples: Array.from(audio), runs, arch }
-		);
-		return {
-			rtf: r.ms / 1000 / (audio.length / 16000),
-			text: moonshineTokenizer.text(r.tokens),
-			threads: r.threads,
-			loadMs: r.loadMs
-		};
-	} finally {
-		await page.close();
-	}
+				const t = performance.now();
+				const tokens = await peer.transcribe(peer.audio);
+				return { ms: performance.now() - t, tokens };
+			});
+			return { ms: r.ms, text: moonshineTokenizer.text(r.tokens) };
+		},
+		close: () => page.close()
+	};
 }

@@ -1,7 +1,11 @@
 // npm run bench -- [node] [browser] [long] [long60] [browser-long] [browser-peers] [models] [models-node]
 // [editor] [ingest] [ingest-phases] [timing] [dashboard] (default: node browser long). `browser-long` uploads 60- and 180-minute
 // recordings through the home page in Chromium (BENCH_LONG_MINUTES="60 120" for other lengths);
-// `browser-peers` prints the warm RTF of ours, plain onnxruntime-web and PocketSphinx on the 22 s clip.
+// `step-copy` splits one decoder step (run, loop, copies in and out of the WASM heap);
+// `vad-overlap` times the VAD on a second thread against today's turns (Node worker threads);
+// `browser-split` splits the time of a 10-minute recording on the diagnostics page and the upload path;
+// `browser-peers` the warm RTF of ours and a plain onnxruntime-web loop (22 s clip and minutes of the long
+// recording, BENCH_PEER_MINUTES), and PocketSphinx on the 22 s clip.
 // `models` puts every speech model in models/ side by side (Node, and Chromium when a production build
 // exists); `models-node` the Node half only.
 // Prints figures; asserts nothing. Run on an otherwise idle machine: 2 cores are easily disturbed.
@@ -13,6 +17,7 @@ import { MODELS_DIR, readManifest } from '../src/lib/engine/node/index';
 import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
 import { benchBrowser, benchLong, benchModels, benchNode } from './speech';
 import { benchBrowserLong, benchPeers } from './browser-long';
+import { benchSplit } from './rtf-split';
 
 // Everything from the first `--option` on is passed to the timing bench (`timing --model <id> --heads`).
 const firstOption = process.argv.findIndex((a, i) => i >= 2 && a.startsWith('--'));
@@ -30,6 +35,7 @@ if (wanted.has('node')) await benchNode();
 if (wanted.has('browser')) await benchBrowser();
 if (wanted.has('long') || wanted.has('long60')) await benchLong(wanted.has('long60') ? [10, 60] : [10]);
 if (wanted.has('browser-peers')) await benchPeers();
+if (wanted.has('browser-split')) await benchSplit(Number(process.env.BENCH_SPLIT_MINUTES ?? 10));
 if (wanted.has('browser-long'))
 	await benchBrowserLong(
 		(process.env.BENCH_LONG_MINUTES ?? '60 180').split(/\s+/).filter(Boolean).map(Number)
@@ -72,6 +78,26 @@ if (wanted.has('dashboard')) {
 	spawnSync(
 		process.execPath,
 		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'dashboard.ts')],
+		{
+			stdio: 'inherit'
+		}
+	);
+}
+if (wanted.has('vad-overlap')) {
+	// The VAD ahead of the decoder on a second thread, against today's turns (bench/vad-overlap.ts).
+	spawnSync(
+		process.execPath,
+		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'vad-overlap.ts')],
+		{
+			stdio: 'inherit'
+		}
+	);
+}
+if (wanted.has('step-copy')) {
+	// One decoder step: session.run, the loop around it, and the copies in and out (bench/step-copy.ts).
+	spawnSync(
+		process.execPath,
+		[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'step-copy.ts')],
 		{
 			stdio: 'inherit'
 		}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { createNodeEngine, decodeAudioFile } from '../src/lib/engine/node/index';
-import type { Engine } from '../src/lib/engine/engine';
+import type { Engine, PipelineTimings } from '../src/lib/engine/engine';
 import { DEFAULT_MODEL_ID } from '../src/lib/engine/models';
 import { wer } from '../src/lib/transcript/align';
 import { runPocketsphinx } from './peer-pocketsphinx';
@@ -217,7 +217,16 @@ export async function transcribeOnPage(page: Page, file: string, timeout: number
 	const took = page.getByText(/^Took \d+ ms for/);
 	await took.waitFor({ timeout });
 	const [, ms, sec] = (await took.innerText()).match(/Took (\d+) ms for ([\d.]+) s/) ?? [];
-	return { seconds: Number(ms) / 1000, audioSec: Number(sec) };
+	const timings = page.getByTestId('timings');
+	return {
+		seconds: Number(ms) / 1000,
+		audioSec: Number(sec),
+		/** The worker's split of its time (protocol.ts 'done'), when it sent one. */
+		timings: (await timings.count())
+			? (JSON.parse(await timings.textContent({ timeout: 5000 }).then((t) => t ?? 'null')) as
+					(PipelineTimings & { wallMs: number }) | null)
+			: null
+	};
 }
 
 /** Opens the diagnostics page and waits until the engine is ready; returns the worker's load time. */

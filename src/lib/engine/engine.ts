@@ -9,7 +9,7 @@ import {
 	type AudioStream
 } from './audio-source';
 import { asrArchitectureOf, modelRef, type ModelManifest } from './manifest';
-import { CancelledError, MoonshineModel } from './moonshine/model';
+import { CancelledError, decodeTimings, MoonshineModel, type DecodeTimings } from './moonshine/model';
 import { sessionOptions, type OrtModule } from './ort';
 import { SpeechSegmenter, type SampleSpan, type SegmentOptions } from './segment';
 import { moonshineTokenizer } from './moonshine/tokenizer';
@@ -38,6 +38,43 @@ export class AudioInputError extends Error {
 		super(message);
 		this.name = 'AudioInputError';
 	}
+}
+
+/**
+ * Where a run's wall time went (ms): the decoder's share (DecodeTimings) and the rest of the
+ * pipeline. Benchmarks pass one to `transcribe` and read it afterwards; the gaps between the sums
+ * and the run's wall time are time the worker spent elsewhere (other tasks, waiting).
+ */
+export interface PipelineTimings extends DecodeTimings {
+	/** stream.next: reading the file, decoding and resampling it. */
+	readMs: number;
+	/** The VAD's frames (vad.push and finish; includes its occasional yields). */
+	vadMs: number;
+	vadFrames: number;
+	/** Word confidences and times after each decode (DTW, snapping to speech edges). */
+	wordsMs: number;
+	/** onSegment: in the worker, posting the segment to the page. */
+	callbackMs: number;
+	/** Waiting in yieldToEventLoop before each segment (what other tasks took meanwhile included). */
+	yieldMs: number;
+	segments: number;
+	/** Seconds of audio handed to the recogniser (the VAD's spans). */
+	speechSec: number;
+}
+
+/** Zeroed PipelineTimings. */
+export function pipelineTimings(): PipelineTimings {
+	return {
+		...decodeTimings(),
+		readMs: 0,
+		vadMs: 0,
+		vadFrames: 0,
+		wordsMs: 0,
+		callbackMs: 0,
+		yieldMs: 0,
+		segments: 0,
+		speechSec: 0
+	};
 }
 
 /** Progress after each segment: the segment, the fraction of audio done, and an ETA in seconds. */
@@ -128,8 +165,11 @@ export class Engine {
 			shouldStop = () => false,
 			segmentOptions,
 			wordTiming = 'best',
-			startSec = 0
+			startSec = 0,
+			timings
 		}: {
+			/** Filled in with where the time went (benchmarks); adds a few clock reads per decoder step. */
+			timings?: PipelineTimings;
 			onSegment?: SegmentCallback;
 			/**
 			 * Start here (resuming a run that stopped), moved back onto the VAD's frame grid
@@ -169,7 +209,13 @@ export class Engine {
 		let spanCount = 0;
 		const decodeSpans = async (spans: SampleSpan[], total: number) => {
 			for (const span of spans) {
+				let t = performance.now();
 				await yieldToEventLoop();
+				if (timings) {
+					timings.yieldMs += performance.now() - t;
+					timings.segments++;
+					timings.speechSec += (span.end - span.start) / rate;
+				}
 				if (shouldStop()) throw new CancelledError();
 				const segment = await this.decodeSpan(
 					window.read(span.start, span.end),
@@ -180,32 +226,47 @@ export class Engine {
 						aligned,
 						snapped
 					},
-					offset
+					offset,
+					timings
 				);
 				spanCount++;
 				if (!segment) continue;
 				segments.push(segment);
 				const elapsed = (performance.now() - started) / 1000;
 				const fraction = Math.min(1, (span.end + offset) / total);
+				t = performance.now();
 				onSegment?.(segment, fraction, (elapsed / fraction) * (1 - fraction));
+				if (timings) timings.callbackMs += performance.now() - t;
 			}
 			window.drop(segmenter.horizon);
 		};
 		try {
 			for (;;) {
 				if (shouldStop()) throw new CancelledError();
+				let t = performance.now();
 				const piece = await stream.next();
+				if (timings) timings.readMs += performance.now() - t;
 				if (!piece) break;
 				check.scan(piece);
 				window.append(piece);
 				checkLength(window.end + offset, rate);
+				t = performance.now();
 				const probs = await vad.push(piece);
+				if (timings) {
+					timings.vadMs += performance.now() - t;
+					timings.vadFrames += probs.length;
+				}
 				if (shouldStop()) throw new CancelledError();
 				await decodeSpans(segmenter.push(probs), Math.max(window.end + offset, stream.expectedLength));
 			}
 			// A resumed run's rest may be silence after the last words: that is an empty tail, not bad input.
 			if (offset === 0) check.finish(window.end);
+			const t = performance.now();
 			const last = await vad.finish();
+			if (timings) {
+				timings.vadMs += performance.now() - t;
+				timings.vadFrames += last.length;
+			}
 			if (shouldStop()) throw new CancelledError();
 			await decodeSpans([...segmenter.push(last), ...segmenter.finish(window.end)], window.end + offset);
 		} finally {
@@ -237,10 +298,12 @@ export class Engine {
 		shouldStop: () => boolean,
 		timing: { aligned: boolean; snapped: boolean },
 		/** Samples of the recording before the stream's first (a resumed run); times count from the recording. */
-		offset: number
+		offset: number,
+		timings?: PipelineTimings
 	): Promise<Segment | null> {
 		const rate = this.sampleRate;
-		const decoded = await this.asr.decode(samples, shouldStop, timing.aligned);
+		const decoded = await this.asr.decode(samples, shouldStop, timing.aligned, timings);
+		const wordsFrom = performance.now();
 		const offsetSec = offset / rate;
 		const start = (span.start + offset) / rate;
 		const end = (span.end + offset) / rate;
@@ -261,6 +324,7 @@ export class Engine {
 						offsetSec
 					)
 				);
+		if (timings) timings.wordsMs += performance.now() - wordsFrom;
 		if (words.length === 0) return null;
 		const segment: Segment = { start, end, text: moonshineTokenizer.text(decoded.tokens), words };
 		if (decoded.stop === 'repetition') segment.flags = { repetition: true };

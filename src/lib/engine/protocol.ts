@@ -1,4 +1,5 @@
 import type { Backend, ModelRef, Segment, TranscriptResult } from '../transcript/types';
+import type { PipelineTimings } from './engine';
 
 /** The user's backend choice; 'auto' runs the measured check (see backend.ts). */
 export type BackendPreference = 'auto' | Backend;
@@ -71,6 +72,15 @@ export type WorkerResponse =
 			/** Why, for the console: e.g. 'no WebCodecs', 'codec not supported'. */
 			reason: string;
 	  }
-	| { type: 'done'; jobId: string; result: TranscriptResult }
+	| {
+			type: 'done';
+			jobId: string;
+			result: TranscriptResult;
+			/**
+			 * Where the worker's time went (for benchmarks and diagnostics): `wallMs` from the job's start
+			 * in the worker (after queueing) to its end.
+			 */
+			timings?: PipelineTimings & { wallMs: number };
+	  }
 	| { type: 'cancelled'; jobId: string }
 	| { type: 'error'; jobId: string | null; message: string };

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeEngine, decodeAudioFile } from '../../../src/lib/engine/node/index';
-import type { Engine } from '../../../src/lib/engine/engine';
+import { pipelineTimings, type Engine } from '../../../src/lib/engine/engine';
 import { DEFAULT_MODEL_ID, ENGINE_SAMPLE_RATE } from '../../../src/lib/engine/models';
 import { totalWer, wer } from '../../../src/lib/transcript/align';
 
@@ -149,6 +149,43 @@ describe('segmentation of a long recording', () => {
 		expect(progress[progress.length - 1]).toBeLessThanOrEqual(1);
 		expect(wer(truth.text, result.text).wer).toBeLessThan(0.3);
 	});
+});
+
+describe('where the time goes', () => {
+	it(
+		'accounts for every VAD frame, span and decoder step of a run, and the same result as without',
+		async () => {
+			const { audio } = await decodeAudioFile(join(speech, 'demo-echotest.wav'));
+			const timings = pipelineTimings();
+			const t = performance.now();
+			const result = await engine.transcribe(audio, { timings });
+			const wall = performance.now() - t;
+			expect(result).toEqual(await engine.transcribe(audio));
+			expect(timings.vadFrames).toBe(Math.ceil(audio.length / 512));
+			expect(timings.segments).toBeGreaterThanOrEqual(result.segments.length);
+			// Spans without words give no segment, so the spans hold at least the segments' audio.
+			const inSegments = result.segments.reduce((a, s) => a + s.end - s.start, 0);
+			expect(timings.speechSec).toBeGreaterThanOrEqual(inSegments - 1e-6);
+			expect(timings.speechSec).toBeLessThanOrEqual(result.durationSec);
+			// A step per token, plus in each segment the one that chose the end token.
+			const tokens = result.segments.reduce((a, s) => a + s.words.length, 0);
+			expect(timings.decoderSteps).toBeGreaterThan(tokens);
+			for (const key of ['vadMs', 'encoderMs', 'decoderRunMs', 'stepJsMs', 'wordsMs'] as const)
+				expect(timings[key], key).toBeGreaterThan(0);
+			const parts =
+				timings.readMs +
+				timings.vadMs +
+				timings.encoderMs +
+				timings.decoderRunMs +
+				timings.stepJsMs +
+				timings.wordsMs +
+				timings.callbackMs +
+				timings.yieldMs;
+			expect(parts).toBeLessThanOrEqual(wall);
+			expect(timings.decoderInputBytes / timings.decoderSteps).toBeGreaterThan(0);
+		},
+		EVAL_PASS_TIMEOUT
+	);
 });
 
 describe('unusable audio', () => {

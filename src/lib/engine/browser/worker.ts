@@ -5,7 +5,14 @@ import type { Backend } from '../../transcript/types';
 import { decideBackend, type BackendVerdict, type Trial } from '../backend';
 import { fetchAssets } from './assets';
 import { loadBrowserOrt } from './ort';
-import { AudioInputError, CancelledError, Engine, resumeOffset, type EngineAssets } from '../engine';
+import {
+	AudioInputError,
+	CancelledError,
+	Engine,
+	pipelineTimings,
+	resumeOffset,
+	type EngineAssets
+} from '../engine';
 import { ENGINE_SAMPLE_RATE } from '../models';
 import type { BackendPreference, WorkerRequest, WorkerResponse } from '../protocol';
 import { wavToMono16k } from '../wav';
@@ -179,6 +186,8 @@ async function trial(e: Engine, clip: Float32Array, shouldStop: () => boolean): 
 
 async function transcribe(msg: Extract<WorkerRequest, { type: 'transcribe' }>): Promise<void> {
 	const { jobId } = msg;
+	const started = performance.now();
+	const timings = pipelineTimings();
 	try {
 		if (!loading) throw new Error('no model loaded');
 		const e = await loading;
@@ -201,9 +210,10 @@ async function transcribe(msg: Extract<WorkerRequest, { type: 'transcribe' }>): 
 		const result = await e.transcribe(audio, {
 			shouldStop: () => cancelled.has(jobId),
 			startSec: msg.startSec ?? 0,
+			timings,
 			onSegment: (segment, fraction, etaSec) => post({ type: 'progress', jobId, fraction, etaSec, segment })
 		});
-		post({ type: 'done', jobId, result });
+		post({ type: 'done', jobId, result, timings: { ...timings, wallMs: performance.now() - started } });
 	} catch (err) {
 		if (err instanceof CancelledError) post({ type: 'cancelled', jobId });
 		else {

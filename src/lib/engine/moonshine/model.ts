@@ -13,6 +13,36 @@ export interface DecodedTokens {
 }
 
 /**
+ * Where one segment's decoding spent its time (ms), summed over segments when the same object is
+ * passed to every `decode`: what the benchmarks split a run's time by.
+ */
+export interface DecodeTimings {
+	/** Encoder session.run calls (input copied in, hidden states copied out included). */
+	encoderMs: number;
+	/** Decoder session.run calls: onnxruntime's kernels plus copying every input into the WASM heap and the outputs out. */
+	decoderRunMs: number;
+	/** The step loop outside session.run: token choice, tensor creation, cache bookkeeping, attention rows. */
+	stepJsMs: number;
+	decoderSteps: number;
+	/** Bytes the decoder's inputs carried into session.run, summed over steps (what onnxruntime-web copies in). */
+	decoderInputBytes: number;
+	/** Bytes of the outputs fetched (copied out of the heap). */
+	decoderOutputBytes: number;
+}
+
+/** Zeroed DecodeTimings. */
+export function decodeTimings(): DecodeTimings {
+	return {
+		encoderMs: 0,
+		decoderRunMs: 0,
+		stepJsMs: 0,
+		decoderSteps: 0,
+		decoderInputBytes: 0,
+		decoderOutputBytes: 0
+	};
+}
+
+/**
  * The decoder's cross-attention weights of one segment: for each decoding step, the softmax over
  * encoder frames of every exposed layer's heads, `layers.length * heads` rows of `frames` values.
  * Step i is the one that chose token i; when decoding ended on the end token, one more step
@@ -103,14 +133,17 @@ export class MoonshineModel {
 	async decode(
 		audio: Float32Array,
 		shouldStop: () => boolean = () => false,
-		withAttention = true
+		withAttention = true,
+		timings?: DecodeTimings
 	): Promise<DecodedTokens> {
 		const { ort, arch } = this;
 		const seconds = audio.length / this.sampleRate;
 		const maxTokens = Math.max(4, Math.ceil(seconds * arch.maxTokensPerSecond));
 
 		const input = new ort.Tensor('float32', audio, [1, audio.length]);
+		let t = performance.now();
 		const encoded = await this.encoder.run({ input_values: input });
+		if (timings) timings.encoderMs += performance.now() - t;
 		input.dispose();
 		const hidden = encoded.last_hidden_state;
 		const frames = hidden.dims[1];
@@ -133,6 +166,7 @@ export class MoonshineModel {
 					}
 				: undefined;
 
+		const noHidden = new ort.Tensor('float32', new Float32Array(0), [1, 0, hidden.dims[2]]);
 		let past: Record<string, Tensor> = {};
 		for (const [name, shape] of Object.entries(this.emptyCacheShapes))
 			past[name] = new ort.Tensor('float32', new Float32Array(0), shape);
@@ -141,12 +175,20 @@ export class MoonshineModel {
 		const probs: number[] = [];
 		let stop: DecodedTokens['stop'] = 'cap';
 		let next = arch.startTokenId;
+		t = performance.now();
 		try {
 			for (let step = 0; step < maxTokens; step++) {
 				if (shouldStop()) throw new CancelledError();
 				const ids = new ort.Tensor('int64', BigInt64Array.from([BigInt(next)]), [1, 1]);
 				const useCache = new ort.Tensor('bool', new Uint8Array([step > 0 ? 1 : 0]), [1]);
-				const feeds = { input_ids: ids, encoder_hidden_states: hidden, use_cache_branch: useCache, ...past };
+				// After the first step the graph reads the encoder only through the cross-attention cache:
+				// an empty stand-in saves copying the hidden states into the WASM heap on every step.
+				const feeds = {
+					input_ids: ids,
+					encoder_hidden_states: step === 0 ? hidden : noHidden,
+					use_cache_branch: useCache,
+					...past
+				};
 				// After the first step the cross-attention cache never changes: fetching only the logits
 				// and the self-attention cache saves copying megabytes out of the runtime every step.
 				const fetches = attention
@@ -156,7 +198,21 @@ export class MoonshineModel {
 					: step === 0
 						? this.firstOutputsWithoutAttention
 						: this.stepOutputsWithoutAttention;
+				let ran = 0;
+				if (timings) {
+					ran = performance.now();
+					timings.stepJsMs += ran - t;
+					for (const v of Object.values(feeds))
+						timings.decoderInputBytes += (v.data as ArrayBufferView).byteLength;
+				}
 				const out = await (fetches ? this.decoder.run(feeds, fetches) : this.decoder.run(feeds));
+				if (timings) {
+					t = performance.now();
+					timings.decoderRunMs += t - ran;
+					timings.decoderSteps++;
+					for (const v of Object.values(out))
+						timings.decoderOutputBytes += (v.data as ArrayBufferView).byteLength;
+				}
 				ids.dispose();
 				useCache.dispose();
 
@@ -196,6 +252,8 @@ export class MoonshineModel {
 		} finally {
 			for (const tensor of Object.values(past)) tensor.dispose();
 			hidden.dispose();
+			noHidden.dispose();
+			if (timings) timings.stepJsMs += performance.now() - t;
 		}
 		if (attention)
 			attention.steps.length = Math.min(attention.steps.length, tokens.length + (stop === 'eos' ? 1 : 0));
