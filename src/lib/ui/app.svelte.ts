@@ -1,5 +1,6 @@
 import { createContext } from 'svelte';
 import { decodeToMono16k } from '../engine/browser/decode';
+import { isModelCached } from '../engine/browser/assets';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
 import { browserStorage, requestPersistence, type StorageManagerLike } from '../storage/persistence';
 import { createDoc, createPartialDoc, type TranscriptDoc } from '../transcript/document';
@@ -85,6 +86,8 @@ export class RedlineApp {
 			modelId: () => this.rollout.whenReady().then(() => this.rollout.modelId),
 			decode: decodeToMono16k,
 			streamFiles: true,
+			// The home page warms the engine ahead of an upload, but only from cached weights.
+			isCached: isModelCached,
 			onJobEnd: (e) => void this.withRollout(e).then((ended) => transcriptEvents.emit('jobEnded', ended)),
 			store: (job, result) => this.saveTranscript(job, result),
 			// The transcript is in the library from its first segment on, and stays there (incomplete)
