@@ -2,10 +2,13 @@
 // onnxruntime-web peer on the same clip. Prints figures; asserts nothing.
 //
 // Per length, a fresh profile: a short file first (model downloaded and cached, engine warm), then a
-// reload (what a returning user has: weights in the cache, no engine yet) and the long file through
-// the "Choose audio files" input. Measured: the tab renderer's resident memory sampled every 250 ms
-// and its VmHWM at the end, upload to the first words on screen, RTF (audio seconds over upload to
-// Done), WER against the concatenated references, and main-thread long tasks (> 50 ms).
+// reload (what a returning user has: weights in the cache, no engine yet; a build that warms the
+// engine on the home page gets up to 10 s for it, as a user picking a file would give it) and the
+// long file through the "Choose audio files" input. Measured: the tab renderer's resident memory
+// sampled every 250 ms (at the reload, before the upload, when the engine was ready, its maximum, at
+// Done) and its VmHWM from the reload on, onnxruntime's WASM heap, upload to the first words on
+// screen with the engine's timeline in between, RTF (audio seconds over upload to Done), WER of the
+// stored transcript against the concatenated references, and main-thread long tasks (> 50 ms).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
