@@ -457,7 +457,9 @@ describe('TranscriptionQueue', () => {
 			await q.warm();
 			await vi.waitFor(() => expect(q.model.status).toBe('ready'));
 			expect(asked).toEqual(['moonshine-base-en']);
-			expect(loads(workers)).toEqual([{ type: 'load', modelId: 'moonshine-base-en', backend: 'auto' }]);
+			expect(loads(workers)).toEqual([
+				{ type: 'load', modelId: 'moonshine-base-en', backend: 'auto', prime: true }
+			]);
 			const job = q.add(new Blob(['abc']), 'a.wav');
 			await settle(q);
 			expect(job.status).toBe('done');

@@ -230,7 +230,7 @@ export class TranscriptionQueue {
 		// The queue may have moved on while the id and the cache were looked up.
 		if (!cached || !canWarm(this.state())) return;
 		this.warmOnly = true;
-		void this.loadModel(modelId).then(
+		void this.loadModel(modelId, true).then(
 			() => this.armWarmRelease(),
 			() => {}
 		);
@@ -310,7 +310,7 @@ export class TranscriptionQueue {
 	}
 
 	/** Loads `modelId` into the worker, or reuses the engine when it already holds (or loads) that model. */
-	private loadModel(modelId: string): Promise<void> {
+	private loadModel(modelId: string, prime = false): Promise<void> {
 		if (this.ready && this.engineModelId === modelId) return this.ready;
 		// Another model is loaded: a resumed transcript's own, or the assigned one after such a run.
 		// Jobs run one at a time, so no job uses the engine being replaced.
@@ -325,7 +325,12 @@ export class TranscriptionQueue {
 		this.ready.catch(() => {});
 		this.engineModelId = modelId;
 		this.loaded = null;
-		w.postMessage({ type: 'load', modelId, backend: this.deps.backend?.() ?? 'auto' });
+		w.postMessage({
+			type: 'load',
+			modelId,
+			backend: this.deps.backend?.() ?? 'auto',
+			...(prime && { prime })
+		});
 		return this.ready;
 	}
 
