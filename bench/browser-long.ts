@@ -2,15 +2,18 @@
 // onnxruntime-web peer on the same clip. Prints figures; asserts nothing.
 //
 // Per length, a fresh profile: a short file first (model downloaded and cached, engine warm), then a
-// reload (what a returning user has: weights in the cache, no engine yet) and the long file through
-// the "Choose audio files" input. Measured: the tab renderer's resident memory sampled every 250 ms
-// and its VmHWM at the end, upload to the first words on screen, RTF (audio seconds over upload to
-// Done), WER against the concatenated references, and main-thread long tasks (> 50 ms).
+// reload (what a returning user has: weights in the cache, no engine yet; a build that warms the
+// engine on the home page gets up to 10 s for it, as a user picking a file would give it) and the
+// long file through the "Choose audio files" input. Measured: the tab renderer's resident memory
+// sampled every 250 ms (at the reload, before the upload, when the engine was ready, its maximum, at
+// Done) and its VmHWM from the reload on, onnxruntime's WASM heap, upload to the first words on
+// screen with the engine's timeline in between, RTF (audio seconds over upload to Done), WER of the
+// stored transcript against the concatenated references, and main-thread long tasks (> 50 ms).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { decodeAudioFile } from '../src/lib/engine/node/index';
 import { wer } from '../src/lib/transcript/align';
 import { runPocketsphinx } from './peer-pocketsphinx';
@@ -24,6 +27,7 @@ import {
 	median,
 	openDiagnostics,
 	rendererMemory,
+	resetRendererPeaks,
 	row,
 	transcribeOnPage,
 	withServer
@@ -46,15 +50,30 @@ interface PageLog {
 	firstSegmentAt: number;
 	firstWordsAt: number;
 	doneAt: number;
-	text: string;
 	longTasks: number[];
 	/** When each long task started (same order as `longTasks`). */
 	longTaskStarts: number[];
 	/** The worker's split of its time (its 'done' message), for the long upload. */
 	timings: WorkerTimings | null;
+	/** Every worker message but the segments (first only), before and after the upload: the engine's timeline. */
+	messages: { type: string; stage?: string; at: number }[];
 }
 
-/** Long recordings of `minutes` each (built by scripts/make-long-audio.sh when missing). */
+/** One build of the app to measure: this checkout's, or another's (BENCH_LONG_BASE) to compare with. */
+interface Build {
+	label: string;
+	root: string;
+}
+
+/** What one upload measured. */
+type LongFigures = Awaited<ReturnType<typeof measureLong>> & { audioSec: number; reference: string };
+
+/**
+ * Long recordings of `minutes` each (built by scripts/make-long-audio.sh when missing). With
+ * BENCH_LONG_BASE=<another checkout with a production build>, each length runs on that build ("old")
+ * and then on this one ("new"), and the ratios are printed: other benchmarks on the same cores make
+ * absolute timings noisy, a comparison in one run less so.
+ */
 export async function benchBrowserLong(minutes: number[]) {
 	const missing = minutes.filter((m) => !existsSync(join(root, `bench/out/long-${m}min.wav`)));
 	if (missing.length) {
@@ -63,58 +82,143 @@ export async function benchBrowserLong(minutes: number[]) {
 		});
 		if (built.status !== 0) throw new Error('could not build the long recordings');
 	}
+	const builds: Build[] = process.env.BENCH_LONG_BASE
+		? [
+				{ label: 'old', root: resolve(process.env.BENCH_LONG_BASE) },
+				{ label: 'new', root }
+			]
+		: [{ label: '', root }];
 	console.log(
 		`\nHeadless Chromium: long uploads through the home page (${DEFAULT_MODEL_ID}, production build)`
 	);
-	const peaks: Record<number, number> = {};
-	await withServer(async (base) => {
-		for (const m of minutes) {
+	const figures: Record<string, Record<number, LongFigures>> = {};
+	for (const m of minutes) {
+		const file = join(root, `bench/out/long-${m}min.wav`);
+		const reference = (
+			JSON.parse(readFileSync(join(root, `bench/out/long-${m}min.jsonl`), 'utf8')) as { text: string }
+		).text;
+		const audioSec = (await decodeAudioFile(file)).audio.length / 16000;
+		for (const b of builds) {
 			const before = load();
-			const f = await measureLong(base, join(root, `bench/out/long-${m}min.wav`));
-			const reference = (
-				JSON.parse(readFileSync(join(root, `bench/out/long-${m}min.jsonl`), 'utf8')) as { text: string }
-			).text;
-			const audioSec = (await decodeAudioFile(join(root, `bench/out/long-${m}min.wav`))).audio.length / 16000;
-			const seconds = (f.log.doneAt - f.log.changeAt) / 1000;
-			peaks[m] = f.peak;
-			row(`${m} min: load average before / after`, `${before} / ${load()}`);
-			row(`${m} min: tab renderer peak (VmHWM)`, mb(f.peak));
-			row(`${m} min: renderer RSS, max sampled / at Done`, `${mb(f.maxSampled)} / ${mb(f.atDone)}`);
-			row(
-				`${m} min: upload to first words on screen`,
-				`${fmt((f.log.firstWordsAt - f.log.changeAt) / 1000, 2)} s`
-			);
-			const since = (t: number) => `${fmt((t - f.log.changeAt) / 1000, 2)} s`;
-			row(
-				`${m} min: upload to the worker's first message / first segment on the page`,
-				`${since(f.log.firstMessageAt)} / ${since(f.log.firstSegmentAt)}`
-			);
-			row(`${m} min: RTF (upload to Done)`, `${fmt(seconds / audioSec)} (${fmt(seconds, 0)} s)`);
-			row(`${m} min: WER`, `${fmt(wer(reference, f.log.text).wer * 100, 1)}%`);
-			if (f.log.timings) printSplit(`${m} min upload`, f.log.timings, seconds * 1000);
-			row(
-				`${m} min: main-thread long tasks (> 50 ms)`,
-				`${f.log.longTasks.length}, max ${fmt(Math.max(0, ...f.log.longTasks), 0)} ms, ` +
-					`total ${fmt(
-						f.log.longTasks.reduce((a, b) => a + b, 0),
-						0
-					)} ms`
-			);
-			// Where in the run the worst ones fell (seconds after the upload), to tell a growing cost
-			// (late in the run) from a fixed one (the start, the end).
-			const worst = f.log.longTasks
-				.map((d, i) => ({ d, at: (f.log.longTaskStarts[i] - f.log.changeAt) / 1000 }))
-				.sort((a, b) => b.d - a.d)
-				.slice(0, 8);
-			row(
-				`${m} min: longest tasks (ms at s after upload)`,
-				worst.map((t) => `${fmt(t.d, 0)}@${fmt(t.at, 0)}`).join(' ') || 'none'
-			);
+			const f = { ...(await withServer((base) => measureLong(base, file), b.root)), audioSec, reference };
+			(figures[b.label] ??= {})[m] = f;
+			printLong(`${b.label ? `${b.label}, ` : ''}${m} min`, f, before);
 		}
-	});
+		if (builds.length === 2) printRatios(`${m} min`, figures.old[m], figures.new[m]);
+	}
 	const [first, last] = [minutes[0], minutes.at(-1)!];
 	if (minutes.length > 1)
-		row(`peak ${last} min over ${first} min`, `${fmt((peaks[last] / peaks[first] - 1) * 100, 1)}% higher`);
+		for (const b of builds) {
+			const p = figures[b.label];
+			row(
+				`${b.label ? `${b.label}: ` : ''}peak ${last} min over ${first} min`,
+				`${fmt((p[last].peak / p[first].peak - 1) * 100, 1)}% higher (load ${load()})`
+			);
+		}
+}
+
+function printLong(name: string, f: LongFigures, before: string) {
+	const { log } = f;
+	const seconds = (log.doneAt - log.changeAt) / 1000;
+	const since = (t: number) => (t ? `${fmt((t - log.changeAt) / 1000, 2)} s` : '–');
+	const message = (type: string, stage?: string) =>
+		log.messages.find((x) => x.type === type && (stage === undefined || x.stage === stage))?.at ?? 0;
+	row(`${name}: load average before / after`, `${before} / ${load()}`);
+	row(`${name}: tab renderer peak (VmHWM, from the reload on)`, mb(f.peak));
+	row(
+		`${name}: renderer RSS at reload + 1 s / before upload / engine ready / max sampled / at Done`,
+		[f.rss.loaded, f.rss.beforeUpload, f.rss.ready, f.maxSampled, f.atDone].map(mb).join(' / ')
+	);
+	row(`${name}: onnxruntime WASM heap(s) before upload / at Done`, `${f.heapBefore} / ${f.heapDone}`);
+	row(`${name}: reload to engine ready (before the upload when warmed)`, f.readyAfterReload);
+	row(`${name}: upload to first words on screen`, since(log.firstWordsAt));
+	// The engine's timeline after the upload: worker's first message, assets read and verified
+	// ('sessions' stage), sessions created ('ready'), first segment. A warm engine has none but the last.
+	row(
+		`${name}: upload to worker first message / sessions stage / ready / first segment`,
+		[log.firstMessageAt, message('load-progress', 'sessions'), message('ready'), log.firstSegmentAt]
+			.map((t) => (t > log.changeAt ? since(t) : 'before'))
+			.join(' / ')
+	);
+	row(`${name}: RTF (upload to Done)`, `${fmt(seconds / f.audioSec)} (${fmt(seconds, 0)} s)`);
+	row(`${name}: WER (stored transcript)`, `${fmt(wer(f.reference, f.text).wer * 100, 1)}%`);
+	if (log.timings) printSplit(`${name} upload`, log.timings, seconds * 1000);
+	row(
+		`${name}: main-thread long tasks (> 50 ms)`,
+		`${log.longTasks.length}, max ${fmt(Math.max(0, ...log.longTasks), 0)} ms, ` +
+			`total ${fmt(
+				log.longTasks.reduce((a, b) => a + b, 0),
+				0
+			)} ms`
+	);
+	// Where in the run the worst ones fell (seconds after the upload), to tell a growing cost
+	// (late in the run) from a fixed one (the start, the end).
+	const worst = log.longTasks
+		.map((d, i) => ({ d, at: (log.longTaskStarts[i] - log.changeAt) / 1000 }))
+		.sort((a, b) => b.d - a.d)
+		.slice(0, 8);
+	row(
+		`${name}: longest tasks (ms at s after upload)`,
+		worst.map((t) => `${fmt(t.d, 0)}@${fmt(t.at, 0)}`).join(' ') || 'none'
+	);
+}
+
+function printRatios(name: string, old: LongFigures, now: LongFigures) {
+	const ratio = (a: number, b: number) => `${fmt(b / a, 2)}x`;
+	const firstWords = (f: LongFigures) => f.log.firstWordsAt - f.log.changeAt;
+	const rtf = (f: LongFigures) => f.log.doneAt - f.log.changeAt;
+	row(
+		`${name}: new over old: peak / first words / RTF`,
+		`${ratio(old.peak, now.peak)} / ${ratio(firstWords(old), firstWords(now))} / ${ratio(rtf(old), rtf(now))} (load ${load()})`
+	);
+	row(
+		`${name}: segments identical old and new`,
+		old.text === now.text ? 'yes' : `NO (${old.text.length} vs ${now.text.length} chars)`
+	);
+}
+
+/**
+ * The longest stored transcript's text, read straight from IndexedDB (the document with the segment
+ * rows a growing run appended joined in, as RedlineDb.getTranscript does): what the user keeps, and
+ * independent of how much of it the upload page shows.
+ */
+function storedText(page: Page): Promise<string> {
+	return page.evaluate(
+		() =>
+			new Promise<string>((resolve, reject) => {
+				type Seg = { original: { start: number; text: string } };
+				type Doc = { segments: Seg[]; partial?: { decodedUntilSec: number } };
+				const open = indexedDB.open('redline');
+				open.onerror = () => reject(open.error);
+				open.onsuccess = () => {
+					const tx = open.result.transaction(['transcripts', 'segments']);
+					const docs = tx.objectStore('transcripts').getAll();
+					const rows = tx.objectStore('segments').getAll();
+					tx.oncomplete = () => {
+						open.result.close();
+						const records = docs.result as { id: string; doc: Doc }[];
+						const texts = records.map((r) => {
+							const segs = [...r.doc.segments];
+							let until = r.doc.partial?.decodedUntilSec ?? Infinity;
+							for (const row of rows.result as {
+								transcriptId: string;
+								segments: (Seg & { original: { end: number } })[];
+							}[]) {
+								if (row.transcriptId !== r.id || !r.doc.partial) continue;
+								for (const seg of row.segments) {
+									if (seg.original.start < until - 1e-6) continue;
+									segs.push(seg);
+									until = Math.max(until, seg.original.end);
+								}
+							}
+							return segs.map((x) => x.original.text.trim()).join(' ');
+						});
+						resolve(texts.sort((a, b) => b.length - a.length)[0] ?? '');
+					};
+					tx.onerror = () => reject(tx.error);
+				};
+			})
+	);
 }
 
 /** Measures one upload of `file` through the home page in a fresh profile (see the file's comment). */
@@ -127,7 +231,7 @@ export async function measureLong(base: string, file: string) {
 	let timer: ReturnType<typeof setInterval> | undefined;
 	try {
 		// On every navigation: long tasks from the start, the upload's change event, the first words
-		// in a job's partial transcript, its last text (shown until Done) and the Done status.
+		// in a job's partial transcript and the Done status.
 		// tsx (esbuild, keepNames) wraps named functions in __name(), which the page lacks.
 		await context.addInitScript('globalThis.__name = (f) => f');
 		await context.addInitScript(() => {
@@ -137,10 +241,10 @@ export async function measureLong(base: string, file: string) {
 				firstSegmentAt: 0,
 				firstWordsAt: 0,
 				doneAt: 0,
-				text: '',
 				longTasks: [] as number[],
 				longTaskStarts: [] as number[],
-				timings: null as unknown
+				timings: null as unknown,
+				messages: [] as { type: string; stage?: string; at: number }[]
 			};
 			(globalThis as unknown as { __bench: typeof log }).__bench = log;
 			new PerformanceObserver((list) => {
@@ -149,27 +253,28 @@ export async function measureLong(base: string, file: string) {
 					log.longTaskStarts.push(e.startTime);
 				}
 			}).observe({ type: 'longtask', buffered: true });
-			// The engine's side of the first words: when its first messages reach the page.
+			// The engine's side: when its messages reach the page (a warmed engine answers before the upload).
 			const PageWorker = Worker;
 			globalThis.Worker = class extends PageWorker {
 				constructor(url: string | URL, options?: WorkerOptions) {
 					super(url, options);
-					this.addEventListener('message', (e: MessageEvent<{ type?: string }>) => {
+					this.addEventListener('message', (e: MessageEvent<{ type?: string; stage?: string }>) => {
+						const type = e.data?.type ?? '?';
+						const at = performance.now();
+						if (type !== 'progress' || !log.firstSegmentAt)
+							log.messages.push({ type, stage: e.data?.stage, at });
 						if (!log.changeAt) return;
-						log.firstMessageAt ||= performance.now();
-						if (e.data?.type === 'progress') log.firstSegmentAt ||= performance.now();
-						if (e.data?.type === 'done') log.timings = (e.data as { timings?: unknown }).timings ?? null;
+						log.firstMessageAt ||= at;
+						if (type === 'progress') log.firstSegmentAt ||= at;
+						if (type === 'done') log.timings = (e.data as { timings?: unknown }).timings ?? null;
 					});
 				}
 			};
 			addEventListener('change', () => (log.changeAt = performance.now()), { capture: true });
 			const watch = () => {
 				if (!log.changeAt || log.doneAt) return;
-				const partial = document.querySelector('.job .partial')?.textContent?.trim();
-				if (partial) {
-					if (!log.firstWordsAt) log.firstWordsAt = performance.now();
-					log.text = partial;
-				}
+				if (!log.firstWordsAt && document.querySelector('.job .partial')?.textContent?.trim())
+					log.firstWordsAt = performance.now();
 				if (document.querySelector('.job[data-status="done"]')) log.doneAt = performance.now();
 			};
 			addEventListener('DOMContentLoaded', () =>
@@ -183,25 +288,96 @@ export async function measureLong(base: string, file: string) {
 			);
 		});
 		const page = await context.newPage();
+		const step = (what: string) => process.env.BENCH_DEBUG && console.error(new Date().toISOString(), what);
+		page.on('console', (m) => step(`console: ${m.text()}`));
+		// onnxruntime-web's heap: every WebAssembly.Memory a worker creates is recorded (the wrap lands
+		// as the worker starts, before the engine imports the runtime; a worker that wins the race is
+		// simply not counted). Its size never shrinks, so at Done it is the run's peak.
+		page.on('worker', (w) => {
+			w.evaluate(() => {
+				const g = globalThis as unknown as { __memories?: WebAssembly.Memory[] };
+				if (g.__memories) return;
+				const memories: WebAssembly.Memory[] = (g.__memories = []);
+				const Native = WebAssembly.Memory;
+				const Recording = function (descriptor: WebAssembly.MemoryDescriptor) {
+					const memory = new Native(descriptor);
+					memories.push(memory);
+					return memory;
+				} as unknown as typeof WebAssembly.Memory;
+				Recording.prototype = Native.prototype;
+				WebAssembly.Memory = Recording;
+			}).catch(() => {});
+		});
+		const wasmHeaps = async () => {
+			// onnxruntime's own threads sleep in Atomics.wait and never answer: give each worker 2 s.
+			const sizes = await Promise.all(
+				page
+					.workers()
+					.map((w) =>
+						Promise.race([
+							w
+								.evaluate(() =>
+									((globalThis as unknown as { __memories?: WebAssembly.Memory[] }).__memories ?? []).map(
+										(m) => m.buffer.byteLength
+									)
+								)
+								.catch(() => [] as number[]),
+							new Promise<number[]>((r) => setTimeout(() => r([]), 2000))
+						])
+					)
+			);
+			const all = sizes.flat().filter((n) => n > 0);
+			return all.length ? all.map(mb).join(' + ') : 'none seen';
+		};
 		const input = page.getByLabel('Choose audio files');
 		// Warm-up: downloads and caches the model, as a first visit would.
 		await page.goto(`${base}/`);
 		await input.setInputFiles(READ_SPEECH);
 		await page.locator('.job[data-status="done"]').waitFor({ timeout: 300_000 });
+		step('warm-up done');
 		await page.reload();
 		await input.waitFor();
+		const reloadedAt = Date.now();
+		resetRendererPeaks(profile);
+		// RSS every 250 ms from the reload on, on the page's clock (performance.now), for the phases.
+		const clock = Date.now() - (await page.evaluate(() => performance.now()));
+		const samples: { at: number; rss: number }[] = [];
+		let maxSampled = 0;
+		let uploading = false;
+		timer = setInterval(() => {
+			const now = rendererMemory(profile)?.now ?? 0;
+			samples.push({ at: Date.now() - clock, rss: now });
+			if (uploading) maxSampled = Math.max(maxSampled, now);
+		}, 250);
 		await page.waitForTimeout(1000);
+		const loaded = rendererMemory(profile)?.now ?? 0;
+		// A user picks a file some seconds after the page shows: an engine warmed when the page shows is
+		// given up to 10 s to be ready (a build that does not warm waits the same for nothing).
+		const ready = await page
+			.waitForFunction(
+				() =>
+					(globalThis as unknown as { __bench: PageLog }).__bench.messages.some((m) => m.type === 'ready'),
+				null,
+				{ timeout: 10_000 }
+			)
+			.then(
+				() => true,
+				() => false
+			);
+		const readyAfterReload = ready
+			? `${fmt((Date.now() - reloadedAt) / 1000, 2)} s`
+			: 'not before the upload';
+		step(`reloaded, engine ready: ${ready}`);
+		const heapBefore = await wasmHeaps();
 		await page.evaluate(() => {
 			const log = (globalThis as unknown as { __bench: PageLog }).__bench;
 			log.longTasks.length = 0;
 			log.longTaskStarts.length = 0;
 			log.timings = null;
 		});
-
-		let maxSampled = 0;
-		timer = setInterval(() => {
-			maxSampled = Math.max(maxSampled, rendererMemory(profile)?.now ?? 0);
-		}, 250);
+		const beforeUpload = rendererMemory(profile)?.now ?? 0;
+		step('uploading');
+		uploading = true;
 		await input.setInputFiles(file);
 		// The transcript is in the library from its first segment on (it grows there), so the end is the
 		// job's Done status, not the library item.
@@ -210,10 +386,29 @@ export async function measureLong(base: string, file: string) {
 			.waitFor({ timeout: 3 * 3_600_000 });
 		if (await page.locator('.job[data-status="failed"]').count())
 			throw new Error(`the upload of ${file} failed: ${await page.locator('.job').innerText()}`);
+		step('done');
 		clearInterval(timer);
 		const memory = rendererMemory(profile);
 		const log = await page.evaluate(() => (globalThis as unknown as { __bench: PageLog }).__bench);
-		return { log, peak: memory?.peak ?? 0, atDone: memory?.now ?? 0, maxSampled };
+		// The saving that follows Done has finished once the status says Done.
+		const text = await storedText(page);
+		const heapDone = await wasmHeaps();
+		step('measured');
+		const readyAt = log.messages.findLast((m) => m.type === 'ready')?.at ?? 0;
+		const rssAt = (t: number) =>
+			samples.reduce((best, s) => (Math.abs(s.at - t) < Math.abs(best.at - t) ? s : best), samples[0])?.rss ??
+			0;
+		return {
+			log,
+			text,
+			peak: memory?.peak ?? 0,
+			atDone: memory?.now ?? 0,
+			maxSampled,
+			rss: { loaded, beforeUpload, ready: readyAt ? rssAt(readyAt) : 0 },
+			heapBefore,
+			heapDone,
+			readyAfterReload
+		};
 	} finally {
 		clearInterval(timer);
 		await context.close();

@@ -84,7 +84,7 @@ export async function benchSplit(minutes: number) {
 		const audioSec = minutes * 60;
 		row(`${minutes} min, upload: load before / after`, `${before} / ${load()}`);
 		row(`${minutes} min, upload: RTF (change to Done)`, `${fmt(seconds / audioSec)} (${fmt(seconds, 0)} s)`);
-		row(`${minutes} min, upload: WER`, `${fmt(wer(reference, f.log.text).wer * 100, 1)}%`);
+		row(`${minutes} min, upload: WER`, `${fmt(wer(reference, f.text).wer * 100, 1)}%`);
 		row(
 			`${minutes} min, upload: main-thread long tasks`,
 			`${f.log.longTasks.length}, total ${fmt(

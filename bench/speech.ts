@@ -2,7 +2,7 @@
 // in headless Chromium (WASM), the PocketSphinx peer on the same audio, long recordings (RTF ratio
 // and memory across segments), cold start and bytes transferred on a first and second visit.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
@@ -152,13 +152,13 @@ export const CHROMIUM_ARGS = [
 	'--disable-sync'
 ];
 
-function startServer(port: number): ChildProcess {
-	if (!existsSync(join(root, 'build/handler.js'))) {
+function startServer(port: number, serveRoot = root): ChildProcess {
+	if (!existsSync(join(serveRoot, 'build/handler.js'))) {
 		throw new Error('no production build: run `npm run build` first');
 	}
 	const data = mkdtempSync(join(tmpdir(), 'redline-bench-'));
-	return spawn(process.execPath, [join(root, 'scripts/server.js')], {
-		cwd: root,
+	return spawn(process.execPath, [join(serveRoot, 'scripts/server.js')], {
+		cwd: serveRoot,
 		env: {
 			...process.env,
 			PORT: String(port),
@@ -190,8 +190,8 @@ async function waitFor(url: string, ms = 30_000) {
  * Peak and current resident memory of the busiest renderer process of a Chromium profile (Linux
  * /proc): the page and its workers live in one renderer.
  */
-export function rendererMemory(profile: string): { peak: number; now: number } | null {
-	let best: { peak: number; now: number } | null = null;
+export function rendererMemory(profile: string): { peak: number; now: number; pid: string } | null {
+	let best: { peak: number; now: number; pid: string } | null = null;
 	for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
 		let cmdline: string;
 		let status: string;
@@ -203,10 +203,26 @@ export function rendererMemory(profile: string): { peak: number; now: number } |
 			continue; // the process ended meanwhile
 		}
 		const kb = (key: string) => Number(status.match(new RegExp(`${key}:\\s+(\\d+) kB`))?.[1] ?? 0) * 1024;
-		const m = { peak: kb('VmHWM'), now: kb('VmRSS') };
+		const m = { peak: kb('VmHWM'), now: kb('VmRSS'), pid };
 		if (!best || m.peak > best.peak) best = m;
 	}
 	return best;
+}
+
+/**
+ * Resets the peak (VmHWM) of a profile's renderers to their present size (Linux clear_refs 5), so a
+ * peak measured afterwards is the peak of what follows, not of a warm-up run in the same process.
+ */
+export function resetRendererPeaks(profile: string): void {
+	for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+		try {
+			const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+			if (cmdline.includes('--type=renderer') && cmdline.includes(profile))
+				writeFileSync(`/proc/${pid}/clear_refs`, '5');
+		} catch {
+			// the process ended meanwhile, or the kernel has no clear_refs: the peak stays cumulative
+		}
+	}
 }
 
 /** Transcribes a file on the open diagnostics page; returns the time it reports and the audio length. */
@@ -328,16 +344,21 @@ async function measureBrowser(base: string, modelId: string, withLong: boolean):
 	}
 }
 
-/** Runs `work` against a production server started for it. */
-export async function withServer<T>(work: (base: string) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` against a production server started for it: this checkout's build, or the build of
+ * another checkout (`serveRoot`, with its scripts/ and models/) to compare old and new in one run.
+ */
+export async function withServer<T>(work: (base: string) => Promise<T>, serveRoot = root): Promise<T> {
 	const port = benchPort();
 	const base = `http://localhost:${port}`;
-	const server = startServer(port);
+	const server = startServer(port, serveRoot);
 	try {
 		await waitFor(`${base}/`);
 		return await work(base);
 	} finally {
-		server.kill();
+		// Wait for the exit: the next server (the other build of a comparison) takes the same port.
+		const exited = new Promise((r) => server.once('exit', r));
+		if (server.kill()) await exited;
 	}
 }
 

@@ -6,7 +6,16 @@ export type BackendPreference = 'auto' | Backend;
 
 /** Messages the page sends to the transcription worker. */
 export type WorkerRequest =
-	| { type: 'load'; modelId: string; backend: BackendPreference }
+	| {
+			type: 'load';
+			modelId: string;
+			backend: BackendPreference;
+			/**
+			 * Loading ahead of an upload (the queue's warm): once the sessions exist, transcribe a short
+			 * clip, so the first real segment runs on compiled, allocated kernels. 'ready' follows it.
+			 */
+			prime?: boolean;
+	  }
 	| {
 			type: 'transcribe';
 			jobId: string;

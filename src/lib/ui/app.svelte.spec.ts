@@ -4,7 +4,7 @@ import { RedlineDb } from '../storage/db';
 import { transcriptResult } from '../testing/factories';
 import type { WorkerRequest, WorkerResponse } from '../engine/protocol';
 import { transcriptEvents, type JobEnded } from '../transcript/events';
-import { RedlineApp, resumeTranscript, saveModelSetting } from './app.svelte';
+import { loadBackendSetting, RedlineApp, resumeTranscript, saveModelSetting } from './app.svelte';
 import type { WorkerLike } from './queue.svelte';
 import { ROLLOUT_SETTINGS } from './rollout.svelte';
 
@@ -35,6 +35,18 @@ describe('RedlineApp.saveTranscript', () => {
 		expect(storage.persist).toHaveBeenCalledTimes(1);
 		await app.saveTranscript(job, transcriptResult({ durationSec: 1 }));
 		expect(storage.persist).toHaveBeenCalledTimes(1);
+	});
+});
+
+describe('RedlineApp.warmEngine', () => {
+	it('warms only once the stored backend choice is read, so the warm engine is the chosen one', async () => {
+		const { app, db } = setup();
+		await db.setSetting('engine.backend', 'wasm');
+		let seen: string | null = null;
+		vi.spyOn(app.queue, 'warm').mockImplementation(async () => void (seen = app.backend));
+		void loadBackendSetting(app);
+		await app.warmEngine();
+		expect(seen).toBe('wasm');
 	});
 });
 

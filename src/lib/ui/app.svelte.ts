@@ -1,5 +1,6 @@
 import { createContext } from 'svelte';
 import { decodeToMono16k } from '../engine/browser/decode';
+import { isModelCached } from '../engine/browser/assets';
 import { RedlineDb, type TranscriptRecord } from '../storage/db';
 import { browserStorage, requestPersistence, type StorageManagerLike } from '../storage/persistence';
 import { createDoc, createPartialDoc, type TranscriptDoc } from '../transcript/document';
@@ -62,6 +63,8 @@ export class RedlineApp {
 	readonly queue: TranscriptionQueue;
 	/** The backend chosen in settings ('auto' measures on this device); loaded from storage at start. */
 	backend = $state<BackendPreference>('auto');
+	/** Settles once the stored backend choice has been read (loadBackendSetting). */
+	backendLoaded: Promise<void> = Promise.resolve();
 	/** Which model runs and under which rollout arm (the server's config or the user's choice). */
 	readonly rollout = new RolloutState();
 	/** When a growing run last refreshed the library list (ms). */
@@ -85,6 +88,8 @@ export class RedlineApp {
 			modelId: () => this.rollout.whenReady().then(() => this.rollout.modelId),
 			decode: decodeToMono16k,
 			streamFiles: true,
+			// The home page warms the engine ahead of an upload, but only from cached weights.
+			isCached: isModelCached,
 			onJobEnd: (e) => void this.withRollout(e).then((ended) => transcriptEvents.emit('jobEnded', ended)),
 			store: (job, result) => this.saveTranscript(job, result),
 			// The transcript is in the library from its first segment on, and stays there (incomplete)
@@ -105,6 +110,15 @@ export class RedlineApp {
 				}
 			}
 		});
+	}
+
+	/**
+	 * Gets the engine ready for an upload (TranscriptionQueue.warm), with the stored backend choice:
+	 * an engine warmed before it was read would be the wrong one.
+	 */
+	async warmEngine(): Promise<void> {
+		await this.backendLoaded.catch(() => {});
+		await this.queue.warm();
 	}
 
 	/** Stores a finished transcription with its recording; returns the new transcript's id. */
@@ -151,9 +165,11 @@ export async function resumeTranscript(app: RedlineApp, id: string): Promise<voi
 const BACKEND_SETTING = 'engine.backend';
 
 /** Reads the stored backend choice; call once at start, before the first transcription. */
-export async function loadBackendSetting(app: RedlineApp): Promise<void> {
-	const value = await app.db.getSetting<string>(BACKEND_SETTING, 'auto');
-	app.backend = value === 'wasm' || value === 'webgpu' ? value : 'auto';
+export function loadBackendSetting(app: RedlineApp): Promise<void> {
+	app.backendLoaded = app.db.getSetting<string>(BACKEND_SETTING, 'auto').then((value) => {
+		app.backend = value === 'wasm' || value === 'webgpu' ? value : 'auto';
+	});
+	return app.backendLoaded;
 }
 
 /** Stores a new backend choice and makes the next transcription use it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAgo, formatDate, formatEta, recordingName, safeClock } from './format';
+import { formatAgo, formatDate, formatEta, liveTail, recordingName, safeClock } from './format';
 
 describe('formatAgo', () => {
 	it.each([
@@ -43,4 +43,29 @@ describe('safeClock', () => {
 		[-3, '0:00'],
 		[65.9, '1:05']
 	])('%d -> %s', (s, out) => expect(safeClock(s)).toBe(out));
+});
+
+describe('liveTail', () => {
+	const segs = (...texts: string[]) => texts.map((text) => ({ text }));
+	it.each([
+		{ name: 'nothing yet', input: segs(), max: 10, out: '' },
+		{ name: 'all fits', input: segs(' hello ', 'there'), max: 20, out: 'hello there' },
+		{ name: 'exactly fits', input: segs('abcd', 'efgh'), max: 10, out: 'abcd efgh' },
+		{ name: 'older ones left out', input: segs('one', 'two', 'three'), max: 10, out: '… two three' },
+		{
+			name: 'the last one alone is longer',
+			input: segs('a', 'much too long'),
+			max: 5,
+			out: '… much too long'
+		},
+		{ name: 'empty segments skipped', input: segs('x', '  ', 'y'), max: 10, out: 'x y' },
+		{ name: 'unicode', input: segs('naïve café', 'über'), max: 11, out: '… über' }
+	])('$name', ({ input, max, out }) => expect(liveTail(input, max)).toBe(out));
+
+	it('a three-hour transcript gives the same short line', () => {
+		const many = Array.from({ length: 20_000 }, (_, i) => ({ text: `segment number ${i}` }));
+		const line = liveTail(many);
+		expect(line.length).toBeLessThanOrEqual(602);
+		expect(line.endsWith('segment number 19999')).toBe(true);
+	});
 });

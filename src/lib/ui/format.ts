@@ -33,3 +33,25 @@ export function recordingName(date: Date, ext: string): string {
 export function safeClock(seconds: number): string {
 	return Number.isFinite(seconds) ? formatClock(Math.max(0, seconds)) : '0:00';
 }
+
+/** How much of a growing transcript the upload page shows live (characters): the newest words. */
+export const LIVE_TEXT_CHARS = 600;
+
+/**
+ * The newest words of a growing transcript for the live line on the upload page: whole segments
+ * from the end until `maxChars` is reached (at least the last one), with "…" before when earlier ones
+ * were left out. The whole transcript is in the editor ("Read along"); the page keeps only this line
+ * in its DOM, so it costs the same after three hours as after three minutes.
+ */
+export function liveTail(segments: readonly { text: string }[], maxChars = LIVE_TEXT_CHARS): string {
+	const kept: string[] = [];
+	let length = 0;
+	for (let i = segments.length - 1; i >= 0; i--) {
+		const t = segments[i].text.trim();
+		if (!t) continue;
+		if (kept.length > 0 && length + t.length + 1 > maxChars) return `… ${kept.reverse().join(' ')}`;
+		kept.push(t);
+		length += t.length + 1;
+	}
+	return kept.reverse().join(' ');
+}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerRequest, WorkerResponse } from '../engine/protocol';
 import type { Segment, TranscriptResult } from '../transcript/types';
-import { TranscriptionQueue, type WorkerLike } from './queue.svelte';
+import { canWarm, TranscriptionQueue, type WorkerLike } from './queue.svelte';
 import { AudioDecodeError } from '../engine/browser/decode';
 import { transcriptResult } from '../testing/factories';
 import { appendSegments, createPartialDoc, docText, type TranscriptDoc } from '../transcript/document';
@@ -429,5 +429,113 @@ describe('TranscriptionQueue', () => {
 			['t-1', 'cancelled', 1, [2]]
 		]);
 		expect(ends[1]).toMatchObject({ model: { id: 'moonshine-tiny-en' }, backend: 'wasm', result: null });
+	});
+
+	describe('warm: the engine ready before the first upload', () => {
+		function warmQueue(cached: (id: string) => boolean, opts: { warmIdleMs?: number } = {}) {
+			const workers: FakeWorker[] = [];
+			const asked: string[] = [];
+			let backend: 'auto' | 'wasm' | 'webgpu' = 'auto';
+			const q = new TranscriptionQueue({
+				createWorker: () => (workers.push(new FakeWorker('ok')), workers.at(-1)!),
+				decode: okDecode,
+				streamFiles: true,
+				store: async (job) => job.id,
+				modelId: () => 'moonshine-base-en',
+				backend: () => backend,
+				isCached: async (id) => (asked.push(id), cached(id)),
+				...opts
+			});
+			return { q, workers, asked, setBackend: (b: typeof backend) => (backend = b) };
+		}
+		const loads = (workers: FakeWorker[]) =>
+			workers.flatMap((w) => w.received.filter((m) => m.type === 'load').map((m) => m.type === 'load' && m));
+
+		it('loads the assigned model when its files are cached; the next upload uses that engine', async () => {
+			const { q, workers, asked } = warmQueue(() => true);
+			queue = q;
+			await q.warm();
+			await vi.waitFor(() => expect(q.model.status).toBe('ready'));
+			expect(asked).toEqual(['moonshine-base-en']);
+			expect(loads(workers)).toEqual([
+				{ type: 'load', modelId: 'moonshine-base-en', backend: 'auto', prime: true }
+			]);
+			const job = q.add(new Blob(['abc']), 'a.wav');
+			await settle(q);
+			expect(job.status).toBe('done');
+			expect(workers).toHaveLength(1);
+			expect(loads(workers)).toHaveLength(1);
+		});
+
+		it('downloads nothing unasked: with the model not cached no worker is started', async () => {
+			const { q, workers } = warmQueue(() => false);
+			queue = q;
+			await q.warm();
+			expect(workers).toHaveLength(0);
+			expect(q.model.status).toBe('idle');
+		});
+
+		it('does nothing when an engine is loaded or a job is on its way, and two calls make one load', async () => {
+			const { q, workers } = warmQueue(() => true);
+			queue = q;
+			await Promise.all([q.warm(), q.warm()]);
+			await q.warm();
+			expect(loads(workers)).toHaveLength(1);
+			q.add(new Blob(['abc']), 'a.wav');
+			await q.warm();
+			await settle(q);
+			expect(loads(workers)).toHaveLength(1);
+		});
+
+		it('a backend change drops the warm engine at once; the next warm loads the new choice', async () => {
+			const { q, workers, setBackend } = warmQueue(() => true);
+			queue = q;
+			await q.warm();
+			await vi.waitFor(() => expect(q.model.status).toBe('ready'));
+			setBackend('wasm');
+			q.reloadEngine();
+			expect(workers[0].terminated).toBe(true);
+			expect(q.model.status).toBe('idle');
+			await q.warm();
+			expect(loads(workers).map((m) => m && m.backend)).toEqual(['auto', 'wasm']);
+		});
+
+		it('releases a warm engine no job used within warmIdleMs, but not one that ran a job', async () => {
+			vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+			// vi.waitFor would advance the fake clock: wait on microtasks (the fake worker answers in them).
+			const ready = async (q: TranscriptionQueue) => {
+				for (let i = 0; i < 100 && q.model.status !== 'ready'; i++) await Promise.resolve();
+				expect(q.model.status).toBe('ready');
+				await Promise.resolve();
+			};
+			try {
+				const { q, workers } = warmQueue(() => true, { warmIdleMs: 1000 });
+				queue = q;
+				await q.warm();
+				await ready(q);
+				vi.advanceTimersByTime(999);
+				expect(workers[0].terminated).toBe(false);
+				vi.advanceTimersByTime(1);
+				expect(workers[0].terminated).toBe(true);
+				expect(q.model.status).toBe('idle');
+
+				await q.warm();
+				await ready(q);
+				const job = q.add(new Blob(['abc']), 'a.wav');
+				for (let i = 0; i < 100 && job.status !== 'done'; i++) await Promise.resolve();
+				expect(job.status).toBe('done');
+				vi.advanceTimersByTime(5000);
+				expect(workers[1].terminated).toBe(false);
+			} finally {
+				vi.useRealTimers();
+			}
+		});
+
+		it('canWarm: only an idle queue without an engine', () => {
+			expect(canWarm({ engine: 'none', pendingJobs: false })).toBe(true);
+			expect(canWarm({ engine: 'none', pendingJobs: true })).toBe(false);
+			expect(canWarm({ engine: 'loaded-or-loading', pendingJobs: false })).toBe(false);
+			expect(canWarm({ engine: 'loaded-or-loading', pendingJobs: true })).toBe(false);
+		});
 	});
 });

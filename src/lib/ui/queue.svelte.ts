@@ -6,6 +6,7 @@ import type { EngineWorker } from '../engine/browser/client';
 import type { DecodedAudio } from '../engine/browser/decode';
 import { DEFAULT_MODEL_ID } from '../engine/models';
 import { randomId } from '../shared/ids';
+import { liveTail } from './format';
 
 /** The worker the queue drives (the engine's typed client), so tests can pass a fake. */
 export type WorkerLike = EngineWorker;
@@ -66,7 +67,17 @@ export interface QueueDeps {
 	cancelGraceMs?: number;
 	/** Told when a job that reached the engine ends (telemetry's transcription event). */
 	onJobEnd?: (e: JobEnded) => void;
+	/**
+	 * Whether a model's files are all in the browser's cache, so that `warm` can get the engine ready
+	 * without downloading anything the user did not ask for. Without it `warm` does nothing.
+	 */
+	isCached?: (modelId: string) => Promise<boolean>;
+	/** A warmed engine no job has used for this long is released (ms). Default WARM_IDLE_RELEASE_MS. */
+	warmIdleMs?: number;
 }
+
+/** How long an engine warmed ahead of an upload is kept without a job: it holds ~100 MB of the tab. */
+export const WARM_IDLE_RELEASE_MS = 10 * 60_000;
 
 /** One file on its way to a transcript. */
 export class Job {
@@ -79,8 +90,8 @@ export class Job {
 	error = $state<string | null>(null);
 	/** Set when the transcript exists: at the first segment of a growing run, or when it was saved. */
 	transcriptId = $state<string | null>(null);
-	/** Text of the segments finished so far, shown live. */
-	partialText = $derived(this.segments.map((s) => s.text.trim()).join(' '));
+	/** The newest words of the segments finished so far, shown live (the whole text is in the editor). */
+	partialText = $derived(liveTail(this.segments));
 	/** How many of `docSegments` the growing store has taken (not state: only `persist` reads it). */
 	storedSegments = 0;
 	/** Active = the user can still cancel it. */
@@ -137,6 +148,11 @@ export class TranscriptionQueue {
 	private engineModelId: string | null = null;
 	/** Storage writes of the running job, in order; awaited before the job ends. */
 	private writes: Promise<void> = Promise.resolve();
+	/** Set while the loaded (or loading) engine was started by `warm` and no job has used it yet. */
+	private warmOnly = false;
+	private warmTimer: ReturnType<typeof setTimeout> | undefined;
+	/** The `warm` call in progress (it awaits the model id and the cache check), so two calls make one. */
+	private warming: Promise<void> | null = null;
 
 	constructor(private readonly deps: QueueDeps) {}
 
@@ -196,12 +212,56 @@ export class TranscriptionQueue {
 	}
 
 	/**
+	 * Gets the engine ready before the first upload (call it when the page that takes uploads shows,
+	 * in idle time): loads the model the next new file would run, but only when its files are already
+	 * cached, so nothing is downloaded unasked. Does nothing when an engine is loaded or loading, or
+	 * jobs are waiting. The warm engine is released after `warmIdleMs` without a job.
+	 */
+	warm(): Promise<void> {
+		this.warming ??= this.warmNow().finally(() => (this.warming = null));
+		return this.warming;
+	}
+
+	private async warmNow(): Promise<void> {
+		const isCached = this.deps.isCached;
+		if (!isCached || !canWarm(this.state())) return;
+		const modelId = await this.modelFor(null);
+		const cached = await isCached(modelId).catch(() => false);
+		// The queue may have moved on while the id and the cache were looked up.
+		if (!cached || !canWarm(this.state())) return;
+		this.warmOnly = true;
+		void this.loadModel(modelId, true).then(
+			() => this.armWarmRelease(),
+			() => {}
+		);
+	}
+
+	/** What `warm` decides on. */
+	private state(): WarmState {
+		return {
+			engine: this.ready ? 'loaded-or-loading' : 'none',
+			pendingJobs: this.running || this.jobs.some((j) => j.active)
+		};
+	}
+
+	private armWarmRelease(): void {
+		clearTimeout(this.warmTimer);
+		if (!this.warmOnly) return;
+		this.warmTimer = setTimeout(() => {
+			if (this.warmOnly && !this.running) this.resetWorker('idle');
+		}, this.deps.warmIdleMs ?? WARM_IDLE_RELEASE_MS);
+	}
+
+	/**
 	 * Makes the next transcription load the engine afresh (after a backend change in settings). A job
 	 * in progress keeps its engine; the reload happens once it is done.
 	 */
 	reloadEngine(): void {
+		// An engine only warmed ahead of an upload has no job waiting for it: replace it now (the next
+		// `warm` or job loads the new choice).
+		if (this.warmOnly && !this.running) this.resetWorker('reload');
 		// Tearing the worker down mid-load would fail the job that is waiting for it.
-		if (this.current || this.model.status === 'loading') this.reloadPending = true;
+		else if (this.current || this.model.status === 'loading') this.reloadPending = true;
 		else this.resetWorker('reload');
 	}
 	private reloadPending = false;
@@ -226,6 +286,8 @@ export class TranscriptionQueue {
 	}
 
 	private resetWorker(reason: string): void {
+		this.warmOnly = false;
+		clearTimeout(this.warmTimer);
 		this.worker?.terminate();
 		this.worker = null;
 		this.readyReject?.(new Error(reason));
@@ -234,9 +296,12 @@ export class TranscriptionQueue {
 		if (this.model.status !== 'error') this.model.status = 'idle';
 	}
 
-	/** The model a job runs: a resumed transcript's own, else the one assigned now (default on failure). */
-	private async modelFor(job: Job): Promise<string> {
-		if (job.resume) return job.resume.modelId;
+	/**
+	 * The model a job runs: a resumed transcript's own, else (and for `warm`, job null) the one
+	 * assigned now (default on failure).
+	 */
+	private async modelFor(job: Job | null): Promise<string> {
+		if (job?.resume) return job.resume.modelId;
 		try {
 			return await (this.deps.modelId?.() ?? DEFAULT_MODEL_ID);
 		} catch {
@@ -245,7 +310,7 @@ export class TranscriptionQueue {
 	}
 
 	/** Loads `modelId` into the worker, or reuses the engine when it already holds (or loads) that model. */
-	private loadModel(modelId: string): Promise<void> {
+	private loadModel(modelId: string, prime = false): Promise<void> {
 		if (this.ready && this.engineModelId === modelId) return this.ready;
 		// Another model is loaded: a resumed transcript's own, or the assigned one after such a run.
 		// Jobs run one at a time, so no job uses the engine being replaced.
@@ -260,7 +325,12 @@ export class TranscriptionQueue {
 		this.ready.catch(() => {});
 		this.engineModelId = modelId;
 		this.loaded = null;
-		w.postMessage({ type: 'load', modelId, backend: this.deps.backend?.() ?? 'auto' });
+		w.postMessage({
+			type: 'load',
+			modelId,
+			backend: this.deps.backend?.() ?? 'auto',
+			...(prime && { prime })
+		});
 		return this.ready;
 	}
 
@@ -341,6 +411,9 @@ export class TranscriptionQueue {
 			return;
 		}
 		if (job.status !== 'loading-model') return;
+		// From here on the engine serves jobs: no idle release, and a settings change waits for the job.
+		this.warmOnly = false;
+		clearTimeout(this.warmTimer);
 		const startedAt = Date.now();
 		let outcome = await this.send(job, audio);
 		if (outcome.type === 'needs-pcm') {
@@ -470,6 +543,19 @@ export class TranscriptionQueue {
 		job.status = 'error';
 		job.error = prefix + (e instanceof Error ? e.message : String(e));
 	}
+}
+
+/** What decides whether the engine may be warmed now. */
+export interface WarmState {
+	/** Whether an engine is loaded, or being loaded, in the worker. */
+	engine: 'none' | 'loaded-or-loading';
+	/** Whether a job is running or waiting (it loads the engine it needs itself). */
+	pendingJobs: boolean;
+}
+
+/** Whether `warm` may start loading: only into an idle queue without an engine. */
+export function canWarm(s: WarmState): boolean {
+	return s.engine === 'none' && !s.pendingJobs;
 }
 
 /** The start field of a job's transcribe request: only resumed runs carry one. */

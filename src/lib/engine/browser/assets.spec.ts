@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { staleModelFiles } from './assets';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isModelCached, staleModelFiles } from './assets';
 
 const O = 'http://localhost:3000';
 const keep = new Set([
@@ -25,5 +26,69 @@ describe('staleModelFiles', () => {
 		['something outside /models/', [`${O}/backend-check.wav`], []]
 	])('%s', (_, cached, stale) => {
 		expect(staleModelFiles(cached, keep)).toEqual(stale);
+	});
+});
+
+describe('isModelCached', () => {
+	const manifests: Record<string, unknown> = Object.fromEntries(
+		['moonshine-tiny-en', 'silero-vad-v5'].map((id) => [
+			`/models/${id}/manifest.json`,
+			JSON.parse(readFileSync(`models/${id}/manifest.json`, 'utf8'))
+		])
+	);
+	const fileUrls = (id: string) => {
+		const m = manifests[`/models/${id}/manifest.json`] as {
+			files: Record<string, { name: string; sha256: string }>;
+		};
+		return Object.values(m.files).map((f) => `/models/${id}/${f.name}?sha256=${f.sha256}`);
+	};
+	const everything = [...fileUrls('moonshine-tiny-en'), ...fileUrls('silero-vad-v5')];
+
+	/** Cache Storage holding `cached`; fetch answers manifests only, and records every request. */
+	function world(cached: string[], opts: { noCaches?: boolean } = {}) {
+		const fetched: string[] = [];
+		vi.stubGlobal('fetch', async (url: string) => {
+			fetched.push(url);
+			const body = manifests[url];
+			return body ? new Response(JSON.stringify(body)) : new Response('no', { status: 404 });
+		});
+		vi.stubGlobal(
+			'caches',
+			opts.noCaches
+				? undefined
+				: {
+						open: async () => ({
+							match: async (url: string) => (cached.includes(url) ? new Response('x') : undefined)
+						})
+					}
+		);
+		return fetched;
+	}
+	afterEach(() => vi.unstubAllGlobals());
+
+	it('is true when the encoder, the decoder and the VAD are all cached, and fetches only manifests', async () => {
+		const fetched = world(everything);
+		expect(await isModelCached('moonshine-tiny-en')).toBe(true);
+		expect(fetched.every((u) => u.endsWith('/manifest.json'))).toBe(true);
+	});
+
+	it.each(everything.map((missing) => [missing.split('?')[0]] as const))(
+		'is false when %s is missing',
+		async (missing) => {
+			world(everything.filter((u) => !u.startsWith(missing)));
+			expect(await isModelCached('moonshine-tiny-en')).toBe(false);
+		}
+	);
+
+	it('is false for an unknown model, and without Cache Storage', async () => {
+		world(everything);
+		expect(await isModelCached('no-such-model')).toBe(false);
+		world(everything, { noCaches: true });
+		expect(await isModelCached('moonshine-tiny-en')).toBe(false);
+	});
+
+	it('is false when cached weights are of other versions (another sha256)', async () => {
+		world(everything.map((u) => u.replace(/sha256=\w+/, 'sha256=old')));
+		expect(await isModelCached('moonshine-tiny-en')).toBe(false);
 	});
 });

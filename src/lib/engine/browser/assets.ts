@@ -98,6 +98,30 @@ async function fetchFile(
 	return bytes;
 }
 
+/**
+ * Whether every file an Engine for `modelId` needs (its encoder and decoder, and the VAD) is in the
+ * cache, so loading it downloads nothing but the two small manifests. Reads no weights: `fetchAssets`
+ * still verifies them when it loads. False where there is no Cache Storage or the server is unreachable.
+ */
+export async function isModelCached(modelId: string): Promise<boolean> {
+	try {
+		const cache = await openCache();
+		if (!cache) return false;
+		const [manifest, vadManifest] = await Promise.all([fetchManifest(modelId), fetchManifest(VAD_MODEL_ID)]);
+		const { encoder, decoder } = manifest.files;
+		if (!encoder || !decoder) return false;
+		const urls = [
+			fileUrl(manifest.id, encoder),
+			fileUrl(manifest.id, decoder),
+			fileUrl(vadManifest.id, vadManifest.files.vad)
+		];
+		const hits = await Promise.all(urls.map((url) => cache.match(url)));
+		return hits.every((r) => r !== undefined);
+	} catch {
+		return false;
+	}
+}
+
 /** Everything an Engine needs, downloaded (or read from cache) and verified. */
 export async function fetchAssets(modelId: string, onProgress: FileProgress): Promise<EngineAssets> {
 	const [manifest, vadManifest] = await Promise.all([fetchManifest(modelId), fetchManifest(VAD_MODEL_ID)]);

@@ -44,7 +44,7 @@ self.onmessage = (event: MessageEvent<WorkerRequest>) => {
 		// engine under a running decode or builds two at once.
 		const previous = loading?.catch(() => null) ?? Promise.resolve(null);
 		const jobsBefore = queue;
-		loading = previous.then(() => jobsBefore).then(() => load(msg.modelId, msg.backend));
+		loading = previous.then(() => jobsBefore).then(() => load(msg.modelId, msg.backend, msg.prime ?? false));
 		loading.catch((err) => post({ type: 'error', jobId: null, message: describe(err) }));
 		return;
 	}
@@ -52,7 +52,7 @@ self.onmessage = (event: MessageEvent<WorkerRequest>) => {
 	queue = queue.then(() => transcribe(msg));
 };
 
-async function load(modelId: string, preference: BackendPreference): Promise<Engine> {
+async function load(modelId: string, preference: BackendPreference, prime: boolean): Promise<Engine> {
 	const started = performance.now();
 	if (engine) {
 		await engine.release();
@@ -64,6 +64,9 @@ async function load(modelId: string, preference: BackendPreference): Promise<Eng
 	post({ type: 'load-progress', stage: 'sessions', loadedBytes: 0, totalBytes: 0 });
 	const { engine: chosen, verdict } = await chooseEngine(assets, preference);
 	engine = chosen;
+	// The first run of each session pays for compiling the hot WASM code and allocating its buffers
+	// (seconds on a busy machine): pay it now, in the idle time before an upload. Best effort.
+	if (prime) await chosen.transcribe(await checkClip()).catch(() => {});
 	post({
 		type: 'ready',
 		model: chosen.model,
