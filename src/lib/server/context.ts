@@ -106,7 +106,7 @@ export async function createServerContext(
 			dailyCap: perDay > 0 ? new DailyCap(database.db, perDay) : undefined,
 			lowDisk:
 				floorMb > 0 && diskDir ? lowDiskCheck(floorMb * 1024 * 1024, () => freeBytes(diskDir)) : undefined,
-			store: storeFor(database.db, database.kind),
+			store: storeFor(database.db),
 			parser,
 			rollout,
 			modelsDir: resolve(env.MODELS_DIR || 'models'),

@@ -732,11 +732,8 @@ export function groupCommit(db: Kysely<Database>, policy: GroupPolicy = GROUP_PO
 		});
 }
 
-/**
- * The store the server uses: group commit (see groupCommit) on either database (the kind once chose
- * plain transactions for PostgreSQL; kept so callers need not change).
- */
-export function storeFor(db: Kysely<Database>, _kind?: 'sqlite' | 'postgres'): StoreBatch {
+/** The store the server uses: group commit (see groupCommit), on either database. */
+export function storeFor(db: Kysely<Database>): StoreBatch {
 	return groupCommit(db);
 }
 

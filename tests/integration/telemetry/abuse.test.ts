@@ -45,7 +45,7 @@ describe.each(backends())('abuse protections on $name', (backend) => {
 			adminToken: ADMIN,
 			limiter: null,
 			knownModels,
-			store: storeFor(d.db, d.kind),
+			store: storeFor(d.db),
 			now: () => clock,
 			...extra
 		});

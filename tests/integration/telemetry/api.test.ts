@@ -51,7 +51,7 @@ describe.each(backends())('telemetry API on $name', (backend) => {
 				adminToken: ADMIN,
 				limiter: null,
 				knownModels,
-				store: storeFor(d.db, d.kind)
+				store: storeFor(d.db)
 			})
 		};
 	}

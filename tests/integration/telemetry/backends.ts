@@ -63,7 +63,7 @@ export function clockedApi(database: OpenDatabase, adminToken: string, now: () =
 		adminToken,
 		limiter: null,
 		knownModels,
-		store: storeFor(database.db, database.kind),
+		store: storeFor(database.db),
 		now
 	});
 }

@@ -40,7 +40,7 @@ async function apiAt(path: string, extra: Partial<ApiDeps>, options?: Parameters
 		adminToken: ADMIN,
 		limiter: null,
 		knownModels,
-		store: storeFor(d.db, d.kind),
+		store: storeFor(d.db),
 		...extra
 	});
 	return { d, a };
@@ -68,7 +68,7 @@ describe('a flood on SQLite', () => {
 		let small: Promise<unknown> | null = null;
 		const d = await openDatabase(`sqlite:${join(dir, randomUUID(), 'redline.db')}`);
 		opened.push(d);
-		const store = storeFor(d.db, d.kind);
+		const store = storeFor(d.db);
 		const a = createApi({
 			db: d.db,
 			adminToken: ADMIN,

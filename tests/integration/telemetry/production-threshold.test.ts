@@ -92,7 +92,7 @@ describe.each(backends())('production highlight threshold on $name', (backend) =
 			db: database.db,
 			adminToken: ADMIN,
 			limiter: null,
-			store: storeFor(database.db, database.kind),
+			store: storeFor(database.db),
 			knownModels: knownModelsFrom(dir),
 			modelsDir: dir,
 			dbKind: database.kind,

@@ -72,7 +72,7 @@ describe.each(backends())('model rollout on $name', (backend) => {
 			db: database.db,
 			adminToken: ADMIN,
 			limiter: null,
-			store: storeFor(database.db, database.kind),
+			store: storeFor(database.db),
 			knownModels: knownModelsFrom(dir),
 			rollout
 		});
