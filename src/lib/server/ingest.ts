@@ -447,6 +447,14 @@ export const TOMBSTONE_DAYS = 30;
 /** The rejection reason of an event from a deleted installation. */
 export const DELETED_INSTALLATION_REASON = 'event:installation-deleted';
 
+/**
+ * The PostgreSQL advisory lock key of an installation (the first 60 bits of its hash, a positive
+ * bigint), as a decimal string: ingestion holds it shared, deletion exclusively.
+ */
+export function installationLockKey(hash: string): string {
+	return BigInt('0x' + hash.slice(0, 15)).toString();
+}
+
 /** What a tombstone stores instead of the installation id. */
 export function installationHash(installationId: string): string {
 	return createHash('sha256').update(installationId.toLowerCase()).digest('hex');
@@ -593,16 +601,25 @@ async function tombstonesOf(tx: Kysely<Database>, events: TelemetryEvent[], now:
 	// Fixed text rather than a kysely-built query: building and compiling that one cost about 100 µs of
 	// CPU a request (measured), more than running it. A list on SQLite, an array on PostgreSQL.
 	const hashes = [...byHash.keys()];
-	const query =
-		tx.getExecutor().adapter instanceof SqliteAdapter
-			? CompiledQuery.raw(
-					`select "installation_hash", "deleted_at" from "deleted_installations" where "installation_hash" in (${hashes.map(() => '?').join(', ')}) and "deleted_at" >= ?`,
-					[...hashes, since]
-				)
-			: CompiledQuery.raw(
-					'select "installation_hash", "deleted_at" from "deleted_installations" where "installation_hash" = any($1::text[]) and "deleted_at" >= $2',
-					[hashes, since]
-				);
+	const sqlite = tx.getExecutor().adapter instanceof SqliteAdapter;
+	// PostgreSQL runs concurrent transactions: hold each installation's lock (shared, in key order)
+	// until commit, so a deletion either committed before this check (its tombstone is seen) or waits
+	// for these events and deletes them too. SQLite writes through one connection, one at a time.
+	if (!sqlite)
+		await tx.executeQuery(
+			CompiledQuery.raw('select pg_advisory_xact_lock_shared(k) from unnest($1::bigint[]) as k order by k', [
+				hashes.map(installationLockKey).sort()
+			])
+		);
+	const query = sqlite
+		? CompiledQuery.raw(
+				`select "installation_hash", "deleted_at" from "deleted_installations" where "installation_hash" in (${hashes.map(() => '?').join(', ')}) and "deleted_at" >= ?`,
+				[...hashes, since]
+			)
+		: CompiledQuery.raw(
+				'select "installation_hash", "deleted_at" from "deleted_installations" where "installation_hash" = any($1::text[]) and "deleted_at" >= $2',
+				[hashes, since]
+			);
 	const { rows } = await tx.executeQuery<{ installation_hash: string; deleted_at: string }>(query);
 	return new Map(rows.map((r) => [byHash.get(r.installation_hash)!, r.deleted_at]));
 }
@@ -777,6 +794,14 @@ export async function deleteInstallation(
 ): Promise<number> {
 	const id = installationId.toLowerCase();
 	return db.transaction().execute(async (tx) => {
+		// Waits for ingestion holding this installation's lock (see tombstonesOf), and makes new
+		// ingestion wait for this commit, after which it sees the tombstone.
+		if (!(tx.getExecutor().adapter instanceof SqliteAdapter))
+			await tx.executeQuery(
+				CompiledQuery.raw('select pg_advisory_xact_lock($1::bigint)', [
+					installationLockKey(installationHash(id))
+				])
+			);
 		await tx
 			.insertInto('deleted_installations')
 			.values({ installation_hash: installationHash(id), deleted_at: now.toISOString() })

@@ -9,7 +9,8 @@ import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type Api, type ApiDeps } from '../../../src/lib/server/api';
 import { openDatabase, parseDatabaseUrl, type OpenDatabase } from '../../../src/lib/server/db/open';
-import { storeBatch, storeFor } from '../../../src/lib/server/ingest';
+import { CompiledQuery } from 'kysely';
+import { installationHash, installationLockKey, storeBatch, storeFor } from '../../../src/lib/server/ingest';
 import { DailyCap } from '../../../src/lib/server/quota';
 import { TokenBucketLimiter } from '../../../src/lib/server/rate-limit';
 import { deleteExpired } from '../../../src/lib/server/retention';
@@ -206,6 +207,45 @@ describe.each(backends())('abuse protections on $name', (backend) => {
 		]);
 		expect(await rejections(database)).toEqual({ 'event:unknown-model': 1 });
 	});
+
+	it.runIf(backend.name === 'postgres')(
+		'a batch racing a deletion waits for it and is refused, never stored after the deletion',
+		async () => {
+			const { database, api, url } = await fresh();
+			const mine = randomUUID();
+			const hash = installationHash(mine);
+			// A second connection plays deleteInstallation: it takes the installation's lock, then (when
+			// released) writes the tombstone and commits.
+			const other = await openDatabase(url);
+			opened.push(other);
+			let release!: () => void;
+			const go = new Promise<void>((r) => (release = r));
+			let locked!: () => void;
+			const holding = new Promise<void>((r) => (locked = r));
+			const deletion = other.db.transaction().execute(async (tx) => {
+				await tx.executeQuery(
+					CompiledQuery.raw('select pg_advisory_xact_lock($1::bigint)', [installationLockKey(hash)])
+				);
+				locked();
+				await go;
+				await tx
+					.insertInto('deleted_installations')
+					.values({ installation_hash: hash, deleted_at: clock.toISOString() })
+					.execute();
+			});
+			await holding;
+			const sent = api.postEvents(post({ events: mixedBatch(5, mine) }), 'c');
+			const first = await Promise.race([
+				sent.then(() => 'answered'),
+				new Promise((r) => setTimeout(() => r('waiting'), 500))
+			]);
+			expect(first).toBe('waiting');
+			release();
+			await deletion;
+			expect((await sent).status).toBe(400);
+			expect(await count(database)).toBe(0);
+		}
+	);
 
 	it('after a deletion, a late retry of the deleted data is refused for 30 days and counted', async () => {
 		const { database, api } = await fresh();
