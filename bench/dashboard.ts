@@ -18,7 +18,9 @@
  * BENCH_DASH_REUSE=<sqlite file or postgres:// URL> times the endpoints on a database an earlier run
  * filled (no generation);
  * BENCH_DASH_KEEP=<sqlite file or postgres:// URL of an empty database> fills that one and keeps it
- * for such runs. BENCH_DASH_SQLITE=0 skips SQLite.
+ * for such runs. BENCH_DASH_SQLITE=0 skips SQLite. Each endpoint is then timed live too (BENCH_DASH_LIVE=0
+ * skips it; on a reused database it runs only with BENCH_DASH_LIVE=1, as it adds events): before each
+ * request a few new events are ingested, so nothing cached can answer.
  * Prints figures; asserts nothing.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -52,6 +54,8 @@ const options: GenerateOptions = {
 	outageHours: 0
 };
 
+let livePass = 0;
+
 const SECTIONS: [string, string][] = [
 	['versions', 'versions?days=90'],
 	['versions (30 days)', 'versions?days=30'],
@@ -64,7 +68,12 @@ const SECTIONS: [string, string][] = [
 	['/api/v1/health', '']
 ];
 
-async function timeEndpoints(database: OpenDatabase, label: string) {
+/**
+ * `live`: before each request, a few new events (two new installations, one on each version, their
+ * last day) go in through insertBatch, so every request sees data it has not seen: no window sums or
+ * bootstrap can be reused, as on a dashboard open while telemetry arrives.
+ */
+async function timeEndpoints(database: OpenDatabase, label: string, live = false) {
 	const api = createApi({
 		db: database.db,
 		adminToken: ADMIN,
@@ -80,6 +89,15 @@ async function timeEndpoints(database: OpenDatabase, label: string) {
 		const cpu: number[] = [];
 		let status = 0;
 		for (let i = 0; i < REPEAT; i++) {
+			if (live)
+				await ingestGenerated(database.db, {
+					...options,
+					installations: 2,
+					days: 1,
+					activity: 1,
+					correctionsPerTranscript: 3,
+					seed: 7_000 + livePass++
+				});
 			const t = performance.now();
 			const c = process.cpuUsage();
 			const res = path
@@ -96,6 +114,15 @@ async function timeEndpoints(database: OpenDatabase, label: string) {
 			times.push(performance.now() - t);
 			const used = process.cpuUsage(c);
 			cpu.push((used.user + used.system) / 1000);
+		}
+		if (live) {
+			times.sort((a, b) => a - b);
+			cpu.sort((a, b) => a - b);
+			console.log(
+				`  ${label} ${name.padEnd(20)} live: p50 ${times[Math.floor(times.length / 2)].toFixed(0)} ms, max ${times[times.length - 1].toFixed(0)} ms, ` +
+					`this process's CPU p50 ${cpu[Math.floor(cpu.length / 2)].toFixed(0)} ms (${REPEAT} requests, each after new events, load ${loadavg()[0].toFixed(1)})`
+			);
+			continue;
 		}
 		// The first request computes everything; later ones of the same data reuse its bootstraps
 		// (dashboard/memo.ts), so the first is printed on its own.
@@ -139,6 +166,7 @@ async function run(url: string, label: string, dir: string | null) {
 					.join(', ')}); database ${await sizeOf(database, dir)}`
 		);
 		await timeEndpoints(database, label);
+		if (process.env.BENCH_DASH_LIVE !== '0') await timeEndpoints(database, label, true);
 	} finally {
 		await database.close();
 	}
@@ -155,6 +183,9 @@ if (reuse) {
 	const pg = reuse.startsWith('postgres');
 	const database = await openDatabase(pg ? reuse : `sqlite:${reuse}`);
 	await timeEndpoints(database, pg ? 'PostgreSQL (reused)' : 'SQLite (reused)');
+	// Off by default here: it adds events to a database kept for comparisons.
+	if (process.env.BENCH_DASH_LIVE === '1')
+		await timeEndpoints(database, pg ? 'PostgreSQL (reused)' : 'SQLite (reused)', true);
 	await database.close();
 	process.exit(0);
 }
