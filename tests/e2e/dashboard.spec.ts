@@ -64,9 +64,17 @@ test('every panel renders, the regression and the outage are flagged, and two ve
 	await expect(page.getByTestId('rating-verdict')).toHaveText('significantly WORSE');
 	await page.getByTestId('comparison').screenshot({ path: 'test-results/dashboard-compare.png' });
 
-	// Another range reloads every section.
+	// Another range reloads every section, the charts too: the daily WER chart has a dot per version
+	// and day with reviewed words (the seed spans 21 days), so 7 days draw fewer.
+	const dots = page
+		.getByRole('img', { name: 'Daily reviewed WER per version with 95 % band' })
+		.locator('circle');
+	const before = await dots.count();
+	expect(before).toBeGreaterThan(2 * 14);
 	await page.getByLabel('Time range').selectOption('7');
 	await expect(page.getByTestId('version-row')).toHaveCount(2);
+	await expect.poll(() => dots.count()).toBeLessThanOrEqual(2 * 8);
+	await expect.poll(() => dots.count()).toBeGreaterThan(0);
 	await page.screenshot({ path: 'test-results/dashboard-7-days.png', fullPage: true });
 });
 

@@ -9,7 +9,8 @@ export const DASHBOARD_RANGES = [7, 30, 90] as const;
 
 const interval = z.object({ estimate: z.number(), low: z.number(), high: z.number() });
 const sequential = z.object({
-	likelihoodRatio: z.number(),
+	/** ln Λ of the mSPRT (Λ itself overflows on overwhelming evidence). */
+	logLikelihoodRatio: z.number(),
 	pValue: z.number(),
 	significant: z.boolean(),
 	low: z.number(),

@@ -16,12 +16,22 @@ describe('mixtureSequentialTest', () => {
 		[-4, 1, 38.607, 0.025902, true]
 	])('Δ = %s, V = %s', (difference, variance, ratio, p, significant) => {
 		const t = mixtureSequentialTest(difference, variance, { tau: 1 });
-		expect(t.likelihoodRatio).toBeCloseTo(ratio, 3);
+		expect(Math.exp(t.logLikelihoodRatio)).toBeCloseTo(ratio, 3);
 		expect(t.pValue).toBeCloseTo(p, 5);
 		expect(t.significant).toBe(significant);
 		// Radius √(V (V + τ²)/τ² · (2 ln 20 + ln 2)) = √(2 · 6.6846) = 3.6564.
 		expect(t.high - difference).toBeCloseTo(3.6564, 4);
 		expect(t.low > 0 || t.high < 0).toBe(significant);
+	});
+
+	it('stays finite, and survives JSON, on overwhelming evidence', () => {
+		// Δ = 0.06 with V = 1e-7 (a regression over a million corrections): ln Λ = 0.5 ln(1e-7 / (1 + 1e-7))
+		// + 0.0036 / (2e-7 (1 + 1e-7)) = −8.0590 + 17,999.998 = 17,991.94; Λ = e^17,992 is no double.
+		const t = mixtureSequentialTest(0.06, 1e-7, { tau: 1 });
+		expect(t.logLikelihoodRatio).toBeCloseTo(17_991.94, 1);
+		expect(t.pValue).toBe(0);
+		expect(t.significant).toBe(true);
+		expect(JSON.parse(JSON.stringify(t))).toEqual(t);
 	});
 
 	it('rejects bad inputs', () => {

@@ -32,8 +32,12 @@ import { WER_CAP, werClusters, type WerRow } from './wer';
 
 /** The always-valid test of one difference at one look. */
 export interface SequentialTest {
-	/** Λ, the mixture likelihood ratio. */
-	likelihoodRatio: number;
+	/**
+	 * ln Λ, the log of the mixture likelihood ratio. Λ itself overflows to Infinity once the evidence is
+	 * overwhelming (ln Λ > 709: a real regression over a million corrections gets there), and JSON
+	 * writes Infinity as null, which broke the whole dashboard; the log stays finite.
+	 */
+	logLikelihoodRatio: number;
 	/** min(1, 1/Λ): valid however often it is looked at. */
 	pValue: number;
 	significant: boolean;
@@ -71,7 +75,7 @@ export function mixtureSequentialTest(
 			(2 * Math.log(1 / alpha) + Math.log((variance + tau2) / variance))
 	);
 	return {
-		likelihoodRatio: Math.exp(logRatio),
+		logLikelihoodRatio: logRatio,
 		pValue: Math.min(1, Math.exp(-logRatio)),
 		significant: logRatio >= Math.log(1 / alpha),
 		low: difference - radius,
