@@ -17,8 +17,11 @@ export const facetLayout = {
 	width: 900,
 	// Room for a label like 'moonshine-tiny-en@1.2.0 (candidate)' at 13 px.
 	marginRight: 300,
+	// Two-line day ticks (the month under the first day of each): the default margin cut the month off.
+	marginBottom: 42,
 	style: { fontSize: '13px' },
-	fy: { label: null }
+	// Room between the panels: a point at the top of one panel read as part of the panel above.
+	fy: { label: null, padding: 0.2 }
 } as const;
 
 const DAY = 86_400_000;
@@ -61,12 +64,17 @@ export function dailyBandPlot<R extends DailyBandRow>(
 					}
 				]
 			: [];
+	// Dots no wider than a day's share of the panel: over 90 days full-size dots merged into a bar.
+	const days = new Set(rows.map((r) => r.day.getTime())).size;
+	const plotWidth = facetLayout.width - facetLayout.marginRight - 40;
+	const maxR = Math.max(2, Math.min(6, plotWidth / Math.max(1, days) / 2));
 	return Plot.plot({
 		...facetLayout,
 		height: facetHeight(o.versions),
 		x: { type: 'utc', label: 'day' },
-		y: { grid: true, ...o.yAxis },
-		r: { range: [1.5, 6] },
+		// nice: the scale ends on a labelled gridline, so the highest points are not drawn on the panel's edge.
+		y: { grid: true, nice: true, ...o.yAxis },
+		r: { range: [Math.min(1.5, maxR / 2), maxR] },
 		marks: [
 			// No fy: the shading repeats in every version's panel.
 			Plot.rectX(alert, { x1: 'x1', x2: 'x2', fill: '#c0392b', fillOpacity: 0.1 }),
