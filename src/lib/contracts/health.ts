@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 /** One alert of the health rules (quality/health.ts). */
 export const healthAlertSchema = z.object({
-	code: z.enum(['event-type-stopped', 'rejection-rate-jump']),
+	code: z.enum(['event-type-stopped', 'telemetry-stopped', 'rejection-rate-jump']),
 	message: z.string(),
 	/** The first hour of the problem, e.g. '2026-11-30T14:00Z'. */
 	since: z.string()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rejectionJump, stoppedTypes, telemetryAlerts, type HourlyCounts } from './health';
+import { rejectionJump, stoppedTypes, telemetryAlerts, telemetryStopped, type HourlyCounts } from './health';
 
 const hour = (i: number) =>
 	`2026-11-${String(1 + Math.floor(i / 24)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00Z`;
@@ -105,10 +105,62 @@ describe('rejectionJump', () => {
 	});
 });
 
+describe('telemetryStopped', () => {
+	// λ sums, over the silent hours, the same hours of the latest day before the silence (14 an hour).
+	it.each<[string, number, (j: number) => Record<string, number>, number | null]>([
+		['healthy', 3, () => ({ transcription: 10, correction: 4 }), null],
+		// One silent hour: λ = 14 < 20, not yet.
+		['one silent hour', 1, () => ({}), null],
+		// Two: λ = 28 ≥ 20.
+		['two silent hours', 2, () => ({}), 28],
+		// 30 hours: the first 24 look back one day (24 · 14), the next 6 two days, to hours before the run.
+		['a day and more', 30, () => ({}), 24 * 14 + 6 * 14],
+		// Only rejections arrive: nothing is accepted, so it is an outage of accepted telemetry.
+		['only rejected events', 3, () => ({ rejected: 20 }), 42],
+		// One type is enough to keep it quiet (rule (a) speaks about the others).
+		['one type left', 3, () => ({ rating: 1 }), null],
+		['recovered', 4, (j) => (j === 3 ? { transcription: 1 } : {}), null]
+	])('%s', (_, tail, f, expected) => {
+		const alerts = telemetryStopped(series(tail, f));
+		if (expected === null) return expect(alerts).toEqual([]);
+		expect(alerts).toEqual([
+			{
+				code: 'telemetry-stopped',
+				message: `no events accepted since ${hour(48)} (about ${expected} expected from the same hours the day before)`,
+				since: hour(48)
+			}
+		]);
+	});
+
+	it('expects of a night what the nights before brought', () => {
+		// Two days with no traffic from 00:00 to 05:59 and 20 an hour otherwise, then a silent night.
+		const day = (i: number) => (i % 24 < 6 ? {} : { transcription: 20 });
+		const hours: HourlyCounts[] = Array.from({ length: 54 }, (_, i) => ({
+			hour: hour(i),
+			accepted: i < 48 ? day(i) : {},
+			rejected: 0
+		}));
+		expect(telemetryStopped(hours)).toEqual([]);
+		// The same night after a day that did have traffic at night: an outage.
+		hours.slice(24, 30).forEach((h) => (h.accepted = { transcription: 5 }));
+		expect(telemetryStopped(hours).map((a) => a.since)).toEqual([hour(48)]);
+	});
+
+	it('says nothing without a day before to compare with', () => {
+		const hours: HourlyCounts[] = Array.from({ length: 20 }, (_, i) => ({
+			hour: hour(i),
+			accepted: i < 10 ? { transcription: 100 } : {},
+			rejected: 0
+		}));
+		expect(telemetryStopped(hours)).toEqual([]);
+	});
+});
+
 describe('telemetryAlerts', () => {
 	it('returns both kinds together and nothing when healthy', () => {
 		expect(telemetryAlerts(series(2, () => ({ transcription: 10, correction: 4 })))).toEqual([]);
 		const alerts = telemetryAlerts(series(3, () => ({ transcription: 10, rejected: 6 })));
 		expect(alerts.map((a) => a.code)).toEqual(['event-type-stopped', 'rejection-rate-jump']);
+		expect(telemetryAlerts(series(3, () => ({}))).map((a) => a.code)).toEqual(['telemetry-stopped']);
 	});
 });

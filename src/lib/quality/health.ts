@@ -1,5 +1,6 @@
 /**
- * Telemetry health rules on hourly counts: an event type that stopped, a jump in rejections.
+ * Telemetry health rules on hourly counts: an event type that stopped, all telemetry that stopped, a
+ * jump in rejections.
  *
  * Input: one row per hour, ascending and contiguous (hours without events as zeros), with accepted
  * events per type and rejected events. Each rule looks at the trailing run of suspicious hours, so
@@ -8,9 +9,17 @@
  * (a) Type stopped: type T has had no event in the trailing run of hours starting at `since`, but in
  *     the `baselineHours` before it T arrived at least `minBaseline` times. Other types keep the
  *     clock: T's expected count in the run is λ = (T / others in the baseline) · others in the run,
- *     which follows the day-night rhythm of traffic and is 0 when everything stopped (an outage, not
- *     this rule). Alert when λ ≥ `minExpected` (default 5: seeing 0 by chance has probability e⁻⁵ ≈
+ *     which follows the day-night rhythm of traffic and is 0 when everything stopped (an outage: rule
+ *     (c)). Alert when λ ≥ `minExpected` (default 5: seeing 0 by chance has probability e⁻⁵ ≈
  *     0.7 %). This catches "corrections stop while transcriptions continue".
+ * (c) Telemetry stopped: no event of any type was accepted in the trailing run of hours starting at
+ *     `since`. With no other type to keep the clock, the day before does: λ = Σ over the run's hours
+ *     of the count at the same hour of the most recent day before the run (h − 24 k, k ≥ 1, the first
+ *     that falls before the run), so a quiet night expects what last night brought. Alert when λ ≥
+ *     `minOutageExpected` (default 20, looser than (a)'s 5: one day's traffic is not a Poisson draw of
+ *     the day before's; a weekend day with a quarter of it still shows 0 by chance with probability
+ *     e⁻⁵ ≈ 0.7 %). This catches the failure no per-type rule sees: a release whose outbox never sends,
+ *     a proxy that stopped forwarding, an ingestion that refuses everything silently.
  * (b) Rejection jump: the trailing run of hours whose rejection share exceeds the share over the
  *     `baselineHours` before that hour by `minIncrease`; hours without traffic neither extend nor break
  *     it. Alert when the run holds ≥ `minRejections` rejections and its pooled share is above the
@@ -30,7 +39,7 @@ export interface HourlyCounts {
 
 /** A health alert. */
 export interface HealthAlert {
-	code: 'event-type-stopped' | 'rejection-rate-jump';
+	code: 'event-type-stopped' | 'telemetry-stopped' | 'rejection-rate-jump';
 	message: string;
 	/** The first hour of the problem. */
 	since: string;
@@ -41,6 +50,7 @@ export interface HealthOptions {
 	baselineHours?: number;
 	minBaseline?: number;
 	minExpected?: number;
+	minOutageExpected?: number;
 	minIncrease?: number;
 	minRejections?: number;
 	z?: number;
@@ -50,6 +60,7 @@ const DEFAULTS: Required<HealthOptions> = {
 	baselineHours: 48,
 	minBaseline: 10,
 	minExpected: 5,
+	minOutageExpected: 20,
 	minIncrease: 0.05,
 	minRejections: 5,
 	z: 4
@@ -92,6 +103,30 @@ export function stoppedTypes(hours: readonly HourlyCounts[], options: HealthOpti
 		});
 	}
 	return alerts;
+}
+
+/** An alert when no event at all was accepted in the trailing hours while the day before had traffic. */
+export function telemetryStopped(hours: readonly HourlyCounts[], options: HealthOptions = {}): HealthAlert[] {
+	check(hours);
+	const o = { ...DEFAULTS, ...options };
+	let start = hours.length;
+	while (start > 0 && total(hours[start - 1]) === 0) start--;
+	if (start === hours.length) return [];
+	let expected = 0;
+	for (let i = start; i < hours.length; i++) {
+		// The same hour on the latest day before the run (hours are contiguous: 24 rows a day).
+		const k = Math.ceil((i - start + 1) / 24);
+		const before = i - 24 * k;
+		if (before >= 0) expected += total(hours[before]);
+	}
+	if (expected < o.minOutageExpected) return [];
+	return [
+		{
+			code: 'telemetry-stopped',
+			message: `no events accepted since ${hours[start].hour} (about ${Math.round(expected)} expected from the same hours the day before)`,
+			since: hours[start].hour
+		}
+	];
 }
 
 /** An alert when the share of rejected events jumped in the trailing hours. */
@@ -137,5 +172,9 @@ export function rejectionJump(hours: readonly HourlyCounts[], options: HealthOpt
 
 /** All telemetry health alerts for the hourly series (empty when healthy). */
 export function telemetryAlerts(hours: readonly HourlyCounts[], options: HealthOptions = {}): HealthAlert[] {
-	return [...stoppedTypes(hours, options), ...rejectionJump(hours, options)];
+	return [
+		...stoppedTypes(hours, options),
+		...telemetryStopped(hours, options),
+		...rejectionJump(hours, options)
+	];
 }

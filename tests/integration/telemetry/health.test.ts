@@ -1,7 +1,7 @@
 /**
  * Fire drill for GET /api/v1/health on SQLite and PostgreSQL: three days of steady traffic, then
- * corrections stop while transcriptions continue (alert), corrections resume (clear), and a jump in
- * rejected events (alert). The clock is the API's `now`, so events land in the hours the drill says.
+ * corrections stop while transcriptions continue (alert), corrections resume (clear), all telemetry
+ * stops (alert) and comes back (clear), and a jump in rejected events (alert). The clock is the API's `now`, so events land in the hours the drill says.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,20 @@ describe.each(backends())('telemetry health fire drill on $name', (backend) => {
 	});
 
 	it('clears as soon as corrections resume', async () => {
+		await hours(1, { corrections: true });
+		expect(await health()).toMatchObject({ status: 'ok', alerts: [] });
+	});
+
+	it('alerts when all telemetry stops, and clears when it comes back', async () => {
+		const stoppedAt = new Date(clock).toISOString().slice(0, 13);
+		// Two hours without a single event: no type keeps the clock for the per-type rule, the day
+		// before does (20 events an hour then).
+		clock += 2 * HOUR;
+		const h = await health(); // from inside the second silent hour
+		expect(h.status).toBe('alert');
+		expect(h.alerts).toEqual([
+			expect.objectContaining({ code: 'telemetry-stopped', since: `${stoppedAt}:00Z` })
+		]);
 		await hours(1, { corrections: true });
 		expect(await health()).toMatchObject({ status: 'ok', alerts: [] });
 	});
