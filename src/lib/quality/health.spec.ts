@@ -119,7 +119,7 @@ describe('telemetryStopped', () => {
 		['only rejected events', 3, () => ({ rejected: 20 }), 42],
 		// One type is enough to keep it quiet (rule (a) speaks about the others).
 		['one type left', 3, () => ({ rating: 1 }), null],
-		['recovered', 4, (j) => (j === 3 ? { transcription: 1 } : {}), null]
+		['recovered', 4, (j): Record<string, number> => (j === 3 ? { transcription: 1 } : {}), null]
 	])('%s', (_, tail, f, expected) => {
 		const alerts = telemetryStopped(series(tail, f));
 		if (expected === null) return expect(alerts).toEqual([]);
