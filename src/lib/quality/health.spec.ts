@@ -134,7 +134,7 @@ describe('telemetryStopped', () => {
 
 	it('expects of a night what the nights before brought', () => {
 		// Two days with no traffic from 00:00 to 05:59 and 20 an hour otherwise, then a silent night.
-		const day = (i: number) => (i % 24 < 6 ? {} : { transcription: 20 });
+		const day = (i: number): Record<string, number> => (i % 24 < 6 ? {} : { transcription: 20 });
 		const hours: HourlyCounts[] = Array.from({ length: 54 }, (_, i) => ({
 			hour: hour(i),
 			accepted: i < 48 ? day(i) : {},
