@@ -147,7 +147,7 @@ describe('telemetryStopped', () => {
 	});
 
 	it('says nothing without a day before to compare with', () => {
-		const hours: HourlyCounts[] = Array.from({ length: 20 }, (_, i) => ({
+		const hours: HourlyCounts[] = Array.from({ length: 20 }, (_, i): HourlyCounts => ({
 			hour: hour(i),
 			accepted: i < 10 ? { transcription: 100 } : {},
 			rejected: 0
