@@ -9,8 +9,10 @@
 //    each segment's encoder and first step run alone (as today), then its cached steps run in the
 //    batch, the shorter segments' encoder frames padded and masked out of the cross-attention by a
 //    bias input (graph.mjs addCrossAttentionBias), a finished segment dropped from the batch. Token
-//    ids, probabilities and attention are compared with today's one-segment decoding, and the time
-//    against it in the same rounds. The projected RTF puts the measured decoder ratio into part 1's split.
+//    ids, probabilities and attention are compared with today's one-segment decoding; times against
+//    it and against B=1 of the same loop (the same work as today, run beside the batches: the control
+//    that shows how much the load drifted), odd rounds in reverse order. The projected RTF puts the
+//    ratio to B=1 into part 1's split.
 // BENCH_THREADS sets onnxruntime's WASM threads (default 2; run.ts runs 2 and 1). Prints figures
 // with the load average; asserts nothing.
 import { spawnSync } from 'node:child_process';
@@ -403,16 +405,20 @@ if (parts.has('greedy')) {
 	const todayTimes: ReturnType<typeof decodeTimings>[] = [];
 	const before = load();
 	const rounds = Number(process.env.BENCH_BATCH_ROUNDS ?? 2);
-	for (let round = 0; round < rounds; round++) {
+	const today = async () => {
 		// Today: MoonshineModel.decode, one segment at a time (encoder + first step + steps).
 		const d = decodeTimings();
-		let t = performance.now();
+		const t = performance.now();
 		for (const s of segments) await model.decode(s, undefined, true, d);
 		times.set('today', [...(times.get('today') ?? []), performance.now() - t]);
 		todayTimes.push(d);
-		for (const { label, b, order } of variants) {
+	};
+	for (let round = 0; round < rounds; round++) {
+		// Odd rounds run the variants in reverse, so a load that drifts during a round hits them alike.
+		if (round % 2 === 0) await today();
+		for (const { label, b, order } of round % 2 === 0 ? variants : [...variants].reverse()) {
 			const bt = batchTimes();
-			t = performance.now();
+			const t = performance.now();
 			const rows: Row[] = [];
 			for (let i = 0; i < order.length; i += b) {
 				const ids = order.slice(i, i + b);
@@ -453,13 +459,15 @@ if (parts.has('greedy')) {
 					`max |dprob| ${probDiff.toExponential(1)}, max |dattention| ${attDiff.toExponential(1)}`
 			);
 		}
+		if (round % 2 === 1) await today();
 	}
 	const tokens = sum(reference.map((r) => r.tokens.length));
 	console.log(
 		`\n  Greedy decoding of ${segments.length} real segments (${tokens} tokens); ` +
 			`${rounds} alternating rounds, load ${before} / ${load()}`
 	);
-	const today = sum(times.get('today')!);
+	const todayMs = sum(times.get('today')!);
+	const control = sum(times.get('B=1')!);
 	const tt = todayTimes.reduce(
 		(a, d) => ({
 			enc: a.enc + d.encoderMs,
@@ -496,18 +504,19 @@ if (parts.has('greedy')) {
 	}
 	for (const [label, xs] of times)
 		row(
-			`${label}: decoding time, vs today`,
-			`${fmt(sum(xs) / xs.length / 1000, 2)} s, ${fmt(sum(xs) / today, 2)}x  ${mismatches.get(label) ?? ''}`
+			`${label}: time, vs today, vs B=1`,
+			`${fmt(sum(xs) / xs.length / 1000, 2)} s, ${fmt(sum(xs) / todayMs, 2)}x, ${fmt(sum(xs) / control, 2)}x  ${mismatches.get(label) ?? ''}`
 		);
 	if (split) {
 		console.log(
 			`  Projected RTF: today's split (encoder + decoder ${fmt(split.modelShare * 100, 1)}% of the wall time) ` +
-				'scaled by the ratio above, the rest (VAD, word times, reading) as it is'
+				'scaled by the ratio vs B=1 (the same loop and work as today: the fairest control), the rest ' +
+				'(VAD, word times, reading) as it is'
 		);
 		for (const [label, xs] of times) {
-			if (label === 'today') continue;
+			if (label === 'today' || label === 'B=1') continue;
 			// Both times include the encoder and first steps: scale the encoder + decoder share.
-			const factor = 1 - split.modelShare + split.modelShare * (sum(xs) / today);
+			const factor = 1 - split.modelShare + split.modelShare * (sum(xs) / control);
 			row(`${label}: wall time x (RTF at 0.039 today)`, `${fmt(factor, 3)} (${fmt(0.039 * factor, 3)})`);
 		}
 	}
