@@ -3,6 +3,8 @@
 // recordings through the home page in Chromium (BENCH_LONG_MINUTES="60 120" for other lengths);
 // `step-copy` splits one decoder step (run, loop, copies in and out of the WASM heap);
 // `vad-overlap` times the VAD on a second thread against today's turns (Node worker threads);
+// `batch-decode` measures decoding several VAD segments as one batch (step and encoder cost by batch,
+// real segments batched vs today, projected RTF; 2 then 1 WASM threads);
 // `browser-split` splits the time of a 10-minute recording on the diagnostics page and the upload path;
 // `browser-peers` the warm RTF of ours and a plain onnxruntime-web loop (22 s clip and minutes of the long
 // recording, BENCH_PEER_MINUTES), and PocketSphinx on the 22 s clip.
@@ -92,6 +94,15 @@ if (wanted.has('vad-overlap')) {
 			stdio: 'inherit'
 		}
 	);
+}
+if (wanted.has('batch-decode')) {
+	// Batched greedy decoding of several segments at once, at 2 and 1 WASM threads (bench/batch-decode.ts).
+	for (const threads of ['2', '1'])
+		spawnSync(
+			process.execPath,
+			[join(import.meta.dirname, '../node_modules/.bin/tsx'), join(import.meta.dirname, 'batch-decode.ts')],
+			{ stdio: 'inherit', env: { ...process.env, BENCH_THREADS: threads } }
+		);
 }
 if (wanted.has('step-copy')) {
 	// One decoder step: session.run, the loop around it, and the copies in and out (bench/step-copy.ts).

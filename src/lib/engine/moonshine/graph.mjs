@@ -229,9 +229,15 @@ function editMergedDecoder(modelBytes, edit) {
 			if (m.field !== MODEL_GRAPH) return m;
 			const graph = parseMessage(m.bytes);
 			const nodes = all(graph, GRAPH.node);
-			if (nodes.length !== 1 || readNode(nodes[0].bytes).op !== 'If')
+			// Nodes in front of the If are constants an earlier rewrite hoisted (hoistSharedConstants).
+			const ifAt = nodes.length - 1;
+			if (
+				ifAt < 0 ||
+				readNode(nodes[ifAt].bytes).op !== 'If' ||
+				nodes.slice(0, ifAt).some((n) => readNode(n.bytes).op === 'If')
+			)
 				throw new Error('decoder rewrite: expected a merged decoder (one If node at the top)');
-			const ifFields = parseMessage(nodes[0].bytes);
+			const ifFields = parseMessage(nodes[ifAt].bytes);
 			/** @type {Partial<Record<BranchName, WireField[]>>} */
 			const found = {};
 			for (const a of all(ifFields, NODE.attribute)) {
@@ -257,7 +263,10 @@ function editMergedDecoder(modelBytes, edit) {
 				})
 			);
 			const ifNode = { field: GRAPH.node, wire: 2, bytes: newIf };
-			return { ...m, bytes: encodeMessage([...(out.before ?? []), ifNode, ...out.graph]) };
+			return {
+				...m,
+				bytes: encodeMessage([...nodes.slice(0, ifAt), ...(out.before ?? []), ifNode, ...out.graph])
+			};
 		})
 	);
 }
@@ -408,4 +417,82 @@ export function exposeCrossAttention(modelBytes, layers) {
 			};
 		})
 	);
+}
+
+/** The decoder input that masks encoder frames out of the cross-attention (see addCrossAttentionBias). */
+export const CROSS_ATTENTION_BIAS = 'cross_attention_bias';
+
+/**
+ * A float tensor input [batch_size, 1, 1, encoder_sequence_length_out].
+ * @param {string} name
+ */
+function biasInput(name) {
+	const dim = (/** @type {number | string} */ d) =>
+		typeof d === 'number'
+			? {
+					field: SHAPE_DIM,
+					wire: 2,
+					bytes: encodeMessage([{ field: 1, wire: 0, bytes: new Uint8Array([d]) }])
+				}
+			: { field: SHAPE_DIM, wire: 2, bytes: encodeMessage([stringField(2, d)]) };
+	const shape = encodeMessage(['batch_size', 1, 1, 'encoder_sequence_length_out'].map(dim));
+	const tensorType = encodeMessage([
+		{ field: 1, wire: 0, bytes: new Uint8Array([1]) },
+		{ field: TENSOR_SHAPE, wire: 2, bytes: shape }
+	]);
+	return {
+		field: GRAPH.input,
+		wire: 2,
+		bytes: encodeMessage([
+			stringField(VALUE_INFO.name, name),
+			{
+				field: VALUE_INFO.type,
+				wire: 2,
+				bytes: encodeMessage([{ field: TYPE_TENSOR, wire: 2, bytes: tensorType }])
+			}
+		])
+	};
+}
+
+/**
+ * Adds an input `cross_attention_bias` [batch, 1, 1, encoder frames] to the scores of every decoder
+ * layer's cross-attention, right before its Softmax, in both branches. Decoding several segments
+ * as one batch pads the shorter ones' encoder frames; a bias of -Infinity there gives those frames
+ * a weight of exactly 0, and 0 on real frames leaves the scores as they were (x + 0 = x), so a
+ * batch of one with a zero bias computes what the graph computed before.
+ * @param {Uint8Array} modelBytes
+ * @param {number} layers
+ */
+export function addCrossAttentionBias(modelBytes, layers) {
+	/** @param {WireField[]} fields */
+	const mask = (fields) => {
+		let found = 0;
+		const out = fields.map((f) => {
+			if (f.field !== GRAPH.node) return f;
+			const n = readNode(f.bytes);
+			const m = /^\/model\/decoder\/layers\.(\d+)\/encoder_attn\/Softmax_output_0$/.exec(n.outputs[0] ?? '');
+			if (n.op !== 'Softmax' || !m) return f;
+			found++;
+			const biased = `${n.inputs[0]}_biased`;
+			const add = encodeMessage([
+				stringField(NODE.input, n.inputs[0]),
+				stringField(NODE.input, CROSS_ATTENTION_BIAS),
+				stringField(NODE.output, biased),
+				stringField(NODE.name, `cross_attention_bias_${m[1]}`),
+				stringField(NODE.opType, 'Add')
+			]);
+			n.inputs[0] = biased;
+			return [
+				{ field: GRAPH.node, wire: 2, bytes: add },
+				{ field: GRAPH.node, wire: 2, bytes: writeNode(n) }
+			];
+		});
+		if (found !== layers)
+			throw new Error(`decoder rewrite: found ${found} cross-attention softmaxes, expected ${layers}`);
+		return out.flat();
+	};
+	return editMergedDecoder(modelBytes, ({ graph, branches }) => ({
+		graph: [...graph, biasInput(CROSS_ATTENTION_BIAS)],
+		branches: { then_branch: mask(branches.then_branch), else_branch: mask(branches.else_branch) }
+	}));
 }

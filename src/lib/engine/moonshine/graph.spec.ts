@@ -5,7 +5,13 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { sessionOptions } from '../ort';
-import { exposeCrossAttention, hoistSharedConstants, precomputeCrossAttentionKeys } from './graph.mjs';
+import {
+	addCrossAttentionBias,
+	CROSS_ATTENTION_BIAS,
+	exposeCrossAttention,
+	hoistSharedConstants,
+	precomputeCrossAttentionKeys
+} from './graph.mjs';
 import {
 	encodeMessage,
 	stringField,
@@ -98,9 +104,10 @@ const SOFTMAX = '/model/decoder/layers.0/encoder_attn/Softmax_output_0';
 const random = (n: number, seed: number) =>
 	Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 97 + i * 13.7) * 3);
 
-async function run(model: Uint8Array, cached: boolean, past: ort.Tensor) {
+async function run(model: Uint8Array, cached: boolean, past: ort.Tensor, bias?: Float32Array) {
 	const session = await ort.InferenceSession.create(model, sessionOptions('wasm'));
 	const out = await session.run({
+		...(bias ? { [CROSS_ATTENTION_BIAS]: new ort.Tensor('float32', bias, [1, 1, 1, T]) } : {}),
 		use_cache_branch: new ort.Tensor('bool', new Uint8Array([cached ? 1 : 0]), [1]),
 		q: new ort.Tensor('float32', random(H * D, 1), [1, H, 1, D]),
 		k: new ort.Tensor('float32', random(T * H * D, 2), [1, T, H, D]),
@@ -262,5 +269,48 @@ describe('exposeCrossAttention', () => {
 	it('throws for a layer without cross-attention, or no layer', () => {
 		expect(() => exposeCrossAttention(miniDecoder(true), [1])).toThrow(/layer 1/);
 		expect(() => exposeCrossAttention(miniDecoder(true), [])).toThrow(/no cross-attention layers/);
+	});
+});
+
+describe('addCrossAttentionBias', () => {
+	const exposed = () => exposeCrossAttention(miniDecoder(true), [0]);
+	const past = () => new ort.Tensor('float32', random(H * T * D, 3), [1, H, T, D]);
+
+	it('changes nothing with a zero bias, on both branches', async () => {
+		const biased = addCrossAttentionBias(exposed(), 1);
+		for (const cached of [false, true]) {
+			const before = await run(exposed(), cached, past());
+			const after = await run(biased, cached, past(), new Float32Array(T));
+			expect(after.out.data).toEqual(before.out.data);
+			expect(after['cross_attentions.0'].data).toEqual(before['cross_attentions.0'].data);
+		}
+	});
+
+	it('gives masked frames no weight and the others the softmax over themselves', async () => {
+		const biased = addCrossAttentionBias(exposed(), 1);
+		const keep = 3;
+		const bias = Float32Array.from({ length: T }, (_, i) => (i < keep ? 0 : -1e9));
+		for (const cached of [false, true]) {
+			const scores = (await run(exposed(), cached, past())).out.data as Float32Array;
+			const weights = (await run(biased, cached, past(), bias))['cross_attentions.0'].data as Float32Array;
+			for (let h = 0; h < H; h++) {
+				const row = scores.slice(h * T, h * T + keep);
+				const max = Math.max(...row);
+				const exp = Array.from(row, (x) => Math.exp(x - max));
+				const total = exp.reduce((a, b) => a + b, 0);
+				for (let i = 0; i < T; i++)
+					if (i < keep) expect(weights[h * T + i]).toBeCloseTo(exp[i] / total, 6);
+					else expect(weights[h * T + i]).toBe(0);
+			}
+		}
+	});
+
+	it('edits a decoder whose constants were hoisted in front of the If, and counts the layers', () => {
+		expect(() => addCrossAttentionBias(exposed(), 2)).toThrow(
+			/found 1 cross-attention softmaxes, expected 2/
+		);
+		expect(() => addCrossAttentionBias(hoistSharedConstants(sharedWeightModel()), 1)).toThrow(
+			/found 0 cross-attention softmaxes/
+		);
 	});
 });
