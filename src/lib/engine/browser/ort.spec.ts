@@ -4,9 +4,9 @@ import { wasmThreads } from './ort';
 describe('wasmThreads', () => {
 	it.each([
 		[false, 8, 1],
-		[true, undefined, 1],
+		[true, undefined, 2],
 		[true, 1, 1],
-		[true, 2, 1],
+		[true, 2, 2],
 		[true, 3, 3],
 		[true, 4, 4],
 		[true, 16, 4]

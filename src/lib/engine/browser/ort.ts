@@ -14,15 +14,12 @@ export async function loadBrowserOrt(backend: 'wasm' | 'webgpu'): Promise<OrtMod
 }
 
 /**
- * onnxruntime's threads for a device: none beside the worker's own (1) on two cores or fewer, else up
- * to 4. Each extra thread is a Web Worker with its own JavaScript heap and a stack in the WASM heap:
- * on 2 cores the second thread cost the tab about 50 MB (20 MB of it WASM heap) and no speed, since
- * it only competes with the page, the VAD and the rest of the machine for the second core (upload of
- * 10 minutes, same run: RTF 0.063 with one thread, 0.110 with two). Threads need SharedArrayBuffer,
- * which only a cross-origin isolated page has.
+ * onnxruntime's threads for a device: up to 4. Fewer would save memory (on 2 cores, one thread
+ * instead of two saved the tab ~50 MB: a worker isolate with an 18 MB heap and 20 MB of WASM heap)
+ * but costs speed wherever the second core is free (180-minute upload, same run: RTF 0.056 with one
+ * thread, 0.039 with two; only on a machine busy with other work was one thread faster). Threads need
+ * SharedArrayBuffer, which only a cross-origin isolated page has.
  */
 export function wasmThreads(crossOriginIsolated: boolean, cores: number | undefined): number {
-	if (!crossOriginIsolated) return 1;
-	const n = cores || 2;
-	return n <= 2 ? 1 : Math.min(4, n);
+	return crossOriginIsolated ? Math.min(4, cores || 2) : 1;
 }
