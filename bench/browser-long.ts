@@ -18,6 +18,7 @@ import { decodeAudioFile } from '../src/lib/engine/node/index';
 import { wer } from '../src/lib/transcript/align';
 import { runPocketsphinx } from './peer-pocketsphinx';
 import { openOrtPeer } from './peer-ort';
+import { heapReader, smapsSplit, type HeapUsage, type SmapsSplit } from './renderer-breakdown';
 import {
 	CHROMIUM_ARGS,
 	READ_SPEECH,
@@ -57,6 +58,12 @@ interface PageLog {
 	timings: WorkerTimings | null;
 	/** Every worker message but the segments (first only), before and after the upload: the engine's timeline. */
 	messages: { type: string; stage?: string; at: number }[];
+}
+
+/** The renderer split by kind of memory and the V8 heaps in it, at one moment. */
+interface Breakdown {
+	split: SmapsSplit;
+	heaps: HeapUsage[];
 }
 
 /** One build of the app to measure: this checkout's, or another's (BENCH_LONG_BASE) to compare with. */
@@ -129,6 +136,22 @@ function printLong(name: string, f: LongFigures, before: string) {
 		`${name}: renderer RSS at reload + 1 s / before upload / engine ready / max sampled / at Done`,
 		[f.rss.loaded, f.rss.beforeUpload, f.rss.ready, f.maxSampled, f.atDone].map(mb).join(' / ')
 	);
+	for (const [phase, b] of [
+		['before upload', f.splits.before],
+		['largest sampled (every 5 s)', f.splits.largest],
+		['at Done', f.splits.done]
+	] as const) {
+		if (!b) continue;
+		const x = b.split;
+		row(
+			`${name}: renderer ${phase}`,
+			`RSS ${mb(x.rss)} = WASM memories ${mb(x.wasm)} + other anonymous ${mb(x.otherAnon)} + files ${mb(x.files)}; ${x.threads} threads`
+		);
+		row(
+			`${name}:   V8 heaps used / allocated (ArrayBuffers)`,
+			b.heaps.map((h) => `${h.name} ${mb(h.used)} / ${mb(h.total)} (${mb(h.arrayBuffers)})`).join('; ')
+		);
+	}
 	row(`${name}: onnxruntime WASM heap(s) before upload / at Done`, `${f.heapBefore} / ${f.heapDone}`);
 	row(`${name}: reload to engine ready (before the upload when warmed)`, f.readyAfterReload);
 	row(`${name}: upload to first words on screen`, since(log.firstWordsAt));
@@ -140,6 +163,18 @@ function printLong(name: string, f: LongFigures, before: string) {
 			.map((t) => (t > log.changeAt ? since(t) : 'before'))
 			.join(' / ')
 	);
+	const first = log.timings?.first;
+	if (first) {
+		const s = (ms: number) => fmt(ms / 1000, 2);
+		// What the first segment waited for in the worker: its setup (engine awaited, file opened), then
+		// the engine's sums up to the first segment, how much audio the VAD had read and the segment's length.
+		row(
+			`${name}: first segment in the worker: setup / engine at (s)`,
+			`${s(log.timings?.setupMs ?? 0)} / ${s(first.atMs)}: read ${s(first.readMs)}, VAD ${s(first.vadMs)} ` +
+				`(${fmt(first.vadSec, 1)} s of audio), encoder ${s(first.encoderMs)}, decoder ${s(first.decoderRunMs + first.stepJsMs)}, ` +
+				`words ${s(first.wordsMs)}, yields ${s(first.yieldMs)}; segment ${fmt(first.segmentSec, 1)} s`
+		);
+	}
 	row(`${name}: RTF (upload to Done)`, `${fmt(seconds / f.audioSec)} (${fmt(seconds, 0)} s)`);
 	row(`${name}: WER (stored transcript)`, `${fmt(wer(f.reference, f.text).wer * 100, 1)}%`);
 	if (log.timings) printSplit(`${name} upload`, log.timings, seconds * 1000);
@@ -229,6 +264,7 @@ export async function measureLong(base: string, file: string) {
 		args: CHROMIUM_ARGS
 	});
 	let timer: ReturnType<typeof setInterval> | undefined;
+	let splitTimer: ReturnType<typeof setInterval> | undefined;
 	try {
 		// On every navigation: long tasks from the start, the upload's change event, the first words
 		// in a job's partial transcript and the Done status.
@@ -351,6 +387,25 @@ export async function measureLong(base: string, file: string) {
 		}, 250);
 		await page.waitForTimeout(1000);
 		const loaded = rendererMemory(profile)?.now ?? 0;
+		// The renderer split by kind and the V8 heaps: before the upload, at the largest RSS seen in
+		// a split taken every 5 s during it, and at Done.
+		const heaps = await heapReader(page);
+		const breakdown = async (): Promise<Breakdown | null> => {
+			const pid = rendererMemory(profile)?.pid;
+			const split = pid ? smapsSplit(pid) : null;
+			return split && { split, heaps: await heaps().catch(() => []) };
+		};
+		let largest: Breakdown | null = null;
+		let splitting = false;
+		splitTimer = setInterval(() => {
+			if (!uploading || splitting) return;
+			splitting = true;
+			void breakdown()
+				.then((b) => {
+					if (b && b.split.rss > (largest?.split.rss ?? 0)) largest = b;
+				})
+				.finally(() => (splitting = false));
+		}, 5000);
 		// A user picks a file some seconds after the page shows: an engine warmed when the page shows is
 		// given up to 10 s to be ready (a build that does not warm waits the same for nothing).
 		const ready = await page
@@ -376,6 +431,7 @@ export async function measureLong(base: string, file: string) {
 			log.timings = null;
 		});
 		const beforeUpload = rendererMemory(profile)?.now ?? 0;
+		const splitBefore = await breakdown();
 		step('uploading');
 		uploading = true;
 		await input.setInputFiles(file);
@@ -388,6 +444,8 @@ export async function measureLong(base: string, file: string) {
 			throw new Error(`the upload of ${file} failed: ${await page.locator('.job').innerText()}`);
 		step('done');
 		clearInterval(timer);
+		clearInterval(splitTimer);
+		const splitDone = await breakdown();
 		const memory = rendererMemory(profile);
 		const log = await page.evaluate(() => (globalThis as unknown as { __bench: PageLog }).__bench);
 		// The saving that follows Done has finished once the status says Done.
@@ -407,17 +465,19 @@ export async function measureLong(base: string, file: string) {
 			rss: { loaded, beforeUpload, ready: readyAt ? rssAt(readyAt) : 0 },
 			heapBefore,
 			heapDone,
-			readyAfterReload
+			readyAfterReload,
+			splits: { before: splitBefore, largest: largest as Breakdown | null, done: splitDone }
 		};
 	} finally {
 		clearInterval(timer);
+		clearInterval(splitTimer);
 		await context.close();
 		rmSync(profile, { recursive: true, force: true });
 	}
 }
 
 /** What the worker reports about where a job's time went (protocol.ts, 'done'). */
-export type WorkerTimings = PipelineTimings & { wallMs: number };
+export type WorkerTimings = PipelineTimings & { wallMs: number; setupMs?: number };
 
 /**
  * Prints a job's time split: the pipeline's parts as shares of the page's wall time `pageMs` (the

@@ -60,7 +60,19 @@ export interface PipelineTimings extends DecodeTimings {
 	segments: number;
 	/** Seconds of audio handed to the recogniser (the VAD's spans). */
 	speechSec: number;
+	/**
+	 * The same sums when the first segment was handed on (what the first words waited for), with the
+	 * time since `transcribe` started, how far the VAD had read and the segment's own length.
+	 */
+	first?: FirstSegmentTimings;
 }
+
+/** PipelineTimings as they stood at the first segment; see PipelineTimings.first. */
+export type FirstSegmentTimings = Omit<PipelineTimings, 'first'> & {
+	atMs: number;
+	vadSec: number;
+	segmentSec: number;
+};
 
 /** Zeroed PipelineTimings. */
 export function pipelineTimings(): PipelineTimings {
@@ -81,6 +93,8 @@ export function pipelineTimings(): PipelineTimings {
 export type SegmentCallback = (segment: Segment, fraction: number, etaSec: number | null) => void;
 
 const FRAME_SAMPLES = 512;
+/** Samples the VAD reads between looks for closed segments: 32 frames, about a second at 16 kHz. */
+const VAD_STEP_SAMPLES = 32 * FRAME_SAMPLES;
 
 /**
  * The sample a run resumed at `startSec` really starts at: moved back onto the VAD's frame grid, so
@@ -232,6 +246,15 @@ export class Engine {
 				spanCount++;
 				if (!segment) continue;
 				segments.push(segment);
+				if (timings && !timings.first) {
+					const { first: _, ...sums } = timings;
+					timings.first = {
+						...sums,
+						atMs: performance.now() - started,
+						vadSec: (segmenter.probabilities.length * FRAME_SAMPLES) / rate,
+						segmentSec: (span.end - span.start) / rate
+					};
+				}
 				const elapsed = (performance.now() - started) / 1000;
 				const fraction = Math.min(1, (span.end + offset) / total);
 				t = performance.now();
@@ -250,14 +273,19 @@ export class Engine {
 				check.scan(piece);
 				window.append(piece);
 				checkLength(window.end + offset, rate);
-				t = performance.now();
-				const probs = await vad.push(piece);
-				if (timings) {
-					timings.vadMs += performance.now() - t;
-					timings.vadFrames += probs.length;
+				// The VAD takes the piece about a second at a time, and each segment it closes is decoded
+				// at once: the first words no longer wait for the VAD to finish a whole piece (30 s of audio
+				// by the fourth slice of a WAV file). The frames, and so the segments, are the same.
+				for (let at = 0; at < piece.length; at += VAD_STEP_SAMPLES) {
+					t = performance.now();
+					const probs = await vad.push(piece.subarray(at, at + VAD_STEP_SAMPLES));
+					if (timings) {
+						timings.vadMs += performance.now() - t;
+						timings.vadFrames += probs.length;
+					}
+					if (shouldStop()) throw new CancelledError();
+					await decodeSpans(segmenter.push(probs), Math.max(window.end + offset, stream.expectedLength));
 				}
-				if (shouldStop()) throw new CancelledError();
-				await decodeSpans(segmenter.push(probs), Math.max(window.end + offset, stream.expectedLength));
 			}
 			// A resumed run's rest may be silence after the last words: that is an empty tail, not bad input.
 			if (offset === 0) check.finish(window.end);

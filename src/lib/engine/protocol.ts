@@ -87,9 +87,10 @@ export type WorkerResponse =
 			result: TranscriptResult;
 			/**
 			 * Where the worker's time went (for benchmarks and diagnostics): `wallMs` from the job's start
-			 * in the worker (after queueing) to its end.
+			 * in the worker (after queueing) to its end, `setupMs` from there to the engine's start (the
+			 * loaded engine awaited, the file opened).
 			 */
-			timings?: PipelineTimings & { wallMs: number };
+			timings?: PipelineTimings & { wallMs: number; setupMs?: number };
 	  }
 	| { type: 'cancelled'; jobId: string }
 	| { type: 'error'; jobId: string | null; message: string };

@@ -64,6 +64,7 @@ async function load(modelId: string, preference: BackendPreference, prime: boole
 	post({ type: 'load-progress', stage: 'sessions', loadedBytes: 0, totalBytes: 0 });
 	const { engine: chosen, verdict } = await chooseEngine(assets, preference);
 	engine = chosen;
+	releaseWeights(assets);
 	// The first run of each session pays for compiling the hot WASM code and allocating its buffers
 	// (seconds on a busy machine): pay it now, in the idle time before an upload. Best effort.
 	if (prime) await chosen.transcribe(await checkClip()).catch(() => {});
@@ -75,6 +76,18 @@ async function load(modelId: string, preference: BackendPreference, prime: boole
 		loadMs: Math.round(performance.now() - started)
 	});
 	return chosen;
+}
+
+/**
+ * Frees the weights' bytes once every session has been created: onnxruntime copies them into its
+ * WASM heap, and otherwise some 30 MB of ArrayBuffers wait in the worker for a garbage collection
+ * (an idle worker runs none). Detaching (ArrayBuffer.transfer) frees them at once.
+ */
+function releaseWeights(assets: EngineAssets): void {
+	for (const bytes of [assets.encoder, assets.decoder, assets.vad]) {
+		const buffer = bytes.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+		buffer.transfer?.(0);
+	}
 }
 
 async function createEngine(assets: EngineAssets, backend: Backend): Promise<Engine> {
@@ -210,13 +223,19 @@ async function transcribe(msg: Extract<WorkerRequest, { type: 'transcribe' }>): 
 			}
 			audio = stream;
 		}
+		const setupMs = performance.now() - started;
 		const result = await e.transcribe(audio, {
 			shouldStop: () => cancelled.has(jobId),
 			startSec: msg.startSec ?? 0,
 			timings,
 			onSegment: (segment, fraction, etaSec) => post({ type: 'progress', jobId, fraction, etaSec, segment })
 		});
-		post({ type: 'done', jobId, result, timings: { ...timings, wallMs: performance.now() - started } });
+		post({
+			type: 'done',
+			jobId,
+			result,
+			timings: { ...timings, wallMs: performance.now() - started, setupMs }
+		});
 	} catch (err) {
 		if (err instanceof CancelledError) post({ type: 'cancelled', jobId });
 		else {
