@@ -331,13 +331,27 @@ export function hoistSharedConstants(modelBytes) {
 export const crossAttentionOutput = (/** @type {number} */ layer) => `cross_attentions.${layer}`;
 
 /**
- * A float tensor output of unknown shape ([batch, heads, query positions, encoder frames] here).
+ * A float tensor's value info for the graph's inputs or outputs (`field`), with its shape (numbers and
+ * symbolic names) when given.
+ * @param {number} field GRAPH.input or GRAPH.output
  * @param {string} name
+ * @param {readonly (number | string)[]} [shape]
  */
-function floatOutput(name) {
-	const tensorType = encodeMessage([{ field: 1, wire: 0, bytes: new Uint8Array([1]) }]);
+function floatValueInfo(field, name, shape) {
+	const dim = (/** @type {number | string} */ d) =>
+		typeof d === 'number'
+			? {
+					field: SHAPE_DIM,
+					wire: 2,
+					bytes: encodeMessage([{ field: 1, wire: 0, bytes: new Uint8Array([d]) }])
+				}
+			: { field: SHAPE_DIM, wire: 2, bytes: encodeMessage([stringField(2, d)]) };
+	const tensorType = encodeMessage([
+		{ field: 1, wire: 0, bytes: new Uint8Array([1]) },
+		...(shape ? [{ field: TENSOR_SHAPE, wire: 2, bytes: encodeMessage(shape.map(dim)) }] : [])
+	]);
 	return {
-		field: GRAPH.output,
+		field,
 		wire: 2,
 		bytes: encodeMessage([
 			stringField(VALUE_INFO.name, name),
@@ -349,6 +363,12 @@ function floatOutput(name) {
 		])
 	};
 }
+
+/**
+ * A float graph output of unknown shape ([batch, heads, query positions, encoder frames] here).
+ * @param {string} name
+ */
+const floatOutput = (name) => floatValueInfo(GRAPH.output, name);
 
 /**
  * Exposes the softmax weights of the decoder's cross-attention (`encoder_attn`) in the given layers
@@ -423,38 +443,6 @@ export function exposeCrossAttention(modelBytes, layers) {
 export const CROSS_ATTENTION_BIAS = 'cross_attention_bias';
 
 /**
- * A float tensor input [batch_size, 1, 1, encoder_sequence_length_out].
- * @param {string} name
- */
-function biasInput(name) {
-	const dim = (/** @type {number | string} */ d) =>
-		typeof d === 'number'
-			? {
-					field: SHAPE_DIM,
-					wire: 2,
-					bytes: encodeMessage([{ field: 1, wire: 0, bytes: new Uint8Array([d]) }])
-				}
-			: { field: SHAPE_DIM, wire: 2, bytes: encodeMessage([stringField(2, d)]) };
-	const shape = encodeMessage(['batch_size', 1, 1, 'encoder_sequence_length_out'].map(dim));
-	const tensorType = encodeMessage([
-		{ field: 1, wire: 0, bytes: new Uint8Array([1]) },
-		{ field: TENSOR_SHAPE, wire: 2, bytes: shape }
-	]);
-	return {
-		field: GRAPH.input,
-		wire: 2,
-		bytes: encodeMessage([
-			stringField(VALUE_INFO.name, name),
-			{
-				field: VALUE_INFO.type,
-				wire: 2,
-				bytes: encodeMessage([{ field: TYPE_TENSOR, wire: 2, bytes: tensorType }])
-			}
-		])
-	};
-}
-
-/**
  * Adds an input `cross_attention_bias` [batch, 1, 1, encoder frames] to the scores of every decoder
  * layer's cross-attention, right before its Softmax, in both branches. Decoding several segments
  * as one batch pads the shorter ones' encoder frames; a bias of -Infinity there gives those frames
@@ -492,7 +480,10 @@ export function addCrossAttentionBias(modelBytes, layers) {
 		return out.flat();
 	};
 	return editMergedDecoder(modelBytes, ({ graph, branches }) => ({
-		graph: [...graph, biasInput(CROSS_ATTENTION_BIAS)],
+		graph: [
+			...graph,
+			floatValueInfo(GRAPH.input, CROSS_ATTENTION_BIAS, ['batch_size', 1, 1, 'encoder_sequence_length_out'])
+		],
 		branches: { then_branch: mask(branches.then_branch), else_branch: mask(branches.else_branch) }
 	}));
 }
