@@ -115,25 +115,16 @@ async function timeEndpoints(database: OpenDatabase, label: string, live = false
 			const used = process.cpuUsage(c);
 			cpu.push((used.user + used.system) / 1000);
 		}
-		if (live) {
-			times.sort((a, b) => a - b);
-			cpu.sort((a, b) => a - b);
-			console.log(
-				`  ${label} ${name.padEnd(20)} live: p50 ${times[Math.floor(times.length / 2)].toFixed(0)} ms, max ${times[times.length - 1].toFixed(0)} ms, ` +
-					`this process's CPU p50 ${cpu[Math.floor(cpu.length / 2)].toFixed(0)} ms (${REPEAT} requests, each after new events, load ${loadavg()[0].toFixed(1)})`
-			);
-			continue;
-		}
 		// The first request computes everything; later ones of the same data reuse its bootstraps
-		// (dashboard/memo.ts), so the first is printed on its own.
-		const first = times[0];
-		const firstCpu = cpu[0];
+		// (dashboard/memo.ts), so the first is printed on its own (not in a live pass: none reuses).
+		const first = live ? '' : `first ${times[0].toFixed(0)} ms (CPU ${cpu[0].toFixed(0)}), `;
 		times.sort((a, b) => a - b);
 		cpu.sort((a, b) => a - b);
+		const p50 = (xs: number[]) => xs[Math.floor(xs.length / 2)].toFixed(0);
 		console.log(
-			`  ${label} ${name.padEnd(20)} HTTP ${status}  first ${first.toFixed(0)} ms (CPU ${firstCpu.toFixed(0)}), p50 ${times[Math.floor(times.length / 2)].toFixed(0)} ms, ` +
-				`max ${times[times.length - 1].toFixed(0)} ms, this process's CPU p50 ${cpu[Math.floor(cpu.length / 2)].toFixed(0)} ms ` +
-				`(${REPEAT} requests, load ${loadavg()[0].toFixed(1)})`
+			`  ${label} ${name.padEnd(20)} ${live ? 'live:' : `HTTP ${status} `} ${first}p50 ${p50(times)} ms, ` +
+				`max ${times[times.length - 1].toFixed(0)} ms, this process's CPU p50 ${p50(cpu)} ms ` +
+				`(${REPEAT} requests${live ? ', each after new events' : ''}, load ${loadavg()[0].toFixed(1)})`
 		);
 	}
 }
