@@ -69,7 +69,11 @@ test.describe('library', () => {
 		await expect(job).toContainText(/Transcribing/, { timeout: 60_000 });
 		await job.getByRole('button', { name: 'Cancel long-10min.wav' }).click();
 		await expect(job).toContainText('Cancelled', { timeout: 15_000 });
-		await expect(page.locator('.item').filter({ hasText: 'long-10min' })).toHaveCount(0);
+		// Segments decoded before the click stay, marked Incomplete (growing.spec.ts); the first words now
+		// come within a second, so the click may well be after one. No complete transcript is left.
+		const items = page.locator('.item').filter({ hasText: 'long-10min' });
+		await expect(items).toHaveCount((await items.count()) > 0 ? 1 : 0);
+		await expect(items.filter({ hasNotText: 'Incomplete' })).toHaveCount(0);
 		await page.screenshot(shot('library-cancelled'));
 	});
 
